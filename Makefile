@@ -1,0 +1,70 @@
+# The two commands of the README:  `make run`  runs the product,  `make test`  runs the tests.
+# Both do all the set-up on a fresh machine (Python 3.11; PostgreSQL and Redis on localhost for
+# the tests): virtual environment, packages, translations, database.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+.DEFAULT_GOAL := help
+.PHONY: help run test lint format messages makemessages migrate demo diagram bench clean
+
+help:
+	@echo "make run    - set up and run the product (web + Celery worker + beat) on http://$(HOST):$(PORT)/"
+	@echo "make test   - set up and run the test suite against PostgreSQL and Redis on localhost"
+	@echo "make lint   - ruff check and format check"
+	@echo "make diagram - regenerate docs/state-machine.dot from the state machine"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+# msgfmt (GNU gettext) compiles the translations; install it from Debian's packages if missing.
+/usr/bin/msgfmt:
+	@command -v msgfmt >/dev/null 2>&1 || { \
+	  echo "msgfmt (GNU gettext) is missing: installing Debian's gettext package"; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq gettext >/dev/null; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq gettext >/dev/null; fi; }
+
+messages: $(VENV)/.installed /usr/bin/msgfmt
+	DEBUG=1 $(BIN)/python manage.py compilemessages --ignore=.venv -v 0
+
+makemessages: $(VENV)/.installed
+	DEBUG=1 $(BIN)/python manage.py makemessages -l zh_Hans --ignore=.venv --ignore=data --no-obsolete
+
+# --- run: the embedded default unless DATABASE_URL / REDIS_URL are set ------------------------------
+run: export DEBUG ?= 1
+run: messages
+	$(BIN)/python manage.py migrate --no-input -v 0
+	$(BIN)/python manage.py seed_demo
+	@echo ""
+	@echo "  Open http://$(HOST):$(PORT)/  (admin: /admin/, API docs: /api/v1/docs/, health: /healthz)"
+	@echo ""
+	HOST=$(HOST) PORT=$(PORT) $(BIN)/honcho start -f Procfile
+
+# --- test: PostgreSQL + Redis on localhost (override with DATABASE_URL / REDIS_URL) ------------------
+test: messages
+	$(BIN)/python scripts/check_services.py
+	$(BIN)/python -m pytest -n 2 -p no:cacheprovider $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.installed
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+diagram: $(VENV)/.installed
+	DEBUG=1 $(BIN)/python manage.py graph_transitions cases.Case > docs/state-machine.dot
+	@command -v dot >/dev/null 2>&1 && dot -Tsvg docs/state-machine.dot -o docs/state-machine.svg || \
+	  echo "graphviz's dot is not installed (apt-get install graphviz) - docs/state-machine.svg not redrawn"
+
+clean:
+	rm -rf $(VENV) data staticfiles

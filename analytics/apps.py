@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AnalyticsConfig(AppConfig):
+    """KPI definitions, rollups, dashboards and scorecards: issue 8."""
+
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "analytics"
+    verbose_name = _("Analytics")

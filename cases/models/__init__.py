@@ -1,0 +1,47 @@
+from .case import (
+    CONVERSATION_KINDS,
+    FINAL_STATUSES,
+    GOODS_KINDS,
+    OPEN_STATUSES,
+    REFUNDING_RESOLUTIONS,
+    SHIPPING_KINDS,
+    TRANSITION_NAMES,
+    Attachment,
+    Case,
+    CaseEvent,
+    CaseKind,
+    CaseLine,
+    CaseNumberCounter,
+    CaseStatus,
+    Channel,
+    CostKind,
+    CostLine,
+    EventType,
+    InspectionGrade,
+    PolicyOutcome,
+    Priority,
+    ReasonCode,
+    ResolutionType,
+    Tag,
+)
+from .catalog import (
+    Customer,
+    CustomerTier,
+    Order,
+    OrderLine,
+    OrderStatus,
+    Product,
+    ProductFlag,
+    ProductVariant,
+    Team,
+)
+from .policy import ReturnPolicy, ReturnPolicyRule, RuleOutcome, RuleType
+
+__all__ = [
+    "CONVERSATION_KINDS", "FINAL_STATUSES", "GOODS_KINDS", "OPEN_STATUSES", "REFUNDING_RESOLUTIONS",
+    "SHIPPING_KINDS", "TRANSITION_NAMES", "Attachment", "Case", "CaseEvent", "CaseKind", "CaseLine",
+    "CaseNumberCounter", "CaseStatus", "Channel", "CostKind", "CostLine", "Customer", "CustomerTier",
+    "EventType", "InspectionGrade", "Order", "OrderLine", "OrderStatus", "PolicyOutcome", "Priority",
+    "Product", "ProductFlag", "ProductVariant", "ReasonCode", "ResolutionType", "ReturnPolicy",
+    "ReturnPolicyRule", "RuleOutcome", "RuleType", "Tag", "Team",
+]

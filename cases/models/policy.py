@@ -1,0 +1,83 @@
+"""The return policy as data a manager edits (the engine is ``cases.policy``)."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+
+class BilingualName(models.Model):
+    name_en = models.CharField(_("name (English)"), max_length=200)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=200)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def name(self) -> str:
+        """The name in the active language."""
+        return self.name_zh if (get_language() or "").startswith("zh") else self.name_en
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ReturnPolicy(BilingualName):
+    """A versioned set of rules, applied to orders placed between its effective dates."""
+
+    code = models.SlugField(_("code"), max_length=50)
+    version = models.CharField(_("version"), max_length=20)
+    region = models.CharField(_("region"), max_length=8, blank=True, help_text=_("CN, EU, or blank for the shop's own."))
+    is_statutory = models.BooleanField(
+        _("statutory"), default=False, help_text=_("A legal minimum shipped as a template; the shop's own rules may be more generous.")
+    )
+    effective_from = models.DateField(_("applies to orders placed from"))
+    effective_until = models.DateField(_("applies to orders placed until"), null=True, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        verbose_name = _("return policy")
+        verbose_name_plural = _("return policies")
+        ordering = ["code", "-effective_from"]
+        constraints = [models.UniqueConstraint(fields=["code", "version"], name="return_policy_unique_version")]
+
+
+class RuleType(models.TextChoices):
+    EXCLUSION = "exclusion", _("Excluded items")
+    WINDOW = "window", _("Time window from delivery")
+    WARRANTY = "warranty", _("Warranty (months from delivery)")
+    PHOTOS = "photos", _("Photo evidence required")
+    REVIEW = "review", _("Send to review")
+
+
+class RuleOutcome(models.TextChoices):
+    REJECT = "reject", _("Reject")
+    REVIEW = "review", _("Needs review")
+
+
+class ReturnPolicyRule(BilingualName):
+    """One rule. Empty match lists mean "any"; a rule applies when every non-empty list matches."""
+
+    policy = models.ForeignKey(ReturnPolicy, verbose_name=_("policy"), on_delete=models.CASCADE, related_name="rules")
+    position = models.PositiveIntegerField(_("position"), default=0)
+    rule_type = models.CharField(_("type"), max_length=16, choices=RuleType.choices)
+    kinds = models.JSONField(_("case kinds"), default=list, blank=True)
+    reasons = models.JSONField(_("reasons"), default=list, blank=True)
+    categories = models.JSONField(_("product categories"), default=list, blank=True)
+    skus = models.JSONField(_("SKUs"), default=list, blank=True)
+    product_flags = models.JSONField(_("product flags"), default=list, blank=True)
+    tiers = models.JSONField(_("customer tiers"), default=list, blank=True)
+    only_if_opened = models.BooleanField(_("only when the item was opened"), default=False)
+    days = models.PositiveIntegerField(_("days"), null=True, blank=True)
+    months = models.PositiveIntegerField(_("months"), null=True, blank=True)
+    vip_extra_days = models.PositiveIntegerField(_("extra days for VIP customers"), default=0)
+    amount_over = models.DecimalField(_("line value over"), max_digits=12, decimal_places=2, null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=8, choices=RuleOutcome.choices, default=RuleOutcome.REJECT)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("return policy rule")
+        verbose_name_plural = _("return policy rules")
+        ordering = ["policy", "position", "id"]

@@ -1,0 +1,65 @@
+"""The staff roles as Django groups, with their permissions. Customers are not staff users.
+
+``ensure_roles()`` is idempotent; it runs after every ``migrate`` (post_migrate) and from
+``seed_demo``, so a fresh database always has the groups.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import Group, Permission
+
+AGENT = "agent"
+MANAGER = "manager"
+ADMIN = "admin"
+INTEGRATION = "integration"
+
+# codename lists per app label; "view_*" and friends are Django's model permissions.
+ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
+    AGENT: {
+        "cases": [
+            "view_case", "add_case", "change_case", "work_case", "decide_case", "reopen_case",
+            "view_caseevent", "view_caseline", "view_customer", "view_order", "view_orderline",
+            "view_product", "view_productvariant", "view_attachment", "add_attachment", "view_tag",
+            "view_costline", "add_costline", "view_team", "view_returnpolicy", "view_returnpolicyrule",
+        ],
+    },
+    MANAGER: {
+        "cases": [
+            "view_case", "add_case", "change_case", "work_case", "decide_case", "reopen_case",
+            "view_caseevent", "view_caseline", "view_customer", "change_customer", "view_order",
+            "view_orderline", "view_product", "change_product", "view_productvariant",
+            "view_attachment", "add_attachment", "view_tag", "add_tag", "change_tag",
+            "view_costline", "add_costline", "change_costline", "view_team", "add_team", "change_team",
+            "view_returnpolicy", "add_returnpolicy", "change_returnpolicy",
+            "view_returnpolicyrule", "add_returnpolicyrule", "change_returnpolicyrule",
+            "delete_returnpolicyrule",
+        ],
+    },
+    # The shop's order system: pushes orders and opens cases through the API with a token.
+    INTEGRATION: {
+        "cases": [
+            "add_order", "change_order", "view_order", "add_customer", "change_customer",
+            "view_customer", "add_case", "view_case",
+        ],
+    },
+}
+
+
+def ensure_roles() -> dict[str, Group]:
+    """Create or update the role groups with exactly their permissions (admin gets all)."""
+    groups = {}
+    for role, by_app in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=role)
+        perms = []
+        for app_label, codenames in by_app.items():
+            found = list(Permission.objects.filter(content_type__app_label=app_label, codename__in=codenames))
+            missing = set(codenames) - {p.codename for p in found}
+            if missing:
+                raise RuntimeError(f"Permissions missing for role {role}: {sorted(missing)}; run migrate first.")
+            perms.extend(found)
+        group.permissions.set(perms)
+        groups[role] = group
+    admin_group, _ = Group.objects.get_or_create(name=ADMIN)
+    admin_group.permissions.set(Permission.objects.all())
+    groups[ADMIN] = admin_group
+    return groups

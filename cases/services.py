@@ -1,0 +1,444 @@
+"""Every write to a case goes through these functions.
+
+Each one runs in a single transaction that changes the rows, writes the ``CaseEvent`` (the audit
+trail and the timeline) and sends ``case_event_recorded``; a rolled-back change leaves nothing
+behind and, because receivers defer their side effects to ``on_commit``, sends nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import connection, transaction
+from django.db.models import Sum
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django_fsm import ConcurrentTransition, can_proceed
+
+from . import clock, policy
+from .exceptions import CaseChanged, InvalidInput, TransitionForbidden, TransitionNotAllowed
+from .models import (
+    CONVERSATION_KINDS,
+    GOODS_KINDS,
+    REFUNDING_RESOLUTIONS,
+    TRANSITION_NAMES,
+    Case,
+    CaseEvent,
+    CaseKind,
+    CaseLine,
+    CaseNumberCounter,
+    CaseStatus,
+    Channel,
+    CostKind,
+    CostLine,
+    Customer,
+    EventType,
+    InspectionGrade,
+    Order,
+    OrderLine,
+    PolicyOutcome,
+    Priority,
+    ProductVariant,
+    ReasonCode,
+    ResolutionType,
+    Team,
+)
+from .models.case import CONDITION_LABELS
+from .signals import case_event_recorded
+
+SYSTEM = "system"
+
+# --- case numbers ---------------------------------------------------------------------------------
+
+
+def allocate_case_number(*, year: int) -> str:
+    """Hand out the next number of the year, e.g. RMA-2026-000123, in one atomic statement.
+
+    ``INSERT ... ON CONFLICT DO UPDATE ... RETURNING`` works on PostgreSQL and SQLite alike; the
+    row lock it takes is held to the end of the caller's transaction, so numbers never repeat and
+    a rolled-back case gives its number back.
+    """
+    table = CaseNumberCounter._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (year, last) VALUES (%s, 1) "  # noqa: S608 - table name is ours
+            f"ON CONFLICT (year) DO UPDATE SET last = {table}.last + 1 RETURNING last",
+            [year],
+        )
+        (last,) = cursor.fetchone()
+    return f"{settings.CASE_NUMBER_PREFIX}-{year}-{last:06d}"
+
+
+# --- events ---------------------------------------------------------------------------------------
+
+
+def actor_label_for(actor: AbstractBaseUser | None, fallback: str = SYSTEM) -> str:
+    if actor is None:
+        return fallback
+    return actor.get_full_name() or actor.get_username()
+
+
+def record_event(
+    *,
+    case: Case,
+    type: str,
+    actor: AbstractBaseUser | None,
+    at=None,
+    actor_label: str | None = None,
+    note: str = "",
+    public: bool = False,
+    channel: str = "",
+    transition: str = "",
+    from_status: str = "",
+    to_status: str = "",
+    data: dict[str, Any] | None = None,
+) -> CaseEvent:
+    """Write one CaseEvent and announce it. Call inside the transaction of the change."""
+    event = CaseEvent.objects.create(
+        case=case,
+        type=type,
+        actor=actor,
+        actor_label=actor_label or actor_label_for(actor),
+        note=note,
+        public=public,
+        channel=channel,
+        transition=transition,
+        from_status=from_status,
+        to_status=to_status,
+        data=data or {},
+        created_at=at or clock.now(),
+    )
+    case_event_recorded.send(sender=Case, case=case, event=event)
+    return event
+
+
+# --- creating a case ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LineRequest:
+    """A line of a case as the customer or agent asks for it."""
+
+    order_line: OrderLine
+    quantity: int
+    opened: bool = False
+    requested_variant: ProductVariant | None = None
+
+
+def _validate_new_case(
+    *, customer: Customer, kind: str, channel: str, order: Order | None, lines: list[LineRequest],
+    reason_code: str, priority: str,
+) -> None:
+    if kind not in CaseKind.values:
+        raise InvalidInput(_("Unknown case kind “%(kind)s”.") % {"kind": kind})
+    if channel not in Channel.values:
+        raise InvalidInput(_("Unknown channel “%(channel)s”.") % {"channel": channel})
+    if reason_code not in ReasonCode.values:
+        raise InvalidInput(_("Unknown reason “%(reason)s”.") % {"reason": reason_code})
+    if priority not in Priority.values:
+        raise InvalidInput(_("Unknown priority “%(priority)s”.") % {"priority": priority})
+    if order is not None and order.customer_id != customer.pk:
+        raise InvalidInput(_("Order %(order)s does not belong to this customer.") % {"order": order.number})
+    if kind in GOODS_KINDS:
+        if order is None:
+            raise InvalidInput(_("A %(kind)s case needs the order it is about.") % {"kind": CaseKind(kind).label})
+        if not lines:
+            raise InvalidInput(_("Choose at least one order line and a quantity."))
+    seen = set()
+    for line in lines:
+        if order is None or line.order_line.order_id != order.pk:
+            raise InvalidInput(
+                _("Line %(line)s is not a line of this case's order.") % {"line": line.order_line.pk}
+            )
+        if line.order_line.pk in seen:
+            raise InvalidInput(_("Line %(line)s is listed twice.") % {"line": line.order_line.line_no})
+        seen.add(line.order_line.pk)
+        if line.quantity < 1:
+            raise InvalidInput(_("The quantity of each line must be at least 1."))
+        if line.quantity > line.order_line.quantity:
+            raise InvalidInput(
+                _("Line %(line)s: %(asked)s asked, but only %(bought)s bought.")
+                % {"line": line.order_line.line_no, "asked": line.quantity, "bought": line.order_line.quantity}
+            )
+        if line.requested_variant is not None and kind != CaseKind.EXCHANGE:
+            raise InvalidInput(_("Only an exchange can ask for another variant."))
+
+
+def create_case(
+    *,
+    customer: Customer,
+    kind: str,
+    channel: str,
+    actor: AbstractBaseUser | None = None,
+    actor_label: str | None = None,
+    order: Order | None = None,
+    lines: list[LineRequest] | tuple = (),
+    reason_code: str = ReasonCode.OTHER,
+    reason_text: str = "",
+    subject: str = "",
+    priority: str = Priority.NORMAL,
+    has_photos: bool = False,
+    team: Team | None = None,
+    assignee: AbstractBaseUser | None = None,
+) -> Case:
+    """Open a case and let the return policy decide goods cases at once.
+
+    The policy's answer is recorded on the case and in a ``policy`` event: approve moves the case
+    to ``approved``, reject to ``rejected`` with the reason in the customer's language, review
+    leaves it ``new`` for an agent. Complaints and inquiries are not decided by the policy.
+    """
+    lines = list(lines)
+    _validate_new_case(
+        customer=customer, kind=kind, channel=channel, order=order, lines=lines,
+        reason_code=reason_code, priority=priority,
+    )
+    now = clock.now()
+    with transaction.atomic():
+        if lines:
+            # Serialise claims on the same order lines so two cases cannot both take the last unit.
+            list(OrderLine.objects.select_for_update().filter(pk__in=[ln.order_line.pk for ln in lines]))
+        case = Case.objects.create(
+            number=allocate_case_number(year=timezone.localtime(now).year),
+            kind=kind,
+            channel=channel,
+            priority=priority,
+            reason_code=reason_code,
+            reason_text=reason_text,
+            subject=subject,
+            customer=customer,
+            order=order,
+            team=team,
+            assignee=assignee,
+            currency=order.currency if order else "CNY",
+            created_at=now,
+        )
+        CaseLine.objects.bulk_create(
+            [
+                CaseLine(
+                    case=case,
+                    order_line=ln.order_line,
+                    quantity=ln.quantity,
+                    opened=ln.opened,
+                    requested_variant=ln.requested_variant,
+                )
+                for ln in lines
+            ]
+        )
+        record_event(
+            case=case, type=EventType.CREATED, actor=actor, actor_label=actor_label, at=now,
+            public=True, channel=channel, to_status=case.status, note=reason_text,
+            data={"kind": kind, "reason": reason_code, "lines": [[ln.order_line.pk, ln.quantity] for ln in lines]},
+        )
+        if kind in GOODS_KINDS:
+            _apply_policy(case=case, lines=lines, has_photos=has_photos, at=now)
+    return case
+
+
+def _apply_policy(*, case: Case, lines: list[LineRequest], has_photos: bool, at) -> None:
+    decision = policy.evaluate(
+        kind=case.kind,
+        customer=case.customer,
+        order=case.order,
+        lines=[policy.PolicyLine(order_line=ln.order_line, quantity=ln.quantity, opened=ln.opened) for ln in lines],
+        reason_code=case.reason_code,
+        has_photos=has_photos,
+        at=at,
+        exclude_case_id=case.pk,
+    )
+    case.policy_outcome = decision.outcome
+    case.policy_rule = decision.rule
+    case.policy_explanation = decision.as_json()
+    case.version += 1
+    case.save(update_fields=["policy_outcome", "policy_rule", "policy_explanation", "version", "updated_at"])
+    with translation.override(case.customer.language):
+        customer_text = decision.explain()
+    record_event(
+        case=case, type=EventType.POLICY, actor=None, at=at, public=True, note=customer_text,
+        data={"outcome": decision.outcome, "rule": decision.rule.pk if decision.rule else None,
+              "explanation": decision.as_json()},
+    )
+    if decision.outcome == PolicyOutcome.APPROVE:
+        transition_case(case=case, name="approve", actor=None, note=customer_text)
+    elif decision.outcome == PolicyOutcome.REJECT:
+        transition_case(case=case, name="reject", actor=None, reason=customer_text)
+
+
+# --- transitions ----------------------------------------------------------------------------------
+
+
+def _transitions_named(name: str):
+    field = Case._meta.get_field("status")
+    return [t for t in field.get_all_transitions(Case) if t.name == name]
+
+
+def transition_permission(name: str) -> str | None:
+    """The permission a transition requires (one per name by construction)."""
+    perms = {t.permission for t in _transitions_named(name)}
+    return next(iter(perms)) if perms else None
+
+
+def _clean_text(params: dict, key: str, *, required: bool = False, max_length: int = 2000) -> str:
+    value = params.pop(key, "")
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise InvalidInput(_("“%(field)s” must be text.") % {"field": key})
+    value = value.strip()
+    if required and not value:
+        raise InvalidInput(_("“%(field)s” is required for this step.") % {"field": key})
+    if len(value) > max_length:
+        raise InvalidInput(_("“%(field)s” is too long (at most %(n)s characters).") % {"field": key, "n": max_length})
+    return value
+
+
+def refundable_amount(*, case: Case) -> Decimal:
+    """What may still be refunded on the case's order: paid minus what other cases refunded."""
+    if case.order is None:
+        return Decimal("0.00")
+    refunded = (
+        CostLine.objects.filter(case__order=case.order, kind=CostKind.REFUND)
+        .exclude(case=case)
+        .aggregate(total=Sum("amount"))["total"]
+        or Decimal("0.00")
+    )
+    return max(case.order.paid_amount - refunded, Decimal("0.00"))
+
+
+def _clean_params(*, case: Case, name: str, params: dict) -> dict:
+    """Check the inputs a transition takes; anything unknown or wrong is a clear 400."""
+    params = dict(params)
+    cleaned: dict[str, Any] = {}
+    if name == "reject":
+        cleaned["reason"] = _clean_text(params, "reason", required=True)
+    elif name == "ship_return":
+        cleaned["carrier"] = _clean_text(params, "carrier", max_length=32)
+        cleaned["tracking_number"] = _clean_text(params, "tracking_number", max_length=64)
+    elif name == "inspect":
+        passed = params.pop("passed", None)
+        if not isinstance(passed, bool):
+            raise InvalidInput(_("Say whether the inspection passed (“passed”: true or false)."))
+        grade = _clean_text(params, "grade", max_length=1)
+        if grade and grade not in InspectionGrade.values:
+            raise InvalidInput(_("Unknown inspection grade “%(grade)s”.") % {"grade": grade})
+        cleaned.update(passed=passed, grade=grade, inspection_note=_clean_text(params, "inspection_note"))
+    elif name == "resolve":
+        resolution = _clean_text(params, "resolution_type", required=True, max_length=24)
+        if resolution not in ResolutionType.values:
+            raise InvalidInput(_("Unknown resolution “%(value)s”.") % {"value": resolution})
+        raw_amount = params.pop("refund_amount", None)
+        amount = None
+        if raw_amount not in (None, ""):
+            try:
+                amount = Decimal(str(raw_amount)).quantize(Decimal("0.01"))
+            except (InvalidOperation, ValueError) as exc:
+                raise InvalidInput(_("The refund amount must be a number.")) from exc
+            if amount < 0:
+                raise InvalidInput(_("The refund amount cannot be negative."))
+        if resolution in REFUNDING_RESOLUTIONS:
+            if amount is None:
+                raise InvalidInput(_("This resolution pays money back: give the refund amount."))
+            limit = refundable_amount(case=case)
+            if amount > limit:
+                raise InvalidInput(
+                    _("The refund %(amount)s is more than can still be refunded on this order (%(limit)s).")
+                    % {"amount": amount, "limit": limit}
+                )
+        elif amount:
+            raise InvalidInput(_("Only a refunding resolution takes a refund amount."))
+        cleaned.update(resolution_type=resolution, refund_amount=amount,
+                       resolution_note=_clean_text(params, "resolution_note"))
+    if params:
+        raise InvalidInput(
+            _("The step “%(name)s” does not take: %(fields)s.") % {"name": name, "fields": ", ".join(sorted(params))}
+        )
+    return cleaned
+
+
+def transition_case(
+    *,
+    case: Case,
+    name: str,
+    actor: AbstractBaseUser | None,
+    note: str = "",
+    channel: str = "",
+    actor_label: str | None = None,
+    expected_version: int | None = None,
+    **params: Any,
+) -> Case:
+    """Move a case along its state machine.
+
+    ``actor`` None means the system (policy engine, timers), which needs no permission. Raises
+    ``TransitionForbidden`` (no permission), ``TransitionNotAllowed`` (not from this status, a
+    condition unmet, or an unknown name), ``InvalidInput`` (bad parameters) and ``CaseChanged``
+    (someone changed the case since it was read; the caller must reload it).
+    """
+    if name not in TRANSITION_NAMES:
+        raise TransitionNotAllowed(_("There is no step called “%(name)s”.") % {"name": name})
+    if actor is not None:
+        permission = transition_permission(name)
+        if permission and not actor.has_perm(permission):
+            raise TransitionForbidden(_("You are not allowed to %(step)s cases.") % {"step": name})
+    if expected_version is not None and expected_version != case.version:
+        raise CaseChanged(
+            _("Case %(number)s changed since you loaded it (version %(theirs)s, now %(ours)s). Reload it and try again.")
+            % {"number": case.number, "theirs": expected_version, "ours": case.version}
+        )
+    method = getattr(case, name)
+    if not can_proceed(method, check_conditions=False):
+        raise TransitionNotAllowed(
+            _("Case %(number)s cannot “%(step)s” while it is %(status)s.")
+            % {"number": case.number, "step": name, "status": CaseStatus(case.status).label}
+        )
+    if not can_proceed(method):
+        raise TransitionNotAllowed(
+            _("Case %(number)s cannot “%(step)s”: %(why)s.")
+            % {"number": case.number, "step": name, "why": "; ".join(unmet_conditions(case=case, name=name))}
+        )
+    cleaned = _clean_params(case=case, name=name, params=params)
+    note = note.strip() if isinstance(note, str) else ""
+    at = clock.now()
+    from_status = case.status
+    try:
+        with transaction.atomic():
+            method(at=at, **cleaned)
+            case.version += 1
+            case.save()
+            if name == "resolve" and case.refund_amount:
+                CostLine.objects.create(
+                    case=case, kind=CostKind.REFUND, amount=case.refund_amount, currency=case.currency,
+                    note=_("Refund on resolution"), created_by=actor,
+                )
+            data = {k: (str(v) if isinstance(v, Decimal) else v) for k, v in cleaned.items()}
+            record_event(
+                case=case, type=EventType.TRANSITION, actor=actor, actor_label=actor_label, at=at,
+                transition=name, from_status=from_status, to_status=case.status, channel=channel,
+                note=note or cleaned.get("reason", ""), public=True, data=data,
+            )
+    except ConcurrentTransition as exc:
+        raise CaseChanged(
+            _("Case %(number)s was changed by someone else at the same time. Reload it and try again.")
+            % {"number": case.number}
+        ) from exc
+    return case
+
+
+def unmet_conditions(*, case: Case, name: str) -> list[str]:
+    """Labels of the conditions that keep ``name`` from running from the case's status."""
+    unmet = []
+    for t in _transitions_named(name):
+        if t.source not in (case.status, "*"):
+            continue
+        for condition in t.conditions:
+            if not condition(case):
+                unmet.append(str(CONDITION_LABELS.get(condition.__name__, condition.__name__)))
+    return unmet
+
+
+__all__ = [
+    "CONVERSATION_KINDS", "LineRequest", "allocate_case_number", "create_case", "record_event",
+    "refundable_amount", "transition_case", "transition_permission", "unmet_conditions",
+]

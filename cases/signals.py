@@ -1,0 +1,12 @@
+"""Signals the cases app sends. Other apps connect receivers; ``cases`` imports none of them.
+
+``case_event_recorded`` is sent inside the database transaction that wrote the ``CaseEvent``.
+A receiver that writes rows of its own (an outbox entry, a survey invitation) writes them in that
+same transaction; a receiver with a side effect outside the database must defer it with
+``transaction.on_commit`` so that a rolled-back change sends nothing.
+"""
+
+from django.dispatch import Signal
+
+# Sent with: case (Case), event (CaseEvent).
+case_event_recorded = Signal()

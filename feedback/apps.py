@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class FeedbackConfig(AppConfig):
+    """Surveys (CSAT, NPS, CES), invitations, responses and the closed loop: issue 7."""
+
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "feedback"
+    verbose_name = _("Feedback")

@@ -1,0 +1,137 @@
+"""factory_boy factories for the domain. Realistic defaults; override what a test is about."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import factory
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.utils import timezone
+
+from cases.models import (
+    Case,
+    CaseKind,
+    Channel,
+    Customer,
+    CustomerTier,
+    Order,
+    OrderLine,
+    OrderStatus,
+    Product,
+    ProductVariant,
+    Team,
+)
+from cases.roles import ensure_roles
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda o: f"{o.username}@example.com")
+    password = factory.PostGenerationMethodCall("set_password", "correct horse battery staple")
+
+    @factory.post_generation
+    def role(self, create, extracted, **kwargs):
+        if create and extracted:
+            groups = ensure_roles()
+            self.groups.add(groups[extracted] if isinstance(extracted, str) else Group.objects.get(name=extracted))
+            if extracted in ("agent", "manager", "admin"):
+                self.is_staff = True
+            if extracted == "admin":
+                self.is_superuser = True
+        if create:
+            self.save()
+
+
+class TeamFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Team
+
+    code = factory.Sequence(lambda n: f"team-{n}")
+    name = factory.Sequence(lambda n: f"Team {n}")
+
+
+class CustomerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Customer
+
+    name = factory.Faker("name", locale="zh_CN")
+    email = factory.Sequence(lambda n: f"customer{n}@example.com")
+    phone = factory.Sequence(lambda n: f"+86138{n:08d}")
+    tier = CustomerTier.REGULAR
+    language = "zh-hans"
+
+
+class ProductFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Product
+
+    sku = factory.Sequence(lambda n: f"SKU-{n:05d}")
+    name = factory.Sequence(lambda n: f"T-shirt {n}")
+    category = "apparel"
+    supplier = "Hangzhou Textile Co."
+    flags = factory.LazyFunction(list)
+
+
+class ProductVariantFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ProductVariant
+
+    product = factory.SubFactory(ProductFactory)
+    sku = factory.Sequence(lambda n: f"VAR-{n:05d}")
+    name = "M / black"
+    attributes = factory.LazyFunction(lambda: {"size": "M", "colour": "black"})
+
+
+class OrderFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Order
+
+    number = factory.Sequence(lambda n: f"SO{20260000 + n}")
+    customer = factory.SubFactory(CustomerFactory)
+    status = OrderStatus.DELIVERED
+    placed_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=5))
+    delivered_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=2))
+    currency = "CNY"
+    paid_amount = Decimal("0.00")
+
+
+class OrderLineFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = OrderLine
+        skip_postgeneration_save = True
+
+    order = factory.SubFactory(OrderFactory)
+    line_no = factory.Sequence(lambda n: n + 1)
+    product = factory.SubFactory(ProductFactory)
+    sku = factory.LazyAttribute(lambda o: o.product.sku if o.product else "SKU-X")
+    name = factory.LazyAttribute(lambda o: o.product.name if o.product else "Item")
+    quantity = 1
+    unit_price = Decimal("199.00")
+    paid_amount = factory.LazyAttribute(lambda o: o.unit_price * o.quantity)
+
+    @factory.post_generation
+    def add_to_order_total(self, create, extracted, **kwargs):
+        if create:
+            Order.objects.filter(pk=self.order_id).update(paid_amount=sum(ln.paid_amount for ln in self.order.lines.all()))
+            self.order.refresh_from_db()
+
+
+class CaseFactory(factory.django.DjangoModelFactory):
+    """A bare case row in status ``new`` (no policy run). Use services.create_case for the real flow."""
+
+    class Meta:
+        model = Case
+
+    number = factory.Sequence(lambda n: f"RMA-2026-T{n:06d}")
+    kind = CaseKind.RETURN
+    channel = Channel.PORTAL
+    customer = factory.SubFactory(CustomerFactory)
+    order = factory.SubFactory(OrderFactory, customer=factory.SelfAttribute("..customer"))
+    created_at = factory.LazyFunction(timezone.now)
