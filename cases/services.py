@@ -22,7 +22,6 @@ from django_fsm import ConcurrentTransition, can_proceed
 from . import clock, policy
 from .exceptions import CaseChanged, InvalidInput, TransitionForbidden, TransitionNotAllowed
 from .models import (
-    CONVERSATION_KINDS,
     GOODS_KINDS,
     REFUNDING_RESOLUTIONS,
     TRANSITION_NAMES,
@@ -426,6 +425,32 @@ def transition_case(
     return case
 
 
+def save_case_edit(*, case: Case, actor: AbstractBaseUser | None, changed_fields: list[str]) -> Case:
+    """Save field edits made in a form (the admin) with the same locking and audit as any change.
+
+    One ``updated`` (or ``assigned``) event lists the changed fields; a stale form raises
+    ``CaseChanged`` and writes nothing.
+    """
+    if not changed_fields:
+        return case
+    event_type = EventType.ASSIGNED if {"assignee", "team"} & set(changed_fields) else EventType.UPDATED
+    try:
+        with transaction.atomic():
+            case.version += 1
+            case.save()
+            record_event(
+                case=case, type=event_type, actor=actor, public=False,
+                data={"fields": sorted(changed_fields), "assignee": case.assignee_id, "team": case.team_id},
+            )
+    except ConcurrentTransition as exc:
+        case.version -= 1
+        raise CaseChanged(
+            _("Case %(number)s was changed by someone else meanwhile. Reload it and try again.")
+            % {"number": case.number}
+        ) from exc
+    return case
+
+
 def unmet_conditions(*, case: Case, name: str) -> list[str]:
     """Labels of the conditions that keep ``name`` from running from the case's status."""
     unmet = []
@@ -439,6 +464,6 @@ def unmet_conditions(*, case: Case, name: str) -> list[str]:
 
 
 __all__ = [
-    "CONVERSATION_KINDS", "LineRequest", "allocate_case_number", "create_case", "record_event",
-    "refundable_amount", "transition_case", "transition_permission", "unmet_conditions",
+    "LineRequest", "allocate_case_number", "create_case", "record_event",
+    "refundable_amount", "save_case_edit", "transition_case", "transition_permission", "unmet_conditions",
 ]

@@ -1,0 +1,316 @@
+"""Django admin for every model of the cases app; the state machine's steps are buttons on a case.
+
+Steps and edits go through ``cases.services`` so the admin writes the same CaseEvent rows, bumps
+the same version and honours the same permissions as the API.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+from django_fsm.admin import FSMAdminMixin
+
+from . import services
+from .exceptions import CaseError
+from .models import (
+    Attachment,
+    Case,
+    CaseEvent,
+    CaseLine,
+    CostLine,
+    Customer,
+    InspectionGrade,
+    Order,
+    OrderLine,
+    Product,
+    ProductVariant,
+    ResolutionType,
+    ReturnPolicy,
+    ReturnPolicyRule,
+    Tag,
+    Team,
+)
+
+# --- forms for the steps that take input -----------------------------------------------------------
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(label=_("Reason the customer will see"), widget=forms.Textarea, max_length=2000)
+
+
+class ShipReturnForm(forms.Form):
+    carrier = forms.CharField(label=_("Carrier"), max_length=32, required=False)
+    tracking_number = forms.CharField(label=_("Return tracking number"), max_length=64, required=False)
+
+
+class InspectForm(forms.Form):
+    passed = forms.TypedChoiceField(
+        label=_("Inspection passed"),
+        choices=[("1", _("Yes")), ("0", _("No"))],
+        coerce=lambda v: v == "1",
+    )
+    grade = forms.ChoiceField(label=_("Condition grade"), choices=[("", "—"), *InspectionGrade.choices], required=False)
+    inspection_note = forms.CharField(label=_("Note"), widget=forms.Textarea, required=False)
+
+
+class ResolveForm(forms.Form):
+    resolution_type = forms.ChoiceField(label=_("Resolution"), choices=ResolutionType.choices)
+    refund_amount = forms.DecimalField(label=_("Refund amount"), max_digits=12, decimal_places=2, required=False)
+    resolution_note = forms.CharField(label=_("Note"), widget=forms.Textarea, required=False)
+
+
+# --- inlines -------------------------------------------------------------------------------------------
+
+
+class CaseLineInline(admin.TabularInline):
+    model = CaseLine
+    extra = 0
+    raw_id_fields = ["order_line", "requested_variant"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class CaseEventInline(admin.TabularInline):
+    """The audit trail: read-only."""
+
+    model = CaseEvent
+    extra = 0
+    fields = ["created_at", "type", "actor_label", "from_status", "to_status", "channel", "public", "note"]
+    readonly_fields = fields
+    can_delete = False
+    ordering = ["created_at", "id"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class CostLineInline(admin.TabularInline):
+    model = CostLine
+    extra = 0
+    fields = ["kind", "amount", "currency", "note", "created_by", "created_at"]
+    readonly_fields = ["created_by", "created_at"]
+
+
+class AttachmentInline(admin.TabularInline):
+    model = Attachment
+    extra = 0
+    fields = ["original_name", "content_type", "size", "public", "created_at"]
+    readonly_fields = fields
+
+
+@admin.register(Case)
+class CaseAdmin(FSMAdminMixin, admin.ModelAdmin):
+    fsm_fields = ["status"]
+    fsm_forms = {
+        "reject": RejectForm,
+        "ship_return": ShipReturnForm,
+        "inspect": InspectForm,
+        "resolve": ResolveForm,
+    }
+    list_display = [
+        "number", "kind", "status", "channel", "priority", "customer", "order", "assignee", "sla_due_at", "created_at",
+    ]
+    list_filter = ["status", "kind", "channel", "priority", "team", "policy_outcome", "customer__tier"]
+    search_fields = ["number", "order__number", "customer__name", "customer__email", "customer__phone"]
+    list_select_related = ["customer", "order", "assignee"]
+    raw_id_fields = ["customer", "order", "assignee"]
+    filter_horizontal = ["tags"]
+    date_hierarchy = "created_at"
+    readonly_fields = [
+        "number", "status", "version", "kind", "customer", "order", "created_at", "updated_at", "approved_at",
+        "resolved_at", "closed_at", "reopened_count", "policy_outcome", "policy_rule", "policy_explanation",
+        "rejection_reason", "return_carrier", "return_tracking_number", "inspection_passed", "inspection_grade",
+        "inspection_note", "resolution_type", "refund_amount", "resolution_note",
+    ]
+    fieldsets = [
+        (None, {"fields": ["number", "status", "kind", "channel", "priority", "customer", "order", "version"]}),
+        (_("Request"), {"fields": ["reason_code", "subject", "reason_text", "tags"]}),
+        (_("Assignment"), {"fields": ["team", "assignee"]}),
+        (_("Policy decision"), {"fields": ["policy_outcome", "policy_rule", "policy_explanation", "rejection_reason"]}),
+        (
+            _("Return and inspection"),
+            {"fields": ["return_carrier", "return_tracking_number", "inspection_passed", "inspection_grade",
+                        "inspection_note"]},
+        ),
+        (_("Resolution"), {"fields": ["resolution_type", "refund_amount", "currency", "resolution_note"]}),
+        (
+            _("SLA and times"),
+            {"fields": ["first_response_due_at", "next_response_due_at", "resolution_due_at", "sla_due_at",
+                        "first_responded_at", "created_at", "updated_at", "approved_at", "resolved_at",
+                        "closed_at", "reopened_count"]},
+        ),
+    ]
+    inlines = [CaseLineInline, CostLineInline, AttachmentInline, CaseEventInline]
+
+    def get_fsm_label(self, transition):
+        return str(transition.custom.get("label") or transition.name)
+
+    def has_add_permission(self, request):
+        # Cases are opened through the channels and the API, where the policy decides at once.
+        return False
+
+    def save_model(self, request, obj, form, change):
+        try:
+            services.save_case_edit(case=obj, actor=request.user, changed_fields=form.changed_data)
+        except CaseError as exc:
+            self.message_user(request, exc.message, level=messages.ERROR)
+
+    def save_formset(self, request, form, formset, change):
+        instances = formset.save(commit=False)
+        for instance in instances:
+            if isinstance(instance, CostLine) and instance.created_by_id is None:
+                instance.created_by = request.user
+            instance.save()
+        for obj in formset.deleted_objects:
+            obj.delete()
+        formset.save_m2m()
+
+    def _apply_fsm_transition(self, *, obj, transition_name, request, kwargs=None):
+        """Run the step through the service (event, version, permission) instead of obj.save()."""
+        try:
+            services.transition_case(case=obj, name=transition_name, actor=request.user, **(kwargs or {}))
+        except CaseError as exc:
+            self.message_user(request, exc.message, level=messages.ERROR)
+            return False
+        self.message_user(
+            request, _("Case %(number)s: %(step)s done.") % {"number": obj.number, "step": transition_name},
+            level=messages.SUCCESS,
+        )
+        return True
+
+
+@admin.register(CaseEvent)
+class CaseEventAdmin(admin.ModelAdmin):
+    """The audit trail can be read and searched, never edited."""
+
+    list_display = ["case", "type", "transition", "from_status", "to_status", "actor_label", "public", "created_at"]
+    list_filter = ["type", "public", "channel"]
+    search_fields = ["case__number", "note"]
+    list_select_related = ["case"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class OrderLineInline(admin.TabularInline):
+    model = OrderLine
+    extra = 0
+    raw_id_fields = ["product", "variant"]
+
+
+@admin.register(Order)
+class OrderAdmin(admin.ModelAdmin):
+    list_display = ["number", "customer", "status", "placed_at", "delivered_at", "paid_amount", "currency"]
+    list_filter = ["status", "currency"]
+    search_fields = ["number", "customer__name", "customer__email", "customer__phone"]
+    list_select_related = ["customer"]
+    raw_id_fields = ["customer"]
+    inlines = [OrderLineInline]
+
+
+@admin.register(OrderLine)
+class OrderLineAdmin(admin.ModelAdmin):
+    list_display = ["order", "line_no", "sku", "name", "quantity", "unit_price", "paid_amount"]
+    search_fields = ["order__number", "sku", "name"]
+    raw_id_fields = ["order", "product", "variant"]
+    list_select_related = ["order"]
+
+
+@admin.register(Customer)
+class CustomerAdmin(admin.ModelAdmin):
+    list_display = ["name", "email", "phone", "tier", "language", "created_at"]
+    list_filter = ["tier", "language"]
+    search_fields = ["name", "email", "phone", "external_id"]
+
+
+class ProductVariantInline(admin.TabularInline):
+    model = ProductVariant
+    extra = 0
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    list_display = ["sku", "name", "category", "supplier", "returnable", "flags"]
+    list_filter = ["category", "returnable"]
+    search_fields = ["sku", "name", "supplier"]
+    inlines = [ProductVariantInline]
+
+
+@admin.register(ProductVariant)
+class ProductVariantAdmin(admin.ModelAdmin):
+    list_display = ["sku", "name", "product", "in_stock"]
+    search_fields = ["sku", "name", "product__name"]
+    raw_id_fields = ["product"]
+
+
+class ReturnPolicyRuleInline(admin.StackedInline):
+    model = ReturnPolicyRule
+    extra = 0
+    fields = [
+        ("position", "active", "rule_type", "outcome"),
+        ("name_en", "name_zh"),
+        ("kinds", "reasons", "tiers"),
+        ("categories", "skus", "product_flags", "only_if_opened"),
+        ("days", "months", "vip_extra_days", "amount_over"),
+    ]
+
+
+@admin.register(ReturnPolicy)
+class ReturnPolicyAdmin(admin.ModelAdmin):
+    list_display = ["code", "version", "name_en", "name_zh", "region", "is_statutory", "effective_from",
+                    "effective_until", "active"]
+    list_filter = ["active", "region", "is_statutory"]
+    search_fields = ["code", "name_en", "name_zh"]
+    inlines = [ReturnPolicyRuleInline]
+
+
+@admin.register(ReturnPolicyRule)
+class ReturnPolicyRuleAdmin(admin.ModelAdmin):
+    list_display = ["name_en", "name_zh", "policy", "rule_type", "days", "months", "outcome", "active", "position"]
+    list_filter = ["rule_type", "active", "policy"]
+    search_fields = ["name_en", "name_zh"]
+    list_select_related = ["policy"]
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "lead"]
+    search_fields = ["name", "code"]
+    filter_horizontal = ["members"]
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    search_fields = ["name"]
+
+
+@admin.register(CostLine)
+class CostLineAdmin(admin.ModelAdmin):
+    list_display = ["case", "kind", "amount", "currency", "created_at"]
+    list_filter = ["kind", "currency"]
+    search_fields = ["case__number", "note"]
+    raw_id_fields = ["case"]
+    list_select_related = ["case"]
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(admin.ModelAdmin):
+    list_display = ["original_name", "case", "content_type", "size", "public", "created_at"]
+    search_fields = ["case__number", "original_name"]
+    raw_id_fields = ["case"]
+    list_select_related = ["case"]
