@@ -116,7 +116,16 @@ class CaseAdmin(FSMAdminMixin, admin.ModelAdmin):
         "resolve": ResolveForm,
     }
     list_display = [
-        "number", "kind", "status", "channel", "priority", "customer", "order", "assignee", "sla_due_at", "created_at",
+        "number",
+        "kind",
+        "status",
+        "channel",
+        "priority",
+        "customer",
+        "order",
+        "assignee",
+        "sla_due_at",
+        "created_at",
     ]
     list_filter = ["status", "kind", "channel", "priority", "team", "policy_outcome", "customer__tier"]
     search_fields = ["number", "order__number", "customer__name", "customer__email", "customer__phone"]
@@ -125,10 +134,30 @@ class CaseAdmin(FSMAdminMixin, admin.ModelAdmin):
     filter_horizontal = ["tags"]
     date_hierarchy = "created_at"
     readonly_fields = [
-        "number", "status", "version", "kind", "customer", "order", "created_at", "updated_at", "approved_at",
-        "resolved_at", "closed_at", "reopened_count", "policy_outcome", "policy_rule", "policy_explanation",
-        "rejection_reason", "return_carrier", "return_tracking_number", "inspection_passed", "inspection_grade",
-        "inspection_note", "resolution_type", "refund_amount", "resolution_note",
+        "number",
+        "status",
+        "version",
+        "kind",
+        "customer",
+        "order",
+        "created_at",
+        "updated_at",
+        "approved_at",
+        "resolved_at",
+        "closed_at",
+        "reopened_count",
+        "policy_outcome",
+        "policy_rule",
+        "policy_explanation",
+        "rejection_reason",
+        "return_carrier",
+        "return_tracking_number",
+        "inspection_passed",
+        "inspection_grade",
+        "inspection_note",
+        "resolution_type",
+        "refund_amount",
+        "resolution_note",
     ]
     fieldsets = [
         (None, {"fields": ["number", "status", "kind", "channel", "priority", "customer", "order", "version"]}),
@@ -137,15 +166,34 @@ class CaseAdmin(FSMAdminMixin, admin.ModelAdmin):
         (_("Policy decision"), {"fields": ["policy_outcome", "policy_rule", "policy_explanation", "rejection_reason"]}),
         (
             _("Return and inspection"),
-            {"fields": ["return_carrier", "return_tracking_number", "inspection_passed", "inspection_grade",
-                        "inspection_note"]},
+            {
+                "fields": [
+                    "return_carrier",
+                    "return_tracking_number",
+                    "inspection_passed",
+                    "inspection_grade",
+                    "inspection_note",
+                ]
+            },
         ),
         (_("Resolution"), {"fields": ["resolution_type", "refund_amount", "currency", "resolution_note"]}),
         (
             _("SLA and times"),
-            {"fields": ["first_response_due_at", "next_response_due_at", "resolution_due_at", "sla_due_at",
-                        "first_responded_at", "created_at", "updated_at", "approved_at", "resolved_at",
-                        "closed_at", "reopened_count"]},
+            {
+                "fields": [
+                    "first_response_due_at",
+                    "next_response_due_at",
+                    "resolution_due_at",
+                    "sla_due_at",
+                    "first_responded_at",
+                    "created_at",
+                    "updated_at",
+                    "approved_at",
+                    "resolved_at",
+                    "closed_at",
+                    "reopened_count",
+                ]
+            },
         ),
     ]
     inlines = [CaseLineInline, CostLineInline, AttachmentInline, CaseEventInline]
@@ -181,7 +229,8 @@ class CaseAdmin(FSMAdminMixin, admin.ModelAdmin):
             self.message_user(request, exc.message, level=messages.ERROR)
             return False
         self.message_user(
-            request, _("Case %(number)s: %(step)s done.") % {"number": obj.number, "step": transition_name},
+            request,
+            _("Case %(number)s: %(step)s done.") % {"number": obj.number, "step": transition_name},
             level=messages.SUCCESS,
         )
         return True
@@ -272,8 +321,17 @@ class ReturnPolicyRuleInline(admin.StackedInline):
 
 @admin.register(ReturnPolicy)
 class ReturnPolicyAdmin(admin.ModelAdmin):
-    list_display = ["code", "version", "name_en", "name_zh", "region", "is_statutory", "effective_from",
-                    "effective_until", "active"]
+    list_display = [
+        "code",
+        "version",
+        "name_en",
+        "name_zh",
+        "region",
+        "is_statutory",
+        "effective_from",
+        "effective_until",
+        "active",
+    ]
     list_filter = ["active", "region", "is_statutory"]
     search_fields = ["code", "name_en", "name_zh"]
     inlines = [ReturnPolicyRuleInline]

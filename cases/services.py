@@ -129,8 +129,14 @@ class LineRequest:
 
 
 def _validate_new_case(
-    *, customer: Customer, kind: str, channel: str, order: Order | None, lines: list[LineRequest],
-    reason_code: str, priority: str,
+    *,
+    customer: Customer,
+    kind: str,
+    channel: str,
+    order: Order | None,
+    lines: list[LineRequest],
+    reason_code: str,
+    priority: str,
 ) -> None:
     if kind not in CaseKind.values:
         raise InvalidInput(_("Unknown case kind “%(kind)s”.") % {"kind": kind})
@@ -150,9 +156,7 @@ def _validate_new_case(
     seen = set()
     for line in lines:
         if order is None or line.order_line.order_id != order.pk:
-            raise InvalidInput(
-                _("Line %(line)s is not a line of this case's order.") % {"line": line.order_line.pk}
-            )
+            raise InvalidInput(_("Line %(line)s is not a line of this case's order.") % {"line": line.order_line.pk})
         if line.order_line.pk in seen:
             raise InvalidInput(_("Line %(line)s is listed twice.") % {"line": line.order_line.line_no})
         seen.add(line.order_line.pk)
@@ -192,8 +196,13 @@ def create_case(
     """
     lines = list(lines)
     _validate_new_case(
-        customer=customer, kind=kind, channel=channel, order=order, lines=lines,
-        reason_code=reason_code, priority=priority,
+        customer=customer,
+        kind=kind,
+        channel=channel,
+        order=order,
+        lines=lines,
+        reason_code=reason_code,
+        priority=priority,
     )
     now = clock.now()
     with transaction.atomic():
@@ -228,8 +237,15 @@ def create_case(
             ]
         )
         record_event(
-            case=case, type=EventType.CREATED, actor=actor, actor_label=actor_label, at=now,
-            public=True, channel=channel, to_status=case.status, note=reason_text,
+            case=case,
+            type=EventType.CREATED,
+            actor=actor,
+            actor_label=actor_label,
+            at=now,
+            public=True,
+            channel=channel,
+            to_status=case.status,
+            note=reason_text,
             data={"kind": kind, "reason": reason_code, "lines": [[ln.order_line.pk, ln.quantity] for ln in lines]},
         )
         if kind in GOODS_KINDS:
@@ -256,9 +272,17 @@ def _apply_policy(*, case: Case, lines: list[LineRequest], has_photos: bool, at)
     with translation.override(case.customer.language):
         customer_text = decision.explain()
     record_event(
-        case=case, type=EventType.POLICY, actor=None, at=at, public=True, note=customer_text,
-        data={"outcome": decision.outcome, "rule": decision.rule.pk if decision.rule else None,
-              "explanation": decision.as_json()},
+        case=case,
+        type=EventType.POLICY,
+        actor=None,
+        at=at,
+        public=True,
+        note=customer_text,
+        data={
+            "outcome": decision.outcome,
+            "rule": decision.rule.pk if decision.rule else None,
+            "explanation": decision.as_json(),
+        },
     )
     if decision.outcome == PolicyOutcome.APPROVE:
         transition_case(case=case, name="approve", actor=None, note=customer_text)
@@ -298,12 +322,9 @@ def refundable_amount(*, case: Case) -> Decimal:
     """What may still be refunded on the case's order: paid minus what other cases refunded."""
     if case.order is None:
         return Decimal("0.00")
-    refunded = (
-        CostLine.objects.filter(case__order=case.order, kind=CostKind.REFUND)
-        .exclude(case=case)
-        .aggregate(total=Sum("amount"))["total"]
-        or Decimal("0.00")
-    )
+    refunded = CostLine.objects.filter(case__order=case.order, kind=CostKind.REFUND).exclude(case=case).aggregate(
+        total=Sum("amount")
+    )["total"] or Decimal("0.00")
     return max(case.order.paid_amount - refunded, Decimal("0.00"))
 
 
@@ -348,8 +369,9 @@ def _clean_params(*, case: Case, name: str, params: dict) -> dict:
                 )
         elif amount:
             raise InvalidInput(_("Only a refunding resolution takes a refund amount."))
-        cleaned.update(resolution_type=resolution, refund_amount=amount,
-                       resolution_note=_clean_text(params, "resolution_note"))
+        cleaned.update(
+            resolution_type=resolution, refund_amount=amount, resolution_note=_clean_text(params, "resolution_note")
+        )
     if params:
         raise InvalidInput(
             _("The step “%(name)s” does not take: %(fields)s.") % {"name": name, "fields": ", ".join(sorted(params))}
@@ -383,7 +405,10 @@ def transition_case(
             raise TransitionForbidden(_("You are not allowed to %(step)s cases.") % {"step": name})
     if expected_version is not None and expected_version != case.version:
         raise CaseChanged(
-            _("Case %(number)s changed since you loaded it (version %(theirs)s, now %(ours)s). Reload it and try again.")
+            _(
+                "Case %(number)s changed since you loaded it (version %(theirs)s, now %(ours)s). "
+                "Reload it and try again."
+            )
             % {"number": case.number, "theirs": expected_version, "ours": case.version}
         )
     method = getattr(case, name)
@@ -408,14 +433,27 @@ def transition_case(
             case.save()
             if name == "resolve" and case.refund_amount:
                 CostLine.objects.create(
-                    case=case, kind=CostKind.REFUND, amount=case.refund_amount, currency=case.currency,
-                    note=_("Refund on resolution"), created_by=actor,
+                    case=case,
+                    kind=CostKind.REFUND,
+                    amount=case.refund_amount,
+                    currency=case.currency,
+                    note=_("Refund on resolution"),
+                    created_by=actor,
                 )
             data = {k: (str(v) if isinstance(v, Decimal) else v) for k, v in cleaned.items()}
             record_event(
-                case=case, type=EventType.TRANSITION, actor=actor, actor_label=actor_label, at=at,
-                transition=name, from_status=from_status, to_status=case.status, channel=channel,
-                note=note or cleaned.get("reason", ""), public=True, data=data,
+                case=case,
+                type=EventType.TRANSITION,
+                actor=actor,
+                actor_label=actor_label,
+                at=at,
+                transition=name,
+                from_status=from_status,
+                to_status=case.status,
+                channel=channel,
+                note=note or cleaned.get("reason", ""),
+                public=True,
+                data=data,
             )
     except ConcurrentTransition as exc:
         raise CaseChanged(
@@ -439,7 +477,10 @@ def save_case_edit(*, case: Case, actor: AbstractBaseUser | None, changed_fields
             case.version += 1
             case.save()
             record_event(
-                case=case, type=event_type, actor=actor, public=False,
+                case=case,
+                type=event_type,
+                actor=actor,
+                public=False,
                 data={"fields": sorted(changed_fields), "assignee": case.assignee_id, "team": case.team_id},
             )
     except ConcurrentTransition as exc:
@@ -464,6 +505,13 @@ def unmet_conditions(*, case: Case, name: str) -> list[str]:
 
 
 __all__ = [
-    "LineRequest", "allocate_case_number", "create_case", "record_event",
-    "refundable_amount", "save_case_edit", "transition_case", "transition_permission", "unmet_conditions",
+    "LineRequest",
+    "allocate_case_number",
+    "create_case",
+    "record_event",
+    "refundable_amount",
+    "save_case_edit",
+    "transition_case",
+    "transition_permission",
+    "unmet_conditions",
 ]

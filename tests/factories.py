@@ -119,7 +119,9 @@ class OrderLineFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def add_to_order_total(self, create, extracted, **kwargs):
         if create:
-            Order.objects.filter(pk=self.order_id).update(paid_amount=sum(ln.paid_amount for ln in self.order.lines.all()))
+            Order.objects.filter(pk=self.order_id).update(
+                paid_amount=sum(ln.paid_amount for ln in self.order.lines.all())
+            )
             self.order.refresh_from_db()
 
 

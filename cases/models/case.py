@@ -176,22 +176,14 @@ REOPEN = "cases.reopen_case"
 class Case(ConcurrentTransitionMixin, models.Model):
     number = models.CharField(_("case number"), max_length=32, unique=True)
     kind = models.CharField(_("kind"), max_length=16, choices=CaseKind.choices)
-    status = FSMField(
-        _("status"), max_length=20, choices=CaseStatus.choices, default=CaseStatus.NEW, protected=True
-    )
+    status = FSMField(_("status"), max_length=20, choices=CaseStatus.choices, default=CaseStatus.NEW, protected=True)
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
-    priority = models.CharField(
-        _("priority"), max_length=8, choices=Priority.choices, default=Priority.NORMAL
-    )
-    reason_code = models.CharField(
-        _("reason"), max_length=32, choices=ReasonCode.choices, default=ReasonCode.OTHER
-    )
+    priority = models.CharField(_("priority"), max_length=8, choices=Priority.choices, default=Priority.NORMAL)
+    reason_code = models.CharField(_("reason"), max_length=32, choices=ReasonCode.choices, default=ReasonCode.OTHER)
     reason_text = models.TextField(_("description"), blank=True)
     subject = models.CharField(_("subject"), max_length=200, blank=True)
 
-    customer = models.ForeignKey(
-        Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="cases"
-    )
+    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="cases")
     order = models.ForeignKey(
         Order, verbose_name=_("order"), null=True, blank=True, on_delete=models.PROTECT, related_name="cases"
     )
@@ -231,12 +223,8 @@ class Case(ConcurrentTransitionMixin, models.Model):
     )
     inspection_note = models.TextField(_("inspection note"), blank=True)
 
-    resolution_type = models.CharField(
-        _("resolution"), max_length=24, choices=ResolutionType.choices, blank=True
-    )
-    refund_amount = models.DecimalField(
-        _("refund amount"), max_digits=12, decimal_places=2, null=True, blank=True
-    )
+    resolution_type = models.CharField(_("resolution"), max_length=24, choices=ResolutionType.choices, blank=True)
+    refund_amount = models.DecimalField(_("refund amount"), max_digits=12, decimal_places=2, null=True, blank=True)
     currency = models.CharField(_("currency"), max_length=3, default="CNY")
     resolution_note = models.TextField(_("resolution note"), blank=True)
 
@@ -294,16 +282,6 @@ class Case(ConcurrentTransitionMixin, models.Model):
 
     # --- optimistic locking on every change, not only on status --------------------------------
 
-    def _do_update(self, base_qs, using, pk_val, values, update_fields, forced_update, *args, **kwargs):
-        """Refuse the write when the row's version moved since we read it (someone else saved)."""
-        updated = super()._do_update(
-            base_qs.filter(version=self._loaded_version), using, pk_val, values, update_fields,
-            forced_update, *args, **kwargs,
-        )
-        if not updated and base_qs.filter(pk=pk_val).using(using).exists():
-            raise ConcurrentTransition("The case changed since it was read.")
-        return updated
-
     def save(self, *args, **kwargs):
         super().save(*args, **kwargs)
         self._loaded_version = self.version
@@ -312,20 +290,42 @@ class Case(ConcurrentTransitionMixin, models.Model):
         super().refresh_from_db(*args, **kwargs)
         self._loaded_version = self.version
 
+    def _do_update(self, base_qs, using, pk_val, values, update_fields, forced_update, *args, **kwargs):
+        """Refuse the write when the row's version moved since we read it (someone else saved)."""
+        updated = super()._do_update(
+            base_qs.filter(version=self._loaded_version),
+            using,
+            pk_val,
+            values,
+            update_fields,
+            forced_update,
+            *args,
+            **kwargs,
+        )
+        if not updated and base_qs.filter(pk=pk_val).using(using).exists():
+            raise ConcurrentTransition("The case changed since it was read.")
+        return updated
+
     # --- the state machine (DESIGN.md §3) ------------------------------------------------------
     # Each transition receives ``at`` (the time of the change) from the service: the clock is a
     # service's business, not the model's.
 
     @transition(
-        field=status, source=CaseStatus.NEW, target=CaseStatus.APPROVED,
-        conditions=[is_goods_kind], permission=DECIDE,
+        field=status,
+        source=CaseStatus.NEW,
+        target=CaseStatus.APPROVED,
+        conditions=[is_goods_kind],
+        permission=DECIDE,
         custom={"label": _("Approve"), "public": True},
     )
     def approve(self, *, at):
         self.approved_at = at
 
     @transition(
-        field=status, source=CaseStatus.NEW, target=CaseStatus.REJECTED, permission=DECIDE,
+        field=status,
+        source=CaseStatus.NEW,
+        target=CaseStatus.REJECTED,
+        permission=DECIDE,
         custom={"label": _("Reject"), "public": True, "params": ["reason"]},
     )
     def reject(self, *, at, reason: str):
@@ -333,37 +333,52 @@ class Case(ConcurrentTransitionMixin, models.Model):
         self.closed_at = at
 
     @transition(
-        field=status, source=[CaseStatus.NEW, CaseStatus.APPROVED], target=CaseStatus.CANCELLED,
-        permission=WORK, custom={"label": _("Cancel"), "public": True},
+        field=status,
+        source=[CaseStatus.NEW, CaseStatus.APPROVED],
+        target=CaseStatus.CANCELLED,
+        permission=WORK,
+        custom={"label": _("Cancel"), "public": True},
     )
     def cancel(self, *, at):
         self.closed_at = at
 
     @transition(
-        field=status, source=CaseStatus.NEW, target=CaseStatus.IN_PROGRESS,
-        conditions=[is_conversation_kind], permission=WORK,
+        field=status,
+        source=CaseStatus.NEW,
+        target=CaseStatus.IN_PROGRESS,
+        conditions=[is_conversation_kind],
+        permission=WORK,
         custom={"label": _("Start work"), "public": True},
     )
     def start(self, *, at):
         pass
 
     @transition(
-        field=status, source=CaseStatus.IN_PROGRESS, target=CaseStatus.AWAITING_CUSTOMER,
-        permission=WORK, custom={"label": _("Wait for customer"), "public": True},
+        field=status,
+        source=CaseStatus.IN_PROGRESS,
+        target=CaseStatus.AWAITING_CUSTOMER,
+        permission=WORK,
+        custom={"label": _("Wait for customer"), "public": True},
     )
     def wait_for_customer(self, *, at):
         pass
 
     @transition(
-        field=status, source=CaseStatus.AWAITING_CUSTOMER, target=CaseStatus.IN_PROGRESS,
-        permission=WORK, custom={"label": _("Customer replied"), "public": True},
+        field=status,
+        source=CaseStatus.AWAITING_CUSTOMER,
+        target=CaseStatus.IN_PROGRESS,
+        permission=WORK,
+        custom={"label": _("Customer replied"), "public": True},
     )
     def resume(self, *, at):
         pass
 
     @transition(
-        field=status, source=CaseStatus.APPROVED, target=CaseStatus.IN_TRANSIT,
-        conditions=[needs_return_shipment], permission=WORK,
+        field=status,
+        source=CaseStatus.APPROVED,
+        target=CaseStatus.IN_TRANSIT,
+        conditions=[needs_return_shipment],
+        permission=WORK,
         custom={"label": _("Return shipped"), "public": True, "params": ["carrier", "tracking_number"]},
     )
     def ship_return(self, *, at, carrier: str = "", tracking_number: str = ""):
@@ -371,14 +386,20 @@ class Case(ConcurrentTransitionMixin, models.Model):
         self.return_tracking_number = tracking_number
 
     @transition(
-        field=status, source=CaseStatus.IN_TRANSIT, target=CaseStatus.RECEIVED, permission=WORK,
+        field=status,
+        source=CaseStatus.IN_TRANSIT,
+        target=CaseStatus.RECEIVED,
+        permission=WORK,
         custom={"label": _("Receive at warehouse"), "public": True},
     )
     def receive(self, *, at):
         pass
 
     @transition(
-        field=status, source=CaseStatus.RECEIVED, target=CaseStatus.INSPECTED, permission=WORK,
+        field=status,
+        source=CaseStatus.RECEIVED,
+        target=CaseStatus.INSPECTED,
+        permission=WORK,
         custom={"label": _("Record inspection"), "public": True, "params": ["passed", "grade", "inspection_note"]},
     )
     def inspect(self, *, at, passed: bool, grade: str = "", inspection_note: str = ""):
@@ -388,19 +409,39 @@ class Case(ConcurrentTransitionMixin, models.Model):
 
     # resolve has one source per path, each with its own condition.
     @transition(
-        field=status, source=CaseStatus.INSPECTED, target=CaseStatus.RESOLVED,
-        conditions=[needs_return_shipment], permission=WORK,
-        custom={"label": _("Resolve"), "public": True, "params": ["resolution_type", "refund_amount", "resolution_note"]},
+        field=status,
+        source=CaseStatus.INSPECTED,
+        target=CaseStatus.RESOLVED,
+        conditions=[needs_return_shipment],
+        permission=WORK,
+        custom={
+            "label": _("Resolve"),
+            "public": True,
+            "params": ["resolution_type", "refund_amount", "resolution_note"],
+        },
     )
     @transition(
-        field=status, source=CaseStatus.APPROVED, target=CaseStatus.RESOLVED,
-        conditions=[is_refund_only], permission=WORK,
-        custom={"label": _("Resolve"), "public": True, "params": ["resolution_type", "refund_amount", "resolution_note"]},
+        field=status,
+        source=CaseStatus.APPROVED,
+        target=CaseStatus.RESOLVED,
+        conditions=[is_refund_only],
+        permission=WORK,
+        custom={
+            "label": _("Resolve"),
+            "public": True,
+            "params": ["resolution_type", "refund_amount", "resolution_note"],
+        },
     )
     @transition(
-        field=status, source=[CaseStatus.IN_PROGRESS, CaseStatus.AWAITING_CUSTOMER],
-        target=CaseStatus.RESOLVED, permission=WORK,
-        custom={"label": _("Resolve"), "public": True, "params": ["resolution_type", "refund_amount", "resolution_note"]},
+        field=status,
+        source=[CaseStatus.IN_PROGRESS, CaseStatus.AWAITING_CUSTOMER],
+        target=CaseStatus.RESOLVED,
+        permission=WORK,
+        custom={
+            "label": _("Resolve"),
+            "public": True,
+            "params": ["resolution_type", "refund_amount", "resolution_note"],
+        },
     )
     def resolve(self, *, at, resolution_type: str, refund_amount: Decimal | None = None, resolution_note: str = ""):
         self.resolution_type = resolution_type
@@ -409,15 +450,21 @@ class Case(ConcurrentTransitionMixin, models.Model):
         self.resolved_at = at
 
     @transition(
-        field=status, source=CaseStatus.RESOLVED, target=CaseStatus.IN_PROGRESS,
-        conditions=[reopen_window_open], permission=REOPEN,
+        field=status,
+        source=CaseStatus.RESOLVED,
+        target=CaseStatus.IN_PROGRESS,
+        conditions=[reopen_window_open],
+        permission=REOPEN,
         custom={"label": _("Reopen"), "public": True},
     )
     def reopen(self, *, at):
         self.reopened_count += 1
 
     @transition(
-        field=status, source=CaseStatus.RESOLVED, target=CaseStatus.CLOSED, permission=WORK,
+        field=status,
+        source=CaseStatus.RESOLVED,
+        target=CaseStatus.CLOSED,
+        permission=WORK,
         custom={"label": _("Close"), "public": True},
     )
     def close(self, *, at):
@@ -429,8 +476,18 @@ class Case(ConcurrentTransitionMixin, models.Model):
 
 
 TRANSITION_NAMES = (
-    "approve", "reject", "cancel", "start", "wait_for_customer", "resume", "ship_return",
-    "receive", "inspect", "resolve", "reopen", "close",
+    "approve",
+    "reject",
+    "cancel",
+    "start",
+    "wait_for_customer",
+    "resume",
+    "ship_return",
+    "receive",
+    "inspect",
+    "resolve",
+    "reopen",
+    "close",
 )
 
 
@@ -525,8 +582,12 @@ class Attachment(models.Model):
     size = models.PositiveIntegerField(_("size (bytes)"))
     public = models.BooleanField(_("customer can see it"), default=True)
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
@@ -568,8 +629,12 @@ class CostLine(models.Model):
     currency = models.CharField(_("currency"), max_length=3, default="CNY")
     note = models.CharField(_("note"), max_length=200, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
@@ -577,9 +642,7 @@ class CostLine(models.Model):
         verbose_name = _("cost line")
         verbose_name_plural = _("cost lines")
         indexes = [models.Index(fields=["case", "kind"], name="cost_by_case_kind")]
-        constraints = [
-            models.CheckConstraint(condition=models.Q(amount__gte=0), name="cost_line_amount_not_negative")
-        ]
+        constraints = [models.CheckConstraint(condition=models.Q(amount__gte=0), name="cost_line_amount_not_negative")]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.amount} {self.currency}"
@@ -594,3 +657,6 @@ class CaseNumberCounter(models.Model):
     class Meta:
         verbose_name = _("case number counter")
         verbose_name_plural = _("case number counters")
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last}"

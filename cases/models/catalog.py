@@ -41,18 +41,12 @@ class Team(models.Model):
 class Customer(models.Model):
     """A shopper. Customers are not staff users; they reach the product through the channels."""
 
-    external_id = models.CharField(
-        _("shop customer id"), max_length=64, unique=True, null=True, blank=True
-    )
+    external_id = models.CharField(_("shop customer id"), max_length=64, unique=True, null=True, blank=True)
     name = models.CharField(_("name"), max_length=200)
     email = models.EmailField(_("email"), blank=True)
     phone = models.CharField(_("phone"), max_length=32, blank=True)
-    tier = models.CharField(
-        _("tier"), max_length=16, choices=CustomerTier.choices, default=CustomerTier.REGULAR
-    )
-    language = models.CharField(
-        _("language"), max_length=10, choices=settings.LANGUAGES, default="zh-hans"
-    )
+    tier = models.CharField(_("tier"), max_length=16, choices=CustomerTier.choices, default=CustomerTier.REGULAR)
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES, default="zh-hans")
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -107,9 +101,7 @@ class Product(models.Model):
 class ProductVariant(models.Model):
     """A buyable variant (size, colour); exchanges name the variant the customer wants."""
 
-    product = models.ForeignKey(
-        Product, verbose_name=_("product"), on_delete=models.CASCADE, related_name="variants"
-    )
+    product = models.ForeignKey(Product, verbose_name=_("product"), on_delete=models.CASCADE, related_name="variants")
     sku = models.CharField(_("SKU"), max_length=64, unique=True)
     name = models.CharField(_("name"), max_length=100)
     attributes = models.JSONField(_("attributes"), default=dict, blank=True)
@@ -134,18 +126,12 @@ class Order(models.Model):
     """The shop's order as it pushed it to us (the shop is the source of truth)."""
 
     number = models.CharField(_("order number"), max_length=64, unique=True)
-    customer = models.ForeignKey(
-        Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="orders"
-    )
-    status = models.CharField(
-        _("status"), max_length=16, choices=OrderStatus.choices, default=OrderStatus.PLACED
-    )
+    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="orders")
+    status = models.CharField(_("status"), max_length=16, choices=OrderStatus.choices, default=OrderStatus.PLACED)
     placed_at = models.DateTimeField(_("placed at"))
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
     currency = models.CharField(_("currency"), max_length=3, default="CNY")
-    paid_amount = models.DecimalField(
-        _("paid amount"), max_digits=12, decimal_places=2, default=Decimal("0.00")
-    )
+    paid_amount = models.DecimalField(_("paid amount"), max_digits=12, decimal_places=2, default=Decimal("0.00"))
     shipping_address = models.TextField(_("shipping address"), blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -159,13 +145,9 @@ class Order(models.Model):
 
 
 class OrderLine(models.Model):
-    order = models.ForeignKey(
-        Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="lines"
-    )
+    order = models.ForeignKey(Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="lines")
     line_no = models.PositiveIntegerField(_("line"))
-    product = models.ForeignKey(
-        Product, verbose_name=_("product"), null=True, blank=True, on_delete=models.PROTECT
-    )
+    product = models.ForeignKey(Product, verbose_name=_("product"), null=True, blank=True, on_delete=models.PROTECT)
     variant = models.ForeignKey(
         ProductVariant, verbose_name=_("variant"), null=True, blank=True, on_delete=models.PROTECT
     )

@@ -14,13 +14,13 @@ class BilingualName(models.Model):
     class Meta:
         abstract = True
 
+    def __str__(self) -> str:
+        return self.name
+
     @property
     def name(self) -> str:
         """The name in the active language."""
         return self.name_zh if (get_language() or "").startswith("zh") else self.name_en
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class ReturnPolicy(BilingualName):
@@ -28,9 +28,13 @@ class ReturnPolicy(BilingualName):
 
     code = models.SlugField(_("code"), max_length=50)
     version = models.CharField(_("version"), max_length=20)
-    region = models.CharField(_("region"), max_length=8, blank=True, help_text=_("CN, EU, or blank for the shop's own."))
+    region = models.CharField(
+        _("region"), max_length=8, blank=True, help_text=_("CN, EU, or blank for the shop's own.")
+    )
     is_statutory = models.BooleanField(
-        _("statutory"), default=False, help_text=_("A legal minimum shipped as a template; the shop's own rules may be more generous.")
+        _("statutory"),
+        default=False,
+        help_text=_("A legal minimum shipped as a template; the shop's own rules may be more generous."),
     )
     effective_from = models.DateField(_("applies to orders placed from"))
     effective_until = models.DateField(_("applies to orders placed until"), null=True, blank=True)

@@ -161,7 +161,9 @@ def test_refund_never_exceeds_what_was_paid_less_earlier_refunds(agent):
     assert order.paid_amount == Decimal("200.00")
     first = force_status(CaseFactory(kind="refund_only", customer=order.customer, order=order), "approved")
     with pytest.raises(InvalidInput, match="200.00"):
-        services.transition_case(case=first, name="resolve", actor=agent, resolution_type="refund", refund_amount="200.01")
+        services.transition_case(
+            case=first, name="resolve", actor=agent, resolution_type="refund", refund_amount="200.01"
+        )
     services.transition_case(case=first, name="resolve", actor=agent, resolution_type="refund", refund_amount="150")
     assert CostLine.objects.get(case=first).amount == Decimal("150.00")
     assert CostLine.objects.get(case=first).kind == CostKind.REFUND
@@ -171,7 +173,9 @@ def test_refund_never_exceeds_what_was_paid_less_earlier_refunds(agent):
         services.transition_case(
             case=second, name="resolve", actor=agent, resolution_type="partial_refund", refund_amount="60"
         )
-    services.transition_case(case=second, name="resolve", actor=agent, resolution_type="partial_refund", refund_amount="50")
+    services.transition_case(
+        case=second, name="resolve", actor=agent, resolution_type="partial_refund", refund_amount="50"
+    )
     assert Case.objects.get(pk=second.pk).refund_amount == Decimal("50.00")
 
 
@@ -199,7 +203,9 @@ def test_inspection_failure_is_recorded_and_resolution_can_send_item_back(agent)
     case = force_status(CaseFactory(kind="return"), "received")
     with pytest.raises(InvalidInput, match="passed"):
         services.transition_case(case=case, name="inspect", actor=agent, passed="maybe")
-    services.transition_case(case=case, name="inspect", actor=agent, passed=False, grade="D", inspection_note="Not ours")
+    services.transition_case(
+        case=case, name="inspect", actor=agent, passed=False, grade="D", inspection_note="Not ours"
+    )
     services.transition_case(case=case, name="resolve", actor=agent, resolution_type="returned_to_customer")
     case.refresh_from_db()
     assert (case.inspection_passed, case.inspection_grade, case.status) == (False, "D", "resolved")
@@ -217,10 +223,9 @@ def test_signal_is_sent_inside_the_transaction_and_on_commit_work_is_dropped_on_
     case_event_recorded.connect(receiver)
     try:
         case = CaseFactory()
-        with django_capture_on_commit_callbacks(execute=True):
-            with pytest.raises(RuntimeError), transaction.atomic():
-                services.transition_case(case=case, name="approve", actor=agent)
-                raise RuntimeError("the surrounding work failed")
+        with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError), transaction.atomic():
+            services.transition_case(case=case, name="approve", actor=agent)
+            raise RuntimeError("the surrounding work failed")
         assert delivered == []
         assert not CaseEvent.objects.filter(case=case).exists()
         assert Case.objects.get(pk=case.pk).status == "new"
