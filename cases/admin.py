@@ -18,6 +18,7 @@ from .models import (
     Case,
     CaseEvent,
     CaseLine,
+    CaseNumberCounter,
     CostLine,
     Customer,
     InspectionGrade,
@@ -372,3 +373,35 @@ class AttachmentAdmin(admin.ModelAdmin):
     search_fields = ["case__number", "original_name"]
     raw_id_fields = ["case"]
     list_select_related = ["case"]
+
+
+@admin.register(CaseLine)
+class CaseLineAdmin(admin.ModelAdmin):
+    """Case lines are written with their case (create_case); here they can be looked up."""
+
+    list_display = ["case", "order_line", "quantity", "opened", "requested_variant"]
+    search_fields = ["case__number", "order_line__sku", "order_line__order__number"]
+    raw_id_fields = ["case", "order_line", "requested_variant"]
+    list_select_related = ["case", "order_line"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CaseNumberCounter)
+class CaseNumberCounterAdmin(admin.ModelAdmin):
+    """The last case number per year, for reference; the service hands numbers out."""
+
+    list_display = ["year", "last"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
