@@ -1,0 +1,30 @@
+"""The dependency rule of DESIGN.md §2: cases imports no other app of the project."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+OTHER_APPS = {"channels_app", "feedback", "analytics"}
+
+
+def imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(), filename=str(path))
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module.split(".")[0])
+    return found
+
+
+def test_cases_imports_no_other_app():
+    offenders = {
+        str(path.relative_to(ROOT)): sorted(imported_modules(path) & OTHER_APPS)
+        for path in (ROOT / "cases").rglob("*.py")
+        if imported_modules(path) & OTHER_APPS
+    }
+    assert offenders == {}
+    assert len(list((ROOT / "cases").rglob("*.py"))) > 10  # the walk really read the app
