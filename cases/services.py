@@ -150,7 +150,9 @@ def _validate_new_case(
         raise InvalidInput(_("Order %(order)s does not belong to this customer.") % {"order": order.number})
     if kind in GOODS_KINDS:
         if order is None:
-            raise InvalidInput(_("A %(kind)s case needs the order it is about.") % {"kind": CaseKind(kind).label})
+            raise InvalidInput(
+                _("This kind of case (%(kind)s) needs the order it is about.") % {"kind": CaseKind(kind).label}
+            )
         if not lines:
             raise InvalidInput(_("Choose at least one order line and a quantity."))
     seen = set()
@@ -298,6 +300,15 @@ def _transitions_named(name: str):
     return [t for t in field.get_all_transitions(Case) if t.name == name]
 
 
+def step_label(name: str) -> str:
+    """The translated label of a step ("Approve", "批准"), for messages a person reads."""
+    for t in _transitions_named(name):
+        label = t.custom.get("label")
+        if label:
+            return str(label)
+    return name
+
+
 def transition_permission(name: str) -> str | None:
     """The permission a transition requires (one per name by construction)."""
     perms = {t.permission for t in _transitions_named(name)}
@@ -402,7 +413,7 @@ def transition_case(
     if actor is not None:
         permission = transition_permission(name)
         if permission and not actor.has_perm(permission):
-            raise TransitionForbidden(_("You are not allowed to %(step)s cases.") % {"step": name})
+            raise TransitionForbidden(_("You do not have permission to “%(step)s” cases.") % {"step": step_label(name)})
     if expected_version is not None and expected_version != case.version:
         raise CaseChanged(
             _(
@@ -415,12 +426,16 @@ def transition_case(
     if not can_proceed(method, check_conditions=False):
         raise TransitionNotAllowed(
             _("Case %(number)s cannot “%(step)s” while it is %(status)s.")
-            % {"number": case.number, "step": name, "status": CaseStatus(case.status).label}
+            % {"number": case.number, "step": step_label(name), "status": CaseStatus(case.status).label}
         )
     if not can_proceed(method):
         raise TransitionNotAllowed(
             _("Case %(number)s cannot “%(step)s”: %(why)s.")
-            % {"number": case.number, "step": name, "why": "; ".join(unmet_conditions(case=case, name=name))}
+            % {
+                "number": case.number,
+                "step": step_label(name),
+                "why": "; ".join(unmet_conditions(case=case, name=name)),
+            }
         )
     cleaned = _clean_params(case=case, name=name, params=params)
     note = note.strip() if isinstance(note, str) else ""
