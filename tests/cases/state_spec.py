@@ -10,12 +10,31 @@ SHIPPING = {"return", "exchange", "repair"}
 CONVERSATION = {"complaint", "inquiry"}
 KINDS = sorted(GOODS | CONVERSATION)
 STATUSES = [
-    "new", "approved", "in_transit", "received", "inspected", "in_progress", "awaiting_customer",
-    "resolved", "closed", "rejected", "cancelled",
+    "new",
+    "approved",
+    "in_transit",
+    "received",
+    "inspected",
+    "in_progress",
+    "awaiting_customer",
+    "resolved",
+    "closed",
+    "rejected",
+    "cancelled",
 ]
 STEPS = [
-    "approve", "reject", "cancel", "start", "wait_for_customer", "resume", "ship_return", "receive",
-    "inspect", "resolve", "reopen", "close",
+    "approve",
+    "reject",
+    "cancel",
+    "start",
+    "wait_for_customer",
+    "resume",
+    "ship_return",
+    "receive",
+    "inspect",
+    "resolve",
+    "reopen",
+    "close",
 ]
 
 # Valid inputs for the steps that take some.

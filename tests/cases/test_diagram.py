@@ -19,4 +19,4 @@ def test_committed_state_machine_diagram_matches_the_model():
     out = io.StringIO()
     call_command("graph_transitions", "cases.Case", stdout=out)
     assert lines_of(out.getvalue()) == lines_of(DOT.read_text()), "run `make diagram` and commit docs/"
-    assert '[label=approve]' in DOT.read_text()
+    assert "[label=approve]" in DOT.read_text()
