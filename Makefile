@@ -39,14 +39,16 @@ makemessages: $(VENV)/.installed
 	DEBUG=1 $(BIN)/python manage.py makemessages -l zh_Hans --ignore=.venv --ignore=data --no-obsolete
 
 # --- run: the embedded default unless DATABASE_URL / REDIS_URL are set ------------------------------
+# The Procfile names gunicorn and celery, so the virtual environment goes first on honcho's PATH.
 run: export DEBUG ?= 1
 run: messages
+	@mkdir -p "$${DATA_DIR:-data}"
 	$(BIN)/python manage.py migrate --no-input -v 0
 	$(BIN)/python manage.py seed_demo
 	@echo ""
 	@echo "  Open http://$(HOST):$(PORT)/  (admin: /admin/, API docs: /api/v1/docs/, health: /healthz)"
 	@echo ""
-	HOST=$(HOST) PORT=$(PORT) $(BIN)/honcho start -f Procfile
+	PATH="$(abspath $(BIN)):$$PATH" HOST=$(HOST) PORT=$(PORT) $(BIN)/honcho start -f Procfile
 
 # --- test: PostgreSQL + Redis on localhost (override with DATABASE_URL / REDIS_URL) ------------------
 test: messages

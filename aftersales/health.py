@@ -33,7 +33,9 @@ def check_broker() -> dict:
         ok = folder.is_dir()
         result = {"ok": ok, "transport": "filesystem"}
         if not ok:
-            result["error"] = "broker folder missing; run `make run` or `python manage.py prepare_embedded`"
+            result["error"] = (
+                f"broker folder {folder} is missing; start the product with `make run` (settings create it at start-up)"
+            )
         return result
     from kombu import Connection
 

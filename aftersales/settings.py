@@ -255,15 +255,16 @@ SESSION_COOKIE_HTTPONLY = True
 
 # --- API ----------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # Token first: a request without credentials gets 401 with "WWW-Authenticate: Token".
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "cases.api.errors.exception_handler",
-    "PAGE_SIZE": 25,
+    # No global pagination: each list names its own (the case list pages by keyset, 25 a page).
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "After-sales case management API",
@@ -275,6 +276,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One enum per choice set, named after it, however many fields use it.
+    "ENUM_NAME_OVERRIDES": {
+        "CaseStatusEnum": "cases.models.CaseStatus",
+        "OrderStatusEnum": "cases.models.OrderStatus",
+        "InspectionGradeEnum": "cases.models.InspectionGrade",
+    },
 }
 
 # --- Product settings (managers change the policy data in admin; these are engineering knobs) ---

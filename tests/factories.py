@@ -137,3 +137,30 @@ class CaseFactory(factory.django.DjangoModelFactory):
     customer = factory.SubFactory(CustomerFactory)
     order = factory.SubFactory(OrderFactory, customer=factory.SelfAttribute("..customer"))
     created_at = factory.LazyFunction(timezone.now)
+
+
+class ReturnPolicyFactory(factory.django.DjangoModelFactory):
+    """A shop policy covering every order date; add rules with ReturnPolicyRuleFactory."""
+
+    class Meta:
+        model = "cases.ReturnPolicy"
+
+    code = factory.Sequence(lambda n: f"shop-policy-{n}")
+    version = "1"
+    name_en = "Shop returns"
+    name_zh = "店铺退货政策"
+    effective_from = factory.LazyFunction(lambda: timezone.now().date() - timedelta(days=3650))
+
+
+class ReturnPolicyRuleFactory(factory.django.DjangoModelFactory):
+    """By default the 7-day no-reason window for returns."""
+
+    class Meta:
+        model = "cases.ReturnPolicyRule"
+
+    policy = factory.SubFactory(ReturnPolicyFactory)
+    rule_type = "window"
+    kinds = factory.LazyFunction(lambda: ["return"])
+    days = 7
+    name_en = "7-day return"
+    name_zh = "七天无理由退货"

@@ -1,1 +1,13 @@
-urlpatterns: list = []
+from django.urls import path
+
+from . import views
+
+app_name = "api"
+
+urlpatterns = [
+    path("orders/<str:number>/", views.OrderView.as_view(), name="order"),
+    path("cases/", views.CaseListView.as_view(), name="case-list"),
+    path("cases/<str:number>/", views.CaseDetailView.as_view(), name="case-detail"),
+    path("cases/<str:number>/transitions/", views.CaseTransitionListView.as_view(), name="case-transitions"),
+    path("cases/<str:number>/transitions/<str:name>/", views.CaseTransitionView.as_view(), name="case-transition"),
+]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -47,6 +48,10 @@ class ReturnPolicy(BilingualName):
         ordering = ["code", "-effective_from"]
         constraints = [models.UniqueConstraint(fields=["code", "version"], name="return_policy_unique_version")]
 
+    def clean(self) -> None:
+        if self.effective_until and self.effective_from and self.effective_until < self.effective_from:
+            raise ValidationError({"effective_until": _("The end date must not be before the start date.")})
+
 
 class RuleType(models.TextChoices):
     EXCLUSION = "exclusion", _("Excluded items")
@@ -85,3 +90,36 @@ class ReturnPolicyRule(BilingualName):
         verbose_name = _("return policy rule")
         verbose_name_plural = _("return policy rules")
         ordering = ["policy", "position", "id"]
+
+    def clean(self) -> None:
+        """Refuse a rule the engine could not apply: unknown values in the match lists, a window
+        without days, a warranty without months."""
+        from .case import CaseKind, ReasonCode
+        from .catalog import CustomerTier, ProductFlag
+
+        errors: dict[str, str] = {}
+        for name, choices in (
+            ("kinds", CaseKind),
+            ("reasons", ReasonCode),
+            ("tiers", CustomerTier),
+            ("product_flags", ProductFlag),
+        ):
+            values = getattr(self, name)
+            if not isinstance(values, list):
+                errors[name] = _('Give a list, for example [] or ["%(example)s"].') % {"example": choices.values[0]}
+                continue
+            unknown = [str(value) for value in values if value not in choices.values]
+            if unknown:
+                errors[name] = _("Unknown values: %(unknown)s. Allowed: %(allowed)s.") % {
+                    "unknown": ", ".join(unknown),
+                    "allowed": ", ".join(choices.values),
+                }
+        for name in ("categories", "skus"):
+            if not isinstance(getattr(self, name), list):
+                errors[name] = _('Give a list, for example [] or ["apparel"].')
+        if self.rule_type == RuleType.WINDOW and not self.days:
+            errors["days"] = _("A time window needs its number of days.")
+        if self.rule_type == RuleType.WARRANTY and not self.months:
+            errors["months"] = _("A warranty needs its number of months.")
+        if errors:
+            raise ValidationError(errors)

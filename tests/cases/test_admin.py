@@ -134,3 +134,77 @@ def test_manager_edits_policies_and_audit_trail_is_read_only(client, manager):
     response = client.post(reverse("admin:cases_caseevent_change", args=[event.pk]), {"note": "rewritten"})
     assert response.status_code == 403
     assert CaseEvent.objects.get(pk=event.pk).note == ""
+
+
+def rule_form(policy, **overrides):
+    data = {
+        "policy": policy.pk,
+        "position": 10,
+        "rule_type": "window",
+        "name_en": "30-day return",
+        "name_zh": "30天退货",
+        "kinds": '["return"]',
+        "reasons": "[]",
+        "categories": "[]",
+        "skus": "[]",
+        "product_flags": "[]",
+        "tiers": "[]",
+        "days": "30",
+        "months": "",
+        "vip_extra_days": "0",
+        "amount_over": "",
+        "outcome": "reject",
+        "active": "on",
+    }
+    return {**data, **overrides}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"kinds": '["retrun"]'}, "kinds", "Unknown values: retrun"),
+        ({"product_flags": '"digital"'}, "product_flags", "Give a list"),
+        ({"days": ""}, "days", "needs its number of days"),
+        ({"rule_type": "warranty", "days": ""}, "months", "needs its number of months"),
+    ],
+)
+def test_manager_cannot_save_a_rule_the_engine_could_not_apply(client, manager, overrides, field, message):
+    from cases.models import ReturnPolicy, ReturnPolicyRule
+
+    policy = ReturnPolicy.objects.create(
+        code="shop", version="2", name_en="Shop", name_zh="本店", effective_from="2026-01-01"
+    )
+    client.force_login(manager)
+    response = client.post(reverse("admin:cases_returnpolicyrule_add"), rule_form(policy, **overrides))
+    assert response.status_code == 200
+    assert message in str(response.context["adminform"].form.errors[field])
+    assert not ReturnPolicyRule.objects.exists()
+
+    ok = client.post(reverse("admin:cases_returnpolicyrule_add"), rule_form(policy))
+    assert ok.status_code == 302
+    assert ReturnPolicyRule.objects.get().days == 30
+
+
+@pytest.mark.django_db
+def test_a_policy_cannot_end_before_it_starts(client, manager):
+    from cases.models import ReturnPolicy
+
+    client.force_login(manager)
+    data = {
+        "code": "shop",
+        "version": "2",
+        "name_en": "Shop",
+        "name_zh": "本店",
+        "region": "",
+        "effective_from": "2026-06-01",
+        "effective_until": "2026-05-01",
+        "active": "on",
+        "description": "",
+        "rules-TOTAL_FORMS": "0",
+        "rules-INITIAL_FORMS": "0",
+    }
+    response = client.post(reverse("admin:cases_returnpolicy_add"), data)
+    assert response.status_code == 200
+    assert "end date" in str(response.context["adminform"].form.errors["effective_until"])
+    assert not ReturnPolicy.objects.exists()

@@ -1,0 +1,222 @@
+"""The API's views: parse the request, call one service or selector, render the answer.
+
+Who may call what (the roles are the groups of cases/roles.py; anonymous is 401, a signed-in user
+without the permissions 403):
+
+========================================  =============================================
+endpoint                                  who
+========================================  =============================================
+GET  /orders/{number}/                    view_order: integration, agent, manager, admin
+PUT  /orders/{number}/                    add/change order and customer: integration, admin
+GET  /cases/                              view_case + view_caseevent: agent, manager, admin
+POST /cases/                              add_case: agent, manager, integration, admin
+GET  /cases/{number}/                     view_case + view_caseevent: agent, manager, admin
+GET  /cases/{number}/transitions/         view_case + view_caseevent: agent, manager, admin
+POST /cases/{number}/transitions/{name}/  view_case, then the step's own permission
+                                          (work/decide/reopen): agent, manager, admin; the
+                                          integration role holds none of them, so it gets 403
+========================================  =============================================
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.generics import GenericAPIView
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from cases import orders, selectors, services
+from cases.models import Case, Order
+
+from .filters import CaseFilter
+from .pagination import KeysetPagination
+from .permissions import (
+    CREATE_CASE,
+    READ_CASES,
+    READ_ORDER,
+    TRANSITION_CASE,
+    UPSERT_ORDER,
+    HasRolePermissions,
+)
+from .serializers import (
+    CaseDetailSerializer,
+    CaseIn,
+    CaseListSerializer,
+    CaseSerializer,
+    ErrorSerializer,
+    OrderIn,
+    OrderSerializer,
+    TransitionIn,
+    TransitionOptionSerializer,
+)
+
+ORDER_NUMBER = OpenApiParameter("number", str, OpenApiParameter.PATH, description="The shop's order number.")
+CASE_NUMBER = OpenApiParameter("number", str, OpenApiParameter.PATH, description="The case number (RMA-2026-000123).")
+STEP_NAME = OpenApiParameter("name", str, OpenApiParameter.PATH, description="The step, e.g. approve, resolve.")
+
+
+def error(description: str) -> OpenApiResponse:
+    return OpenApiResponse(ErrorSerializer, description=description)
+
+
+UNAUTHENTICATED = error("Not signed in (no or a bad token or session).")
+FORBIDDEN = error("The user's role does not allow this.")
+
+
+def _case_or_404(number: str, *, detail: bool = False) -> Case:
+    case = selectors.case_detail(number=number) if detail else selectors.case_by_number(number=number)
+    if case is None:
+        raise NotFound(_("There is no case %(number)s.") % {"number": number})
+    return case
+
+
+# --- orders ---------------------------------------------------------------------------------------
+
+
+class OrderView(APIView):
+    """The shop's order by its number: read it, or push it (create or update, idempotently)."""
+
+    permission_classes = [HasRolePermissions]
+    required_permissions = {"GET": READ_ORDER, "PUT": UPSERT_ORDER}
+
+    @extend_schema(
+        operation_id="order_retrieve",
+        parameters=[ORDER_NUMBER],
+        responses={200: OrderSerializer, 401: UNAUTHENTICATED, 403: FORBIDDEN, 404: error("No such order.")},
+    )
+    def get(self, request: Request, number: str) -> Response:
+        order = selectors.order_detail(number=number)
+        if order is None:
+            raise NotFound(_("There is no order %(number)s.") % {"number": number})
+        return Response(OrderSerializer(order).data)
+
+    @extend_schema(
+        operation_id="order_upsert",
+        parameters=[ORDER_NUMBER],
+        request=OrderIn,
+        responses={
+            200: OpenApiResponse(OrderSerializer, description="Updated, or already exactly so (nothing changed)."),
+            201: OpenApiResponse(OrderSerializer, description="Created."),
+            400: OpenApiResponse(description="Field errors: {field: [messages]}; nothing written."),
+            401: UNAUTHENTICATED,
+            403: FORBIDDEN,
+            409: error("A case refers to a line that would be removed or reduced below its claim; nothing written."),
+        },
+    )
+    def put(self, request: Request, number: str) -> Response:
+        if len(number) > Order._meta.get_field("number").max_length:
+            raise ValidationError({"number": [_("The order number is too long.")]})
+        payload = OrderIn(data=request.data)
+        payload.is_valid(raise_exception=True)
+        _order, created = orders.upsert_order(number=number, data=payload.to_order_data())
+        data = OrderSerializer(selectors.order_detail(number=number)).data
+        return Response(data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+# --- cases ----------------------------------------------------------------------------------------
+
+
+class CaseListView(GenericAPIView):
+    """The case list (the queue) and opening a case."""
+
+    permission_classes = [HasRolePermissions]
+    required_permissions = {"GET": READ_CASES, "POST": CREATE_CASE}
+    filterset_class = CaseFilter
+    pagination_class = KeysetPagination
+    serializer_class = CaseListSerializer
+
+    def get_queryset(self):
+        return selectors.case_list()
+
+    @extend_schema(
+        operation_id="case_list",
+        responses={200: CaseListSerializer(many=True), 400: OpenApiResponse(description="A bad filter or cursor.")},
+    )
+    def get(self, request: Request) -> Response:
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(CaseListSerializer(page, many=True).data)
+
+    @extend_schema(
+        operation_id="case_create",
+        request=CaseIn,
+        responses={
+            201: OpenApiResponse(CaseSerializer, description="Opened; goods cases are already decided by the policy."),
+            400: OpenApiResponse(description="Field errors, or {detail, code} from the service."),
+            401: UNAUTHENTICATED,
+            403: FORBIDDEN,
+        },
+    )
+    def post(self, request: Request) -> Response:
+        payload = CaseIn(data=request.data)
+        payload.is_valid(raise_exception=True)
+        case = services.create_case(actor=request.user, **payload.validated_data)
+        created = selectors.case_detail(number=case.number)
+        return Response(CaseSerializer(created).data, status=status.HTTP_201_CREATED)
+
+
+class CaseDetailView(APIView):
+    permission_classes = [HasRolePermissions]
+    required_permissions = {"GET": READ_CASES}
+
+    @extend_schema(
+        operation_id="case_retrieve",
+        parameters=[CASE_NUMBER],
+        responses={200: CaseDetailSerializer, 401: UNAUTHENTICATED, 403: FORBIDDEN, 404: error("No such case.")},
+    )
+    def get(self, request: Request, number: str) -> Response:
+        return Response(CaseDetailSerializer(_case_or_404(number, detail=True)).data)
+
+
+class CaseTransitionListView(APIView):
+    permission_classes = [HasRolePermissions]
+    required_permissions = {"GET": READ_CASES}
+
+    @extend_schema(
+        operation_id="case_transitions",
+        parameters=[CASE_NUMBER],
+        responses={
+            200: TransitionOptionSerializer(many=True),
+            401: UNAUTHENTICATED,
+            403: FORBIDDEN,
+            404: error("No such case."),
+        },
+        description="The steps leaving the case's status now, each with whether this user may take it and why not.",
+    )
+    def get(self, request: Request, number: str) -> Response:
+        options = selectors.transition_options(case=_case_or_404(number), user=request.user)
+        return Response(TransitionOptionSerializer(options, many=True).data)
+
+
+class CaseTransitionView(APIView):
+    permission_classes = [HasRolePermissions]
+    required_permissions = {"POST": TRANSITION_CASE}
+
+    @extend_schema(
+        operation_id="case_transition",
+        parameters=[CASE_NUMBER, STEP_NAME],
+        request=TransitionIn,
+        responses={
+            200: CaseDetailSerializer,
+            400: error("No such step, not from this status, a condition unmet, or bad inputs."),
+            401: UNAUTHENTICATED,
+            403: error("The user's role may not take this step."),
+            404: error("No such case."),
+            409: error("The case changed since the client read it (version); reload and retry."),
+        },
+    )
+    def post(self, request: Request, number: str, name: str) -> Response:
+        case = _case_or_404(number)
+        payload = TransitionIn(data=request.data)
+        payload.is_valid(raise_exception=True)
+        params = dict(payload.validated_data)
+        version = params.pop("version", None)
+        note = params.pop("note", "")
+        services.transition_case(
+            case=case, name=name, actor=request.user, note=note, expected_version=version, **params
+        )
+        return Response(CaseDetailSerializer(_case_or_404(number, detail=True)).data)

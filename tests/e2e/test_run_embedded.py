@@ -1,0 +1,192 @@
+"""``make run`` on the embedded default, end to end: SQLite in a data folder, kombu's filesystem
+broker, gunicorn and a Celery worker with beat under honcho, the demo data and logins printed.
+
+The helpers here are shared with ``test_run_postgres.py``, which runs the same checks against
+PostgreSQL and Redis.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+START_TIMEOUT = 45  # seconds until /healthz answers 200 (migrate + seed_demo + servers)
+HEARTBEAT_TIMEOUT = 45  # beat sends the heartbeat every 30 s; the worker writes it to the cache
+STOP_TIMEOUT = 20
+
+# Variables of the test process that would steer the product away from what `make run` picks.
+SCRUBBED = (
+    "DJANGO_SETTINGS_MODULE",
+    "DATABASE_URL",
+    "REDIS_URL",
+    "CELERY_BROKER_URL",
+    "DEBUG",
+    "DEMO_PASSWORD",
+    "MAKEFLAGS",
+    "MFLAGS",
+    "MAKELEVEL",
+)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def get(url: str, timeout: float = 5) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - our own local URL
+            return response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+
+
+@dataclass
+class Product:
+    """The running `make run`: its process group, its port and its printed output."""
+
+    process: subprocess.Popen
+    port: int
+    log: Path
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}/"
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def fail(self, message: str) -> None:
+        tail = "\n".join(self.output().splitlines()[-60:])
+        pytest.fail(f"{message}\n--- last lines of `make run` ---\n{tail}")
+
+    def health(self) -> tuple[int, dict]:
+        try:
+            status, body = get(self.base + "healthz")
+        except (OSError, urllib.error.URLError):
+            return 0, {}
+        try:
+            return status, json.loads(body)
+        except ValueError:
+            return status, {}
+
+    def wait_healthy(self) -> dict:
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                self.fail(f"`make run` exited with {self.process.returncode} before /healthz answered")
+            status, body = self.health()
+            if status == 200:
+                return body
+            time.sleep(0.5)
+        self.fail(f"/healthz did not answer 200 within {START_TIMEOUT} s")
+        raise AssertionError  # unreachable: pytest.fail raises
+
+    def wait_heartbeat(self, *, since: datetime) -> str:
+        """The worker ran the beat-scheduled heartbeat after ``since`` (a stale value does not count)."""
+        deadline = time.monotonic() + HEARTBEAT_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                self.fail(f"`make run` exited with {self.process.returncode} while waiting for the heartbeat")
+            _status, body = self.health()
+            beat = body.get("worker_heartbeat")
+            if beat and datetime.fromisoformat(beat) >= since:
+                return beat
+            time.sleep(1)
+        self.fail(f"no worker heartbeat within {HEARTBEAT_TIMEOUT} s: is the worker with beat running?")
+        raise AssertionError
+
+    def stop(self) -> float:
+        """Ctrl-C, as a person at the terminal would: SIGINT to the whole process group; then the
+        group must be gone. Returns the seconds it took."""
+        started = time.monotonic()
+        pgid = self.process.pid
+        try:
+            os.killpg(pgid, signal.SIGINT)
+        except ProcessLookupError:
+            return 0.0
+        deadline = started + STOP_TIMEOUT
+        while time.monotonic() < deadline:
+            self.process.poll()
+            try:
+                os.killpg(pgid, 0)
+            except ProcessLookupError:
+                return time.monotonic() - started
+            time.sleep(0.2)
+        os.killpg(pgid, signal.SIGKILL)
+        self.process.wait(timeout=5)
+        self.fail(f"processes of `make run` were still running {STOP_TIMEOUT} s after Ctrl-C")
+        raise AssertionError
+
+
+def start_product(tmp_path: Path, **env_overrides: str) -> Product:
+    port = free_port()
+    env = {name: value for name, value in os.environ.items() if name not in SCRUBBED}
+    env.update(
+        PORT=str(port),
+        HOST="127.0.0.1",
+        # A folder that does not exist yet, as on a fresh machine.
+        DATA_DIR=str(tmp_path / "data"),
+        PYTHONUNBUFFERED="1",
+        **env_overrides,
+    )
+    log = tmp_path / "make-run.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            ["make", "run"],
+            cwd=REPO,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    return Product(process=process, port=port, log=log)
+
+
+def check_running_product(product: Product, *, started: datetime, vendor: str, transport: str) -> None:
+    """What `make run` promises: health, the pages, the worker with beat, the URL and the logins."""
+    body = product.wait_healthy()
+    assert body["status"] == "ok"
+    assert body["database"] == {"ok": True, "vendor": vendor}
+    assert body["broker"]["ok"] is True
+    assert transport in body["broker"]["transport"]
+
+    for path in ("admin/login/", "api/v1/docs/", "api/v1/schema/", ""):
+        status, _ = get(product.base + path, timeout=20)
+        assert status == 200, path
+
+    output = product.output()
+    assert product.base in output
+    for user in ("agent", "manager", "admin"):
+        assert f"{user}" in output and f"demo-{user}-2026" in output
+    assert "Demo ready." in output
+
+    product.wait_heartbeat(since=started)
+
+
+@pytest.mark.slow
+def test_make_run_serves_the_product_on_sqlite_and_the_filesystem_broker(tmp_path):
+    started = datetime.now().astimezone()
+    product = start_product(tmp_path)
+    try:
+        check_running_product(product, started=started, vendor="sqlite", transport="filesystem")
+        assert (tmp_path / "data" / "aftersales.sqlite3").is_file()
+        assert (tmp_path / "data" / "broker" / "queue").is_dir()
+    finally:
+        seconds = product.stop()
+    assert seconds < STOP_TIMEOUT
+    assert "Traceback" not in product.output()
