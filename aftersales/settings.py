@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_fsm",
+    "solo",
     "cases",
     "channels_app",
     "feedback",
@@ -208,8 +209,13 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
+# The SLA sweep (cases.sweep): how often beat runs it, in seconds (the clocks live in the database,
+# so this is the detection lag, not a timer).
+SLA_SWEEP_SECONDS = env_int("SLA_SWEEP_SECONDS", 20)
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "aftersales.tasks.heartbeat", "schedule": 30.0},
+    "sla-sweep": {"task": "cases.tasks.sweep", "schedule": SLA_SWEEP_SECONDS, "options": {"expires": 60}},
+    "send-notifications": {"task": "cases.tasks.send_notifications", "schedule": 30.0, "options": {"expires": 60}},
 }
 
 if REDIS_URL:

@@ -9,6 +9,24 @@ def _ensure_roles(sender, **kwargs):
     ensure_roles()
 
 
+def _install_sla_defaults(sender, **kwargs):
+    from .sla_defaults import install_defaults
+
+    install_defaults()
+
+
+def _move_clocks(sender, case, event, **kwargs):
+    from .sla import on_case_event
+
+    on_case_event(case=case, event=event)
+
+
+def _schedule_follow_ups(sender, case, event, **kwargs):
+    from .follow_ups import on_case_event
+
+    on_case_event(case=case, event=event)
+
+
 class CasesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "cases"
@@ -17,3 +35,9 @@ class CasesConfig(AppConfig):
     def ready(self):
         # After this app migrated: auth has created its permissions by then (its receiver runs first).
         post_migrate.connect(_ensure_roles, sender=self, dispatch_uid="cases.ensure_roles")
+        post_migrate.connect(_install_sla_defaults, sender=self, dispatch_uid="cases.sla_defaults")
+        # The SLA clocks and follow-ups follow every case event, inside the event's transaction.
+        from .signals import case_event_recorded
+
+        case_event_recorded.connect(_move_clocks, dispatch_uid="cases.sla")
+        case_event_recorded.connect(_schedule_follow_ups, dispatch_uid="cases.follow_ups")

@@ -10,3 +10,8 @@ from django.dispatch import Signal
 
 # Sent with: case (Case), event (CaseEvent).
 case_event_recorded = Signal()
+
+# Sent by the follow-up sweep, inside its transaction, when a resolved case's survey invitation
+# (and later its one reminder) is due. With: case (Case). The feedback app sends the survey.
+survey_due = Signal()
+survey_reminder_due = Signal()

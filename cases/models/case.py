@@ -530,6 +530,10 @@ class EventType(models.TextChoices):
     REPLY = "reply", _("Reply")
     UPDATED = "updated", _("Updated")
     COST = "cost", _("Cost recorded")
+    SLA_WARNING = "sla_warning", _("SLA warning")
+    SLA_BREACH = "sla_breach", _("SLA breached")
+    FOLLOW_UP = "follow_up", _("Follow-up")
+    SHIPMENT = "shipment", _("Shipment update")
 
 
 class CaseEvent(models.Model):

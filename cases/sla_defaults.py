@@ -1,0 +1,56 @@
+"""The default SLA policies and calendars of DESIGN.md §4, installed once as data a manager edits.
+
+Urgent complaints are answered within 1 hour, live chat within 5 minutes (counted in the
+customer-service hours), everything else within 24 hours; resolution within 3 days, round the
+clock, paused while the case waits on the customer. The warehouse clocks (inspect, refund) count
+warehouse working time, Monday to Friday 09:00-18:00; load its public holidays with
+``manage.py load_holidays --calendar warehouse --country CN --years 2026``.
+
+Installed after ``migrate`` when the service settings row does not exist yet (a new database, or
+one a test flushed); once it exists, managers' edits and deletions are left alone.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import transaction
+
+from .models import WEEKDAYS, BusinessCalendar, ServiceSettings, SlaPolicy
+
+EVERY_DAY = {day: [["09:00", "21:00"]] for day in WEEKDAYS}
+OFFICE = {day: ([["09:00", "18:00"]] if day not in ("sat", "sun") else []) for day in WEEKDAYS}
+CALENDARS = [
+    ("cs-hours", "Customer service hours (every day 09:00-21:00)", EVERY_DAY),
+    ("warehouse", "Warehouse (Monday to Friday 09:00-18:00)", OFFICE),
+]
+POLICIES = [
+    # name, position, what it matches, calendar, first response, next response, resolution (minutes)
+    ("Urgent complaints", 10, {"priorities": ["urgent"], "kinds": ["complaint"]}, None, 60, 60, 3 * 24 * 60),
+    ("Live chat", 20, {"channels": ["chat"]}, "cs-hours", 5, 5, 3 * 24 * 60),
+    ("Standard", 100, {}, None, 24 * 60, 24 * 60, 3 * 24 * 60),
+]
+
+
+def install_defaults() -> bool:
+    """Create the default calendars, policies and settings unless the settings row exists."""
+    with transaction.atomic():
+        if ServiceSettings.objects.exists():
+            return False
+        calendars = {}
+        for code, name, hours in CALENDARS:
+            calendars[code], _ = BusinessCalendar.objects.get_or_create(
+                code=code, defaults={"name": name, "hours": hours, "time_zone": settings.TIME_ZONE}
+            )
+        if not SlaPolicy.objects.exists():
+            for name, position, match, calendar, first, nxt, resolution in POLICIES:
+                SlaPolicy.objects.create(
+                    name=name,
+                    position=position,
+                    calendar=calendars.get(calendar),
+                    first_response_minutes=first,
+                    next_response_minutes=nxt,
+                    resolution_minutes=resolution,
+                    **match,
+                )
+        ServiceSettings.objects.create(pk=1, warehouse_calendar=calendars["warehouse"])
+    return True

@@ -1,0 +1,236 @@
+"""The sweep: find the clocks and follow-ups that fell due, and act on each exactly once.
+
+Run by the beat task ``cases.tasks.sweep`` every ``SLA_SWEEP_SECONDS``. Each batch is one
+transaction: the due rows are read through their partial indexes with ``FOR UPDATE SKIP LOCKED``
+on PostgreSQL (two workers take different rows; the embedded SQLite default runs one worker and
+reads plainly), each row is claimed by a conditional UPDATE (``breached_at IS NULL`` ...) so it can
+fire only once, and the escalation, events and notifications are written in the same
+transaction. A worker killed mid-batch rolls the whole batch back; the next sweep does it again.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import connection, transaction
+from django.utils.translation import gettext as _
+
+from . import clock
+from .exceptions import CaseError
+from .follow_ups import run_follow_up
+from .models import (
+    Case,
+    CaseStatus,
+    ClockKind,
+    ClockState,
+    EventType,
+    FollowUp,
+    NotificationKind,
+    Priority,
+    ServiceSettings,
+    SlaClock,
+)
+from .notifications import notify_customer, notify_users
+from .services import record_event, save_case_edit, transition_case
+from .sla import REPLY_CLOCKS
+
+log = logging.getLogger(__name__)
+BATCH = 500
+RAISE = {Priority.LOW: Priority.NORMAL, Priority.NORMAL: Priority.HIGH, Priority.HIGH: Priority.URGENT}
+
+
+@dataclass
+class SweepResult:
+    breached: int = 0
+    warned: int = 0
+    follow_ups: int = 0
+
+
+def sweep(*, now: datetime | None = None, batch: int = BATCH) -> SweepResult:
+    """One pass over everything due at ``now``: breaches first (a breach makes its warning moot)."""
+    now = now or clock.now()
+    return SweepResult(
+        breached=_sweep_clocks(now=now, batch=batch, breach=True),
+        warned=_sweep_clocks(now=now, batch=batch, breach=False),
+        follow_ups=_sweep_follow_ups(now=now, batch=batch),
+    )
+
+
+def _lock(qs):
+    if connection.features.has_select_for_update_skip_locked:
+        return qs.select_for_update(skip_locked=True)
+    return qs
+
+
+def _sweep_clocks(*, now: datetime, batch: int, breach: bool) -> int:
+    due_field, done_field = ("due_at", "breached_at") if breach else ("warn_at", "warned_at")
+    done, failed = 0, set()
+    while True:
+        with transaction.atomic():
+            qs = SlaClock.objects.filter(
+                state=ClockState.RUNNING, **{f"{done_field}__isnull": True, f"{due_field}__lte": now}
+            ).exclude(pk__in=failed)
+            clocks = list(_lock(qs).order_by(due_field, "id")[:batch])
+            for c in clocks:
+                claim = {done_field: now, "warned_at": c.warned_at or now} if breach else {done_field: now}
+                try:
+                    with transaction.atomic():
+                        claimed = SlaClock.objects.filter(
+                            pk=c.pk, state=ClockState.RUNNING, **{f"{done_field}__isnull": True}
+                        ).update(**claim)
+                        if not claimed:
+                            continue
+                        for name, value in claim.items():
+                            setattr(c, name, value)
+                        (_on_breach if breach else _on_warning)(c, now)
+                        done += 1
+                except CaseError:
+                    # The case changed under us (an agent saved it meanwhile): the savepoint rolled
+                    # back the claim too, so the next sweep tries this clock again.
+                    log.info("Clock %s: case changed during escalation; retried next sweep", c.pk)
+                    failed.add(c.pk)
+        if len(clocks) < batch:
+            return done
+
+
+def _sweep_follow_ups(*, now: datetime, batch: int) -> int:
+    done, failed = 0, set()
+    while True:
+        with transaction.atomic():
+            qs = FollowUp.objects.filter(done_at__isnull=True, cancelled_at__isnull=True, due_at__lte=now).exclude(
+                pk__in=failed
+            )
+            rows = list(_lock(qs).order_by("due_at", "id")[:batch])
+            for row in rows:
+                try:
+                    with transaction.atomic():
+                        claimed = FollowUp.objects.filter(
+                            pk=row.pk, done_at__isnull=True, cancelled_at__isnull=True
+                        ).update(done_at=now)
+                        if not claimed:
+                            continue
+                        row.done_at = now
+                        run_follow_up(follow_up=row, at=now)
+                        done += 1
+                except CaseError:
+                    log.info("Follow-up %s: case changed meanwhile; retried next sweep", row.pk)
+                    failed.add(row.pk)
+        if len(rows) < batch:
+            return done
+
+
+def _case(c: SlaClock) -> Case:
+    return (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("customer", "team__lead", "assignee")
+        .get(pk=c.case_id)
+    )
+
+
+def _clock_label(c: SlaClock) -> str:
+    return str(ClockKind(c.kind).label)
+
+
+def _on_warning(c: SlaClock, now: datetime) -> None:
+    case = _case(c)
+    if c.kind == ClockKind.SHIP_BY:
+        record_event(
+            case=case,
+            type=EventType.SLA_WARNING,
+            actor=None,
+            at=now,
+            data={"clock": c.kind, "due_at": c.due_at.isoformat() if c.due_at else None},
+        )
+        notify_customer(
+            case=case,
+            kind=NotificationKind.SHIP_REMINDER,
+            render=lambda: (
+                _("Please send back your return %(case)s") % {"case": case.number},
+                _(
+                    "Your return %(case)s was approved. Please hand the parcel to the carrier by %(due)s and "
+                    "enter the tracking number; after that date the return is cancelled."
+                )
+                % {"case": case.number, "due": _local(c.due_at)},
+            ),
+            at=now,
+        )
+        return
+    record_event(
+        case=case,
+        type=EventType.SLA_WARNING,
+        actor=None,
+        at=now,
+        data={"clock": c.kind, "due_at": c.due_at.isoformat() if c.due_at else None},
+    )
+    if c.policy is not None and not c.policy.notify:
+        return
+    lead = case.team.lead if case.team_id else None
+    notify_users(
+        users=[case.assignee or lead],
+        case=case,
+        kind=NotificationKind.SLA_WARNING,
+        render=lambda: (
+            _("Case %(case)s: %(clock)s due %(due)s")
+            % {"case": case.number, "clock": _clock_label(c), "due": _local(c.due_at)},
+            _("The %(clock)s target of case %(case)s runs out at %(due)s.")
+            % {"clock": _clock_label(c), "case": case.number, "due": _local(c.due_at)},
+        ),
+        at=now,
+    )
+
+
+def _on_breach(c: SlaClock, now: datetime) -> None:
+    case = _case(c)
+    record_event(
+        case=case,
+        type=EventType.SLA_BREACH,
+        actor=None,
+        at=now,
+        data={"clock": c.kind, "due_at": c.due_at.isoformat() if c.due_at else None},
+    )
+    if c.kind == ClockKind.SHIP_BY:
+        if case.status == CaseStatus.APPROVED:
+            days = ServiceSettings.get_solo().ship_by_days
+            transition_case(
+                case=case,
+                name="cancel",
+                actor=None,
+                note=_("Cancelled: the return was not shipped within %(days)s days.") % {"days": days},
+            )
+        return
+    policy = c.policy
+    previous = case.assignee
+    lead = case.team.lead if case.team_id else None
+    changed, done = [], []
+    if c.kind in REPLY_CLOCKS and policy is not None and policy.escalate_priority and case.priority in RAISE:
+        case.priority = RAISE[case.priority]
+        changed.append("priority")
+        done.append(_("priority raised to %(priority)s") % {"priority": Priority(case.priority).label})
+    if policy is not None and policy.escalate_to_lead and lead is not None and case.assignee_id != lead.pk:
+        case.assignee = lead
+        changed.append("assignee")
+        done.append(_("reassigned to %(lead)s") % {"lead": lead.get_full_name() or lead.get_username()})
+    if changed:
+        save_case_edit(case=case, actor=None, changed_fields=changed)
+    if policy is not None and not policy.notify:
+        return
+    notify_users(
+        users=[previous, lead],
+        case=case,
+        kind=NotificationKind.SLA_BREACH,
+        render=lambda: (
+            _("Case %(case)s: %(clock)s target missed") % {"case": case.number, "clock": _clock_label(c)},
+            _("The %(clock)s target of case %(case)s ran out at %(due)s.")
+            % {"clock": _clock_label(c), "case": case.number, "due": _local(c.due_at)}
+            + (" " + _("Escalated: %(what)s.") % {"what": "; ".join(str(d) for d in done)} if done else ""),
+        ),
+        at=now,
+    )
+
+
+def _local(at: datetime | None) -> str:
+    from django.utils import timezone
+
+    return timezone.localtime(at).strftime("%Y-%m-%d %H:%M") if at else ""
