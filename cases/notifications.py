@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.utils import translation
@@ -23,6 +24,7 @@ from .models import Case, Notification
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
+NUDGE_KEY, NUDGE_SECONDS = "cases:notifications-nudged", 5
 
 Render = Callable[[], tuple[str, str]]  # called with the reader's language active: (subject, body)
 
@@ -71,6 +73,9 @@ def _nudge_after_commit(rows: list[Notification]) -> None:
     def nudge():
         from .tasks import send_notifications  # the tasks module imports this one
 
+        # One nudge per few seconds is enough: a burst of changes must not flood the broker.
+        if not cache.add(NUDGE_KEY, 1, timeout=NUDGE_SECONDS):
+            return
         try:
             send_notifications.delay()
         except Exception:  # the broker is down: the beat task sends them later

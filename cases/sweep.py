@@ -59,8 +59,14 @@ def sweep(*, now: datetime | None = None, batch: int = BATCH) -> SweepResult:
 
 
 def _lock(qs):
+    """Lock the rows' *cases*, skipping cases another sweeper holds.
+
+    Locking the case rather than the clock row gives each case to one sweeper at a time: an
+    escalation recomputes the case's other clocks, and two sweepers each holding one clock of the
+    same case would deadlock on them.
+    """
     if connection.features.has_select_for_update_skip_locked:
-        return qs.select_for_update(skip_locked=True)
+        return qs.select_related("case").select_for_update(skip_locked=True, of=("case",))
     return qs
 
 

@@ -10,7 +10,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 
 from cases import services
 from cases.exceptions import CaseError
-from cases.models import Case, CaseEvent
+from cases.models import Case, CaseEvent, ServiceSettings
 from tests.cases.state_spec import EXPECTED, KINDS, PARAMS, STEPS, reachable_statuses
 from tests.factories import CaseFactory
 
@@ -58,6 +58,9 @@ def make_machine(actor):
 
 @pytest.mark.django_db
 def test_random_step_sequences_follow_the_design(agent):
+    # The machine counts the state machine's events; a sampled revisit task (a follow-up of
+    # resolution with its own event) is tested in test_sla.py, so none is sampled here.
+    ServiceSettings.objects.update(revisit_sample_percent=0)
     machine = make_machine(agent)
     run_state_machine_as_test(
         machine,
