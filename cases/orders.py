@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Model
 from django.utils.translation import gettext as _
 
+from . import sla
 from .exceptions import CaseError
 from .models import CaseLine, CaseStatus, Customer, CustomerTier, Order, OrderLine, Product
 
@@ -103,7 +104,11 @@ def _upsert_customer(data: CustomerData) -> Customer:
     customer = Customer.objects.select_for_update().filter(external_id=data.external_id).first()
     if customer is None:
         return Customer.objects.create(external_id=data.external_id, **values)
+    old_tier = customer.tier
     _save_changed(customer, values)
+    if customer.tier != old_tier:
+        # The SLA targets depend on the tier: move the due times of the customer's open cases.
+        sla.recompute_customer_cases(customer=customer)
     return customer
 
 

@@ -20,6 +20,7 @@ from cases.models import (
     Channel,
     ClockKind,
     ClockState,
+    Customer,
     CustomerTier,
     EventType,
     FollowUp,
@@ -406,3 +407,19 @@ class FailingBackend:
 
     def send_messages(self, messages):
         raise ConnectionRefusedError("connection refused by the mail server")
+
+
+def test_the_shop_pushing_a_vip_tier_moves_the_due_times_of_the_customers_open_cases(now, integration_user):
+    from tests.cases.test_api_orders import order_payload, token_client
+
+    SlaPolicy.objects.create(name="VIP", position=5, tiers=[CustomerTier.VIP], first_response_minutes=30)
+    payload = order_payload()
+    payload["customer"]["tier"] = "regular"
+    shop = token_client(integration_user)
+    assert shop.put("/api/v1/orders/SO-9/", payload, format="json").status_code in (200, 201)
+    case = open_case(customer=Customer.objects.get(external_id="C-1001"))
+    assert running(case, ClockKind.FIRST_RESPONSE).due_at == MONDAY_10 + timedelta(hours=24)
+    now.move(minutes=10)
+    payload["customer"]["tier"] = "vip"
+    assert shop.put("/api/v1/orders/SO-9/", payload, format="json").status_code == 200
+    assert running(case, ClockKind.FIRST_RESPONSE).due_at == MONDAY_10 + timedelta(minutes=30)
