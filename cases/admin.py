@@ -6,22 +6,30 @@ the same version and honours the same permissions as the API.
 
 from __future__ import annotations
 
+import logging
+
 from django import forms
 from django.contrib import admin, messages
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from django_fsm.admin import FSMAdminMixin
+from solo.admin import SingletonModelAdmin
 
-from . import services
+from . import follow_ups, services, sla
 from .exceptions import CaseError
 from .models import (
     Attachment,
+    BusinessCalendar,
+    CalendarDay,
     Case,
     CaseEvent,
     CaseLine,
     CaseNumberCounter,
     CostLine,
     Customer,
+    FollowUp,
     InspectionGrade,
+    Notification,
     Order,
     OrderLine,
     Product,
@@ -29,6 +37,10 @@ from .models import (
     ResolutionType,
     ReturnPolicy,
     ReturnPolicyRule,
+    RevisitTask,
+    ServiceSettings,
+    SlaClock,
+    SlaPolicy,
     Tag,
     Team,
 )
@@ -287,6 +299,12 @@ class CustomerAdmin(admin.ModelAdmin):
     list_filter = ["tier", "language"]
     search_fields = ["name", "email", "phone", "external_id"]
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "tier" in form.changed_data:
+            # The SLA targets depend on the tier.
+            sla.recompute_customer_cases(customer=obj)
+
 
 class ProductVariantInline(admin.TabularInline):
     model = ProductVariant
@@ -405,3 +423,156 @@ class CaseNumberCounterAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# --- SLA: calendars, policies, settings (managers edit), clocks and follow-ups (read only) ------------
+
+log = logging.getLogger(__name__)
+
+
+def recompute_after_commit() -> None:
+    """Move the due times of open cases once the edit is committed (in the background)."""
+
+    def queue():
+        from .tasks import recompute_clocks
+
+        try:
+            recompute_clocks.delay()
+        except Exception:  # the broker is down: the edit stands; due times move at the next change
+            log.warning("Could not queue recompute_clocks after an SLA edit.", exc_info=True)
+
+    transaction.on_commit(queue)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class CalendarDayInline(admin.TabularInline):
+    model = CalendarDay
+    extra = 1
+    ordering = ["-date"]
+
+
+@admin.register(BusinessCalendar)
+class BusinessCalendarAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "time_zone", "updated_at"]
+    search_fields = ["code", "name"]
+    inlines = [CalendarDayInline]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # A changed day must reach the cached compiled calendar (keyed by updated_at).
+        form.instance.save(update_fields=["updated_at"])
+        recompute_after_commit()
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(admin.ModelAdmin):
+    list_display = ["date", "kind", "name", "calendar"]
+    list_filter = ["calendar", "kind"]
+    search_fields = ["name"]
+    date_hierarchy = "date"
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        obj.calendar.save(update_fields=["updated_at"])
+        recompute_after_commit()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        obj.calendar.save(update_fields=["updated_at"])
+        recompute_after_commit()
+
+
+@admin.register(SlaPolicy)
+class SlaPolicyAdmin(admin.ModelAdmin):
+    list_display = [
+        "position",
+        "name",
+        "active",
+        "priorities",
+        "channels",
+        "kinds",
+        "tiers",
+        "first_response_minutes",
+        "next_response_minutes",
+        "resolution_minutes",
+        "calendar",
+    ]
+    list_display_links = ["name"]
+    list_editable = ["position", "active"]
+    list_filter = ["active"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        recompute_after_commit()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        recompute_after_commit()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        recompute_after_commit()
+
+
+@admin.register(ServiceSettings)
+class ServiceSettingsAdmin(SingletonModelAdmin):
+    pass
+
+
+@admin.register(SlaClock)
+class SlaClockAdmin(ReadOnlyAdmin):
+    list_display = ["case", "kind", "state", "due_at", "warned_at", "breached_at", "stopped_at"]
+    list_filter = ["kind", "state"]
+    search_fields = ["case__number"]
+    list_select_related = ["case"]
+
+
+@admin.register(FollowUp)
+class FollowUpAdmin(ReadOnlyAdmin):
+    list_display = ["case", "kind", "due_at", "done_at", "cancelled_at"]
+    list_filter = ["kind"]
+    search_fields = ["case__number"]
+    list_select_related = ["case"]
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "kind", "user", "email", "subject", "read_at", "sent_at", "attempts"]
+    list_filter = ["kind"]
+    search_fields = ["case__number", "email", "subject"]
+    list_select_related = ["user", "case"]
+
+
+@admin.register(RevisitTask)
+class RevisitTaskAdmin(admin.ModelAdmin):
+    list_display = ["case", "reason", "assignee", "due_at", "done_at"]
+    list_filter = ["reason", ("done_at", admin.EmptyFieldListFilter)]
+    search_fields = ["case__number"]
+    list_select_related = ["case", "assignee"]
+    readonly_fields = ["case", "reason", "note", "team", "assignee", "due_at", "created_at", "done_at"]
+    actions = ["mark_done"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        if "outcome" in form.changed_data and obj.done_at is None:
+            follow_ups.complete_revisit(task=obj, actor=request.user, outcome=obj.outcome)
+        else:
+            super().save_model(request, obj, form, change)
+
+    @admin.action(description=_("Mark done"), permissions=["change"])
+    def mark_done(self, request, queryset):
+        for task in queryset.filter(done_at__isnull=True):
+            follow_ups.complete_revisit(task=task, actor=request.user, outcome=task.outcome)
+        self.message_user(request, _("Marked done."), messages.SUCCESS)
