@@ -43,6 +43,11 @@ class Command(BaseCommand):
                 )
                 % {"command": POLICY_COMMAND}
             )
+        self.progress(_("Public holidays of the warehouse calendar"))
+        try:
+            call_command("load_holidays", calendar="warehouse", country="CN", stdout=self.stdout, stderr=self.stderr)
+        except CommandError as exc:  # a year the packaged data does not cover yet: the demo goes on
+            self.stdout.write("  " + str(exc))
         report = demo.seed(progress=self.progress, reset_passwords=reset_passwords)
         if report.created:
             self.stdout.write(
