@@ -73,12 +73,11 @@ def _nudge_after_commit(rows: list[Notification]) -> None:
     def nudge():
         from .tasks import send_notifications  # the tasks module imports this one
 
-        # One nudge per few seconds is enough: a burst of changes must not flood the broker.
-        if not cache.add(NUDGE_KEY, 1, timeout=NUDGE_SECONDS):
-            return
         try:
-            send_notifications.delay()
-        except Exception:  # the broker is down: the beat task sends them later
+            # One nudge per few seconds is enough: a burst of changes must not flood the broker.
+            if cache.add(NUDGE_KEY, 1, timeout=NUDGE_SECONDS):
+                send_notifications.delay()
+        except Exception:  # Redis or the broker is down: the beat task sends them later
             log.warning("Could not queue send_notifications; the next beat run will send them.", exc_info=True)
 
     transaction.on_commit(nudge)
