@@ -16,6 +16,7 @@ help:
 	@echo "make test   - set up and run the test suite against PostgreSQL and Redis on localhost"
 	@echo "make lint   - ruff check and format check"
 	@echo "make diagram - regenerate docs/state-machine.dot from the state machine"
+	@echo "make bench  - benchmarks on the database aftersales_bench; results in docs/performance.md"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -67,6 +68,13 @@ diagram: $(VENV)/.installed
 	DEBUG=1 $(BIN)/python manage.py graph_transitions cases.Case > docs/state-machine.dot
 	@command -v dot >/dev/null 2>&1 && dot -Tsvg docs/state-machine.dot -o docs/state-machine.svg || \
 	  echo "graphviz's dot is not installed (apt-get install graphviz) - docs/state-machine.svg not redrawn"
+
+# --- bench: benchmarks, not tests (docs/performance.md); on the database aftersales_bench -------------
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/aftersales_bench
+bench: messages
+	$(BIN)/python -c "import psycopg2; c = psycopg2.connect(host='127.0.0.1', user='postgres', dbname='postgres'); c.autocommit = True; cur = c.cursor(); cur.execute(\"SELECT 1 FROM pg_database WHERE datname = 'aftersales_bench'\"); cur.fetchone() or cur.execute('CREATE DATABASE aftersales_bench')"
+	DEBUG=1 DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py migrate --no-input -v 0
+	DEBUG=1 DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python benchmarks/sla_sweep.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) data staticfiles

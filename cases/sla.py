@@ -187,13 +187,16 @@ def recompute_case_clocks(*, case: Case, at: datetime | None = None) -> None:
     """Re-read the SLA policy and move the due times of the reply and resolution clocks.
 
     Time already used stays used (measured on the clock's old calendar); the rest of the new
-    target runs on the new calendar. A warning or breach already recorded stays recorded. A
-    clock whose new policy has no target for it stops.
+    target runs on the new calendar. A warning already recorded stays recorded; a clock already
+    breached keeps its due time (the broken promise is what reports measure). A clock whose new
+    policy has no target for it stops.
     """
     at = at or clock.now()
     with transaction.atomic():
         policy = policy_for(case)
         for c in _active(case, *REPLY_CLOCKS):
+            if c.breached_at is not None:
+                continue  # the promise was broken and recorded: its due time stays what it was
             target = target_for(case, c.kind, policy=policy) if policy else None
             if target is None:
                 stop_clock(c=c, at=at)
