@@ -287,6 +287,9 @@ SPECTACULAR_SETTINGS = {
         "CaseStatusEnum": "cases.models.CaseStatus",
         "OrderStatusEnum": "cases.models.OrderStatus",
         "InspectionGradeEnum": "cases.models.InspectionGrade",
+        "CaseKindEnum": "cases.models.CaseKind",
+        "ClockKindEnum": "cases.models.ClockKind",
+        "NotificationKindEnum": "cases.models.NotificationKind",
     },
 }
 

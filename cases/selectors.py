@@ -9,7 +9,17 @@ from dataclasses import dataclass
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Prefetch, QuerySet
 
-from .models import TRANSITION_NAMES, Case, CaseEvent, CaseLine, Order, OrderLine
+from .models import (
+    TRANSITION_NAMES,
+    Case,
+    CaseEvent,
+    CaseLine,
+    Notification,
+    Order,
+    OrderLine,
+    RevisitTask,
+    SlaClock,
+)
 from .services import step_label, transition_permission, unmet_conditions
 
 
@@ -33,6 +43,7 @@ def case_detail(*, number: str) -> Case | None:
                 ),
             ),
             Prefetch("events", queryset=CaseEvent.objects.select_related("actor").order_by("created_at", "id")),
+            Prefetch("clocks", queryset=SlaClock.objects.order_by("started_at", "id")),
         )
         .filter(number=number)
         .first()
@@ -52,6 +63,22 @@ def order_detail(*, number: str) -> Order | None:
         .filter(number=number)
         .first()
     )
+
+
+def notifications_for(*, user: AbstractBaseUser, unread_only: bool = False) -> QuerySet[Notification]:
+    """A staff user's own notifications, newest first, with their case's number."""
+    qs = Notification.objects.filter(user=user).select_related("case").order_by("-created_at", "-id")
+    return qs.filter(read_at__isnull=True) if unread_only else qs
+
+
+def revisit_tasks(*, user: AbstractBaseUser, mine: bool = False, done: bool | None = None) -> QuerySet[RevisitTask]:
+    """Revisit tasks, the ones due first first; ``mine``: assigned to ``user``."""
+    qs = RevisitTask.objects.select_related("case", "assignee", "team").order_by("due_at", "id")
+    if mine:
+        qs = qs.filter(assignee=user)
+    if done is not None:
+        qs = qs.filter(done_at__isnull=not done)
+    return qs
 
 
 @dataclass(frozen=True)
@@ -100,4 +127,13 @@ def transition_options(*, case: Case, user: AbstractBaseUser) -> list[Transition
     return options
 
 
-__all__ = ["TransitionOption", "case_by_number", "case_detail", "case_list", "order_detail", "transition_options"]
+__all__ = [
+    "TransitionOption",
+    "case_by_number",
+    "case_detail",
+    "case_list",
+    "notifications_for",
+    "order_detail",
+    "revisit_tasks",
+    "transition_options",
+]

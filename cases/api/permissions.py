@@ -19,6 +19,10 @@ CREATE_CASE = ("cases.add_case",)
 # Running a step starts here; the service then checks the step's own permission.
 TRANSITION_CASE = ("cases.view_case",)
 READ_ORDER = ("cases.view_order",)
+# A staff user's own notifications (the workbench's bell): agents, managers, admins.
+READ_NOTIFICATIONS = ("cases.view_notification",)
+READ_REVISITS = ("cases.view_revisittask",)
+COMPLETE_REVISIT = ("cases.view_revisittask", "cases.change_revisittask")
 UPSERT_ORDER = ("cases.add_order", "cases.change_order", "cases.add_customer", "cases.change_customer")
 
 

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from cases import policy
+from cases import policy, sla
 from cases.models import (
     Case,
     CaseEvent,
@@ -17,6 +17,7 @@ from cases.models import (
     Customer,
     CustomerTier,
     InspectionGrade,
+    Notification,
     Order,
     OrderLine,
     OrderStatus,
@@ -26,6 +27,8 @@ from cases.models import (
     ProductVariant,
     ReasonCode,
     ResolutionType,
+    RevisitTask,
+    SlaClock,
 )
 from cases.orders import CustomerData, LineData, OrderData, ProductData
 from cases.services import LineRequest
@@ -362,13 +365,53 @@ class CaseEventSerializer(serializers.ModelSerializer):
         ]
 
 
+class SlaClockSerializer(serializers.ModelSerializer):
+    seconds_left = serializers.SerializerMethodField(
+        help_text="Until a running clock is due (negative: overdue); null when paused or stopped."
+    )
+
+    class Meta:
+        model = SlaClock
+        fields = ["kind", "state", "started_at", "due_at", "warned_at", "breached_at", "stopped_at", "seconds_left"]
+
+    def get_seconds_left(self, obj: SlaClock) -> int | None:
+        left = sla.time_left(obj)
+        return None if left is None else int(left.total_seconds())
+
+
 class CaseDetailSerializer(CaseSerializer):
-    """A case for staff: everything, with the whole timeline (``public`` marks what the customer sees)."""
+    """A case for staff: everything, with the whole timeline (``public`` marks what the customer sees)
+    and its SLA clocks."""
 
     events = CaseEventSerializer(many=True, read_only=True)
+    clocks = SlaClockSerializer(many=True, read_only=True)
 
     class Meta(CaseSerializer.Meta):
-        fields = [*CaseSerializer.Meta.fields, "events"]
+        fields = [*CaseSerializer.Meta.fields, "events", "clocks"]
+
+
+# --- notifications and revisits ---------------------------------------------------------------------
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    case = serializers.SlugRelatedField(slug_field="number", read_only=True)
+
+    class Meta:
+        model = Notification
+        fields = ["id", "kind", "case", "subject", "body", "created_at", "read_at"]
+
+
+class RevisitTaskSerializer(serializers.ModelSerializer):
+    case = serializers.SlugRelatedField(slug_field="number", read_only=True)
+    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = RevisitTask
+        fields = ["id", "case", "reason", "note", "assignee", "due_at", "created_at", "done_at", "outcome"]
+
+
+class RevisitDoneIn(serializers.Serializer):
+    outcome = serializers.CharField(max_length=2000, help_text="What came of the call-back.")
 
 
 # --- transitions ----------------------------------------------------------------------------------

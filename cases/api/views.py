@@ -15,6 +15,10 @@ GET  /cases/{number}/transitions/         view_case + view_caseevent: agent, man
 POST /cases/{number}/transitions/{name}/  view_case, then the step's own permission
                                           (work/decide/reopen): agent, manager, admin; the
                                           integration role holds none of them, so it gets 403
+GET  /notifications/                      view_notification (own only): agent, manager, admin
+POST /notifications/{id}/read/            view_notification; someone else's is a 404
+GET  /revisits/                           view_revisittask: agent, manager, admin
+POST /revisits/{id}/complete/             view + change_revisittask: agent, manager, admin
 ========================================  =============================================
 """
 
@@ -29,15 +33,18 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cases import orders, selectors, services
+from cases import follow_ups, notifications, orders, selectors, services
 from cases.models import Case, Order
 
 from .filters import CaseFilter
 from .pagination import KeysetPagination
 from .permissions import (
+    COMPLETE_REVISIT,
     CREATE_CASE,
     READ_CASES,
+    READ_NOTIFICATIONS,
     READ_ORDER,
+    READ_REVISITS,
     TRANSITION_CASE,
     UPSERT_ORDER,
     HasRolePermissions,
@@ -48,8 +55,11 @@ from .serializers import (
     CaseListSerializer,
     CaseSerializer,
     ErrorSerializer,
+    NotificationSerializer,
     OrderIn,
     OrderSerializer,
+    RevisitDoneIn,
+    RevisitTaskSerializer,
     TransitionIn,
     TransitionOptionSerializer,
 )
@@ -220,3 +230,118 @@ class CaseTransitionView(APIView):
             case=case, name=name, actor=request.user, note=note, expected_version=version, **params
         )
         return Response(CaseDetailSerializer(_case_or_404(number, detail=True)).data)
+
+
+# --- notifications and revisits -----------------------------------------------------------------
+
+LIMIT = OpenApiParameter("limit", int, description="How many, newest first (1-200, default 50).")
+
+
+def _limit(request: Request) -> int:
+    raw = request.query_params.get("limit", "50")
+    if not raw.isdigit() or not 1 <= int(raw) <= 200:
+        raise ValidationError({"limit": [_("Give a number from 1 to 200.")]})
+    return int(raw)
+
+
+def _flag(request: Request, name: str) -> bool | None:
+    raw = request.query_params.get(name)
+    if raw in (None, ""):
+        return None
+    if raw not in ("0", "1", "true", "false"):
+        raise ValidationError({name: [_("Give 1 or 0.")]})
+    return raw in ("1", "true")
+
+
+class NotificationListView(APIView):
+    """The signed-in user's notifications (SLA warnings and breaches, stalled shipments, revisits)."""
+
+    permission_classes = [HasRolePermissions]
+    required_permissions = {"GET": READ_NOTIFICATIONS}
+
+    @extend_schema(
+        operation_id="notification_list",
+        parameters=[LIMIT, OpenApiParameter("unread", str, description="1: only the unread ones.")],
+        responses={
+            200: NotificationSerializer(many=True),
+            400: error("Bad filter."),
+            401: UNAUTHENTICATED,
+            403: FORBIDDEN,
+        },
+    )
+    def get(self, request: Request) -> Response:
+        rows = selectors.notifications_for(user=request.user, unread_only=bool(_flag(request, "unread")))
+        return Response(NotificationSerializer(rows[: _limit(request)], many=True).data)
+
+
+class NotificationReadView(APIView):
+    permission_classes = [HasRolePermissions]
+    required_permissions = {"POST": READ_NOTIFICATIONS}
+
+    @extend_schema(
+        operation_id="notification_read",
+        request=None,
+        responses={
+            200: NotificationSerializer,
+            401: UNAUTHENTICATED,
+            403: FORBIDDEN,
+            404: error("Not yours, or none."),
+        },
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        row = selectors.notifications_for(user=request.user).filter(pk=pk).first()
+        if row is None:
+            raise NotFound(_("There is no notification %(id)s for you.") % {"id": pk})
+        return Response(NotificationSerializer(notifications.mark_read(notification=row)).data)
+
+
+class RevisitListView(APIView):
+    """Revisit (回访) tasks: the sampled resolved cases and every low score."""
+
+    permission_classes = [HasRolePermissions]
+    required_permissions = {"GET": READ_REVISITS}
+
+    @extend_schema(
+        operation_id="revisit_list",
+        parameters=[
+            LIMIT,
+            OpenApiParameter("mine", str, description="1: only the tasks assigned to me."),
+            OpenApiParameter("done", str, description="1: done ones; 0: open ones; absent: both."),
+        ],
+        responses={
+            200: RevisitTaskSerializer(many=True),
+            400: error("Bad filter."),
+            401: UNAUTHENTICATED,
+            403: FORBIDDEN,
+        },
+    )
+    def get(self, request: Request) -> Response:
+        rows = selectors.revisit_tasks(
+            user=request.user, mine=bool(_flag(request, "mine")), done=_flag(request, "done")
+        )
+        return Response(RevisitTaskSerializer(rows[: _limit(request)], many=True).data)
+
+
+class RevisitCompleteView(APIView):
+    permission_classes = [HasRolePermissions]
+    required_permissions = {"POST": COMPLETE_REVISIT}
+
+    @extend_schema(
+        operation_id="revisit_complete",
+        request=RevisitDoneIn,
+        responses={
+            200: OpenApiResponse(RevisitTaskSerializer, description="Done (a second call keeps the first outcome)."),
+            400: OpenApiResponse(description="Field errors: {field: [messages]}; nothing written."),
+            401: UNAUTHENTICATED,
+            403: FORBIDDEN,
+            404: error("No such task."),
+        },
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        task = selectors.revisit_tasks(user=request.user).filter(pk=pk).first()
+        if task is None:
+            raise NotFound(_("There is no revisit task %(id)s.") % {"id": pk})
+        payload = RevisitDoneIn(data=request.data)
+        payload.is_valid(raise_exception=True)
+        task = follow_ups.complete_revisit(task=task, actor=request.user, outcome=payload.validated_data["outcome"])
+        return Response(RevisitTaskSerializer(task).data)
