@@ -150,7 +150,7 @@ class SlaPolicy(models.Model):
     next_response_minutes = models.PositiveIntegerField(_("next response within (minutes)"), null=True, blank=True)
     resolution_minutes = models.PositiveIntegerField(_("resolution within (minutes)"), null=True, blank=True)
     warn_percent = models.PositiveSmallIntegerField(
-        _("warn at (% of the target used)"), default=80, help_text=_("Between 1 and 99.")
+        _("warn at (percent of the target used)"), default=80, help_text=_("Between 1 and 99.")
     )
     escalate_priority = models.BooleanField(_("on breach: raise the priority"), default=True)
     escalate_to_lead = models.BooleanField(_("on breach: reassign to the team lead"), default=True)
@@ -213,7 +213,7 @@ class ServiceSettings(SingletonModel):
     refund_within_minutes = models.PositiveIntegerField(
         _("refund within (minutes of warehouse time) after a passed inspection"), default=8 * 60
     )
-    warehouse_warn_percent = models.PositiveSmallIntegerField(_("warn the warehouse at (% used)"), default=75)
+    warehouse_warn_percent = models.PositiveSmallIntegerField(_("warn the warehouse at (percent used)"), default=75)
     auto_close_days = models.PositiveSmallIntegerField(_("close resolved cases after (days without reopen)"), default=7)
     stalled_shipment_days = models.PositiveSmallIntegerField(
         _("chase a return shipment without movement for (days)"), default=5
@@ -221,7 +221,7 @@ class ServiceSettings(SingletonModel):
     survey_delay_minutes = models.PositiveIntegerField(_("send the survey after resolution (minutes)"), default=60)
     survey_reminder_days = models.PositiveSmallIntegerField(_("remind about the survey after (days)"), default=3)
     revisit_sample_percent = models.PositiveSmallIntegerField(
-        _("revisit a sample of resolved cases (%)"), default=5, help_text=_("0 to 100.")
+        _("revisit a sample of resolved cases (percent)"), default=5, help_text=_("0 to 100.")
     )
     revisit_due_days = models.PositiveSmallIntegerField(_("a revisit is due within (days)"), default=2)
 
