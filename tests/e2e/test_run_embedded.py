@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -109,6 +110,19 @@ class Product:
         self.fail(f"no worker heartbeat within {HEARTBEAT_TIMEOUT} s: is the worker with beat running?")
         raise AssertionError
 
+    def wait_output(self, pattern: re.Pattern) -> str:
+        """A line of the product's output matches ``pattern`` within the heartbeat timeout."""
+        deadline = time.monotonic() + HEARTBEAT_TIMEOUT
+        while time.monotonic() < deadline:
+            found = pattern.search(self.output())
+            if found:
+                return found.group(0)
+            if self.process.poll() is not None:
+                break
+            time.sleep(1)
+        self.fail(f"nothing in the output matched {pattern.pattern!r}")
+        raise AssertionError
+
     def stop(self) -> float:
         """Ctrl-C, as a person at the terminal would: SIGINT to the whole process group; then the
         group must be gone. Returns the seconds it took."""
@@ -141,6 +155,7 @@ def start_product(tmp_path: Path, **env_overrides: str) -> Product:
         # A folder that does not exist yet, as on a fresh machine.
         DATA_DIR=str(tmp_path / "data"),
         PYTHONUNBUFFERED="1",
+        SLA_SWEEP_SECONDS="5",
         **env_overrides,
     )
     log = tmp_path / "make-run.log"
@@ -176,6 +191,8 @@ def check_running_product(product: Product, *, started: datetime, vendor: str, t
     assert "Demo ready." in output
 
     product.wait_heartbeat(since=started)
+    # The SLA sweep ran on beat and went through the demo cases' clocks (some are overdue).
+    product.wait_output(re.compile(r"Task cases\.tasks\.sweep\[[^]]+\] succeeded .*'breached': [1-9]"))
 
 
 @pytest.mark.slow
