@@ -278,6 +278,7 @@ def main() -> None:
     say(f"   p50 {lag['p50']:.2f} s, p99 {lag['p99']:.2f} s")
 
     say(f"4. Empty sweep with {args.big:,} cases")
+    warm_rss = rss_mb()  # after the throughput and lag runs, before the table grows
     fill(args.big, policy_id=policy.pk, customer_id=customer.pk)
     big_ms, big_rss = empty_sweep_ms()
     plan = explain_due_query()
@@ -300,7 +301,8 @@ def main() -> None:
             f"| empty sweep, {args.small:,} cases ({2 * args.small:,} clocks) | {small_ms:.2f} ms (median of 50) |",
             f"| empty sweep, {args.big:,} cases ({clocks_big:,} clocks) | {big_ms:.2f} ms (median of 50) |",
             f"| ratio big / small | {big_ms / small_ms:.2f} |",
-            f"| worker memory (RSS) after the small / big empty sweeps | {small_rss:.0f} MB / {big_rss:.0f} MB |",
+            f"| worker memory (RSS): small empty sweeps / after the busy runs / big empty sweeps "
+            f"| {small_rss:.0f} MB / {warm_rss:.0f} MB / {big_rss:.0f} MB |",
             "",
             "The due query at the big size (it reads the partial index `sla_clock_sweep_breach`, which holds",
             "only the clocks that can still fire, so an empty sweep does not grow with the table):",

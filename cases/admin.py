@@ -73,6 +73,19 @@ class ResolveForm(forms.Form):
     resolution_note = forms.CharField(label=_("Note"), widget=forms.Textarea, required=False)
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows written only by the services: read and searched here, never edited."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 # --- inlines -------------------------------------------------------------------------------------------
 
 
@@ -250,7 +263,7 @@ class CaseAdmin(FSMAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(CaseEvent)
-class CaseEventAdmin(admin.ModelAdmin):
+class CaseEventAdmin(ReadOnlyAdmin):
     """The audit trail can be read and searched, never edited."""
 
     list_display = ["case", "type", "transition", "from_status", "to_status", "actor_label", "public", "created_at"]
@@ -258,15 +271,6 @@ class CaseEventAdmin(admin.ModelAdmin):
     search_fields = ["case__number", "note"]
     list_select_related = ["case"]
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class OrderLineInline(admin.TabularInline):
@@ -410,19 +414,10 @@ class CaseLineAdmin(admin.ModelAdmin):
 
 
 @admin.register(CaseNumberCounter)
-class CaseNumberCounterAdmin(admin.ModelAdmin):
+class CaseNumberCounterAdmin(ReadOnlyAdmin):
     """The last case number per year, for reference; the service hands numbers out."""
 
     list_display = ["year", "last"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 # --- SLA: calendars, policies, settings (managers edit), clocks and follow-ups (read only) ------------
@@ -442,17 +437,6 @@ def recompute_after_commit() -> None:
             log.warning("Could not queue recompute_clocks after an SLA edit.", exc_info=True)
 
     transaction.on_commit(queue)
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class CalendarDayInline(admin.TabularInline):

@@ -70,61 +70,67 @@ def _lock(qs):
     return qs
 
 
-def _sweep_clocks(*, now: datetime, batch: int, breach: bool) -> int:
-    due_field, done_field = ("due_at", "breached_at") if breach else ("warn_at", "warned_at")
+def _drain(*, due, order: tuple[str, ...], claim, act, batch: int) -> int:
+    """Act once on every row ``due()`` yields, a batch per transaction; returns how many acted.
+
+    ``claim(row)`` marks the row done with a conditional UPDATE and says whether this call won it;
+    ``act(row)`` does the work. Both run in a savepoint: when the case changed under an escalation
+    (``CaseError``), the claim rolls back with it and the next sweep tries that row again.
+    """
     done, failed = 0, set()
     while True:
         with transaction.atomic():
-            qs = SlaClock.objects.filter(
-                state=ClockState.RUNNING, **{f"{done_field}__isnull": True, f"{due_field}__lte": now}
-            ).exclude(pk__in=failed)
-            clocks = list(_lock(qs).order_by(due_field, "id")[:batch])
-            for c in clocks:
-                claim = {done_field: now, "warned_at": c.warned_at or now} if breach else {done_field: now}
-                try:
-                    with transaction.atomic():
-                        claimed = SlaClock.objects.filter(
-                            pk=c.pk, state=ClockState.RUNNING, **{f"{done_field}__isnull": True}
-                        ).update(**claim)
-                        if not claimed:
-                            continue
-                        for name, value in claim.items():
-                            setattr(c, name, value)
-                        (_on_breach if breach else _on_warning)(c, now)
-                        done += 1
-                except CaseError:
-                    # The case changed under us (an agent saved it meanwhile): the savepoint rolled
-                    # back the claim too, so the next sweep tries this clock again.
-                    log.info("Clock %s: case changed during escalation; retried next sweep", c.pk)
-                    failed.add(c.pk)
-        if len(clocks) < batch:
-            return done
-
-
-def _sweep_follow_ups(*, now: datetime, batch: int) -> int:
-    done, failed = 0, set()
-    while True:
-        with transaction.atomic():
-            qs = FollowUp.objects.filter(done_at__isnull=True, cancelled_at__isnull=True, due_at__lte=now).exclude(
-                pk__in=failed
-            )
-            rows = list(_lock(qs).order_by("due_at", "id")[:batch])
+            rows = list(_lock(due().exclude(pk__in=failed)).order_by(*order)[:batch])
             for row in rows:
                 try:
                     with transaction.atomic():
-                        claimed = FollowUp.objects.filter(
-                            pk=row.pk, done_at__isnull=True, cancelled_at__isnull=True
-                        ).update(done_at=now)
-                        if not claimed:
+                        if not claim(row):
                             continue
-                        row.done_at = now
-                        run_follow_up(follow_up=row, at=now)
+                        act(row)
                         done += 1
                 except CaseError:
-                    log.info("Follow-up %s: case changed meanwhile; retried next sweep", row.pk)
+                    log.info("%s %s: the case changed meanwhile; retried next sweep", type(row).__name__, row.pk)
                     failed.add(row.pk)
         if len(rows) < batch:
             return done
+
+
+def _sweep_clocks(*, now: datetime, batch: int, breach: bool) -> int:
+    due_field, done_field = ("due_at", "breached_at") if breach else ("warn_at", "warned_at")
+    running = {"state": ClockState.RUNNING, f"{done_field}__isnull": True}
+
+    def claim(c: SlaClock) -> bool:
+        # A breach makes the warning moot: it is marked too, so it never fires after the breach.
+        values = {done_field: now, "warned_at": c.warned_at or now} if breach else {done_field: now}
+        if not SlaClock.objects.filter(pk=c.pk, **running).update(**values):
+            return False
+        for name, value in values.items():
+            setattr(c, name, value)
+        return True
+
+    return _drain(
+        due=lambda: SlaClock.objects.filter(**running, **{f"{due_field}__lte": now}),
+        order=(due_field, "id"),
+        claim=claim,
+        act=lambda c: (_on_breach if breach else _on_warning)(c, now),
+        batch=batch,
+    )
+
+
+def _sweep_follow_ups(*, now: datetime, batch: int) -> int:
+    pending = {"done_at__isnull": True, "cancelled_at__isnull": True}
+
+    def claim(row: FollowUp) -> bool:
+        row.done_at = now
+        return bool(FollowUp.objects.filter(pk=row.pk, **pending).update(done_at=now))
+
+    return _drain(
+        due=lambda: FollowUp.objects.filter(**pending, due_at__lte=now),
+        order=("due_at", "id"),
+        claim=claim,
+        act=lambda row: run_follow_up(follow_up=row, at=now),
+        batch=batch,
+    )
 
 
 def _case(c: SlaClock) -> Case:
