@@ -33,6 +33,13 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt | $(BIN)/python
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq gettext >/dev/null; \
 	  else sudo apt-get update -qq && sudo apt-get install -y -qq gettext >/dev/null; fi; }
 
+# The portal's browser tests drive Debian's Chromium (never a downloaded browser), with CJK fonts
+# so the Chinese pages render in the screenshots.
+/usr/bin/chromium:
+	@echo "Chromium (for the browser tests) is missing: installing Debian's chromium and fonts-noto-cjk"
+	@if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	else sudo apt-get update -qq && sudo apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; fi
+
 messages: $(VENV)/.installed /usr/bin/msgfmt
 	DEBUG=1 $(BIN)/python manage.py compilemessages --ignore=.venv -v 0
 
@@ -52,7 +59,7 @@ run: messages
 	PATH="$(abspath $(BIN)):$$PATH" HOST=$(HOST) PORT=$(PORT) $(BIN)/honcho start -f Procfile
 
 # --- test: PostgreSQL + Redis on localhost (override with DATABASE_URL / REDIS_URL) ------------------
-test: messages
+test: messages /usr/bin/chromium
 	$(BIN)/python scripts/check_services.py
 	$(BIN)/python -m pytest -n 2 -p no:cacheprovider $(PYTEST_ARGS)
 

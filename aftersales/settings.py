@@ -297,6 +297,13 @@ SPECTACULAR_SETTINGS = {
 CASE_NUMBER_PREFIX = env_str("CASE_NUMBER_PREFIX") or "RMA"
 CASE_REOPEN_WINDOW_DAYS = env_int("CASE_REOPEN_WINDOW_DAYS", 15)
 POLICY_REGION = env_str("POLICY_REGION") or "CN"
+# The self-service portal: where returns go (printed on the slip), and how codes go out by SMS
+# (a dotted path to a callable(phone, text); the default prints them, for development).
+DEFAULT_RETURN_ADDRESS = "退货仓 Returns Centre\n上海市青浦区华新镇 1 号\n200000 Shanghai, China"
+RETURN_ADDRESS = (env_str("RETURN_ADDRESS") or "").replace("\\n", "\n") or DEFAULT_RETURN_ADDRESS
+# The public address of the site, for links in emails to customers.
+SITE_URL = env_str("SITE_URL") or "http://127.0.0.1:8000"
+PORTAL_SMS_BACKEND = env_str("PORTAL_SMS_BACKEND") or "channels_app.portal.console_sms"
 
 LOGGING = {
     "version": 1,

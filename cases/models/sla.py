@@ -414,6 +414,7 @@ class NotificationKind(models.TextChoices):
     SHIP_REMINDER = "ship_reminder", _("Reminder to ship the return")
     SHIPMENT_STALLED = "shipment_stalled", _("Shipment without movement")
     REVISIT = "revisit", _("Revisit task")
+    CASE_UPDATE = "case_update", _("Case update")
 
 
 class Notification(models.Model):

@@ -1,0 +1,216 @@
+"""The customer self-service portal (/portal/): thin views over ``channels_app.portal``.
+
+No account: a verified session (order number + contact + one-time code) sees that customer's
+orders and cases and nothing else; anything else is a 404, an unverified visit goes to the start.
+Every page works without JavaScript.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from cases.models import CaseStatus, InspectionGrade, PolicyOutcome, ReasonCode
+
+from . import portal
+from .portal import PortalError
+
+
+def _ip(request) -> str:
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def customer_required(view):
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        customer = portal.signed_in_customer(request.session)
+        if customer is None:
+            return redirect("portal:start")
+        request.customer = customer
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _error(request, template: str, context: dict, exc: PortalError):
+    context["error"] = exc.message
+    return render(request, template, context, status=exc.http_status if exc.http_status != 400 else 400)
+
+
+@require_http_methods(["GET", "POST"])
+def start(request):
+    context = {"order_number": "", "contact": ""}
+    if request.method == "POST":
+        context = {"order_number": request.POST.get("order_number", ""), "contact": request.POST.get("contact", "")}
+        try:
+            portal.request_code(order_number=context["order_number"], contact=context["contact"], ip=_ip(request))
+        except PortalError as exc:
+            return _error(request, "portal/start.html", context, exc)
+        request.session["portal_order"] = context["order_number"].strip()[:64]
+        return redirect("portal:verify")
+    return render(request, "portal/start.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def verify(request):
+    order_number = request.session.get("portal_order")
+    if not order_number:
+        return redirect("portal:start")
+    context = {"order_number": order_number, "neutral": portal.NEUTRAL}
+    if request.method == "POST":
+        try:
+            customer, order = portal.verify_code(
+                order_number=order_number, code=request.POST.get("code", ""), ip=_ip(request)
+            )
+        except PortalError as exc:
+            return _error(request, "portal/verify.html", context, exc)
+        portal.sign_in(request.session, customer=customer)
+        return redirect("portal:order", number=order.number)
+    return render(request, "portal/verify.html", context)
+
+
+@require_POST
+def sign_out(request):
+    request.session.flush()
+    return redirect("portal:start")
+
+
+@customer_required
+def home(request):
+    return render(
+        request,
+        "portal/home.html",
+        {"orders": portal.customer_orders(request.customer), "cases": portal.customer_cases(request.customer)},
+    )
+
+
+def _request_from_post(post) -> portal.ReturnRequest:
+    quantities, variants = {}, {}
+    for key, value in post.items():
+        if key.startswith("qty_") and key[4:].isdigit():
+            if not value.strip().isdigit():
+                raise PortalError(_("Give each quantity as a whole number."))
+            quantities[int(key[4:])] = int(value)
+        elif key.startswith("variant_") and key[8:].isdigit() and value.isdigit():
+            variants[int(key[8:])] = int(value)
+    return portal.ReturnRequest(
+        kind=post.get("kind", ""),
+        reason_code=post.get("reason", ""),
+        reason_text=post.get("reason_text", ""),
+        quantities=quantities,
+        variants=variants,
+    )
+
+
+@customer_required
+@require_http_methods(["GET", "POST"])
+def order(request, number: str):
+    found = portal.customer_order(request.customer, number)
+    if found is None:
+        raise Http404
+    context = {
+        "order": found,
+        "options": portal.line_options(found),
+        "kinds": [(k.value, k.label) for k in portal.PORTAL_KINDS],
+        "reasons": ReasonCode.choices,
+        "posted": request.POST,
+    }
+    if request.method == "POST":
+        try:
+            case = portal.submit_request(
+                customer=request.customer,
+                order=found,
+                request=_request_from_post(request.POST),
+                photos=request.FILES.getlist("photos"),
+            )
+        except PortalError as exc:
+            return _error(request, "portal/order.html", context, exc)
+        return redirect("portal:case", number=case.number)
+    return render(request, "portal/order.html", context)
+
+
+def _case(request, number: str):
+    case = portal.customer_case(request.customer, number)
+    if case is None:
+        raise Http404
+    return case
+
+
+@customer_required
+def case(request, number: str, error: PortalError | None = None):
+    found = _case(request, number)
+    context = {
+        "case": found,
+        "events": portal.timeline(found),
+        "approved": found.status not in (CaseStatus.NEW, CaseStatus.REJECTED, CaseStatus.CANCELLED)
+        and found.approved_at is not None,
+        "in_review": found.status == CaseStatus.NEW and found.policy_outcome == PolicyOutcome.REVIEW,
+        "expected": portal.expected_answer(found),
+        "return_address": portal.return_address(),
+        "carriers": [(code, label) for code, (label, _pattern) in portal.CARRIERS.items()],
+        "can_track": portal.can_enter_tracking(found),
+        "can_cancel": portal.can_cancel(found),
+        "photos": found.attachments.filter(public=True),
+        "grades": InspectionGrade,
+    }
+    if error is not None:
+        context["error"] = error.message
+        return render(request, "portal/case.html", context, status=error.http_status)
+    return render(request, "portal/case.html", context)
+
+
+def _case_action(action):
+    @customer_required
+    @require_POST
+    @wraps(action)
+    def wrapped(request, number: str):
+        found = _case(request, number)
+        try:
+            action(request, found)
+        except PortalError as exc:
+            return case.__wrapped__(request, number, error=exc)
+        return redirect(reverse("portal:case", args=[number]) + "#timeline")
+
+    return wrapped
+
+
+@_case_action
+def tracking(request, found):
+    portal.enter_tracking(case=found, carrier=request.POST.get("carrier", ""), number=request.POST.get("tracking", ""))
+
+
+@_case_action
+def message(request, found):
+    portal.send_message(case=found, text=request.POST.get("text", ""))
+
+
+@_case_action
+def cancel(request, found):
+    portal.cancel_request(case=found)
+
+
+@customer_required
+def slip(request, number: str):
+    found = _case(request, number)
+    if found.approved_at is None or found.kind not in portal.PORTAL_KINDS:
+        raise Http404
+    response = HttpResponse(portal.slip_pdf(found), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{found.number}.pdf"'
+    return response
+
+
+@customer_required
+def photo(request, number: str, pk: int):
+    found = _case(request, number)
+    attachment = found.attachments.filter(pk=pk, public=True).first()
+    if attachment is None:
+        raise Http404
+    response = HttpResponse(attachment.file.open("rb").read(), content_type=attachment.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
