@@ -22,6 +22,7 @@ from django_fsm import ConcurrentTransition, can_proceed
 from . import clock, policy
 from .exceptions import CaseChanged, InvalidInput, TransitionForbidden, TransitionNotAllowed
 from .models import (
+    FINAL_STATUSES,
     GOODS_KINDS,
     REFUNDING_RESOLUTIONS,
     TRANSITION_NAMES,
@@ -46,7 +47,7 @@ from .models import (
     ResolutionType,
     Team,
 )
-from .models.case import CONDITION_LABELS
+from .models.case import CONDITION_LABELS, WORK
 from .signals import case_event_recorded
 
 SYSTEM = "system"
@@ -507,6 +508,33 @@ def save_case_edit(*, case: Case, actor: AbstractBaseUser | None, changed_fields
     return case
 
 
+def add_message(*, case: Case, actor: AbstractBaseUser, text: str, public: bool = True, channel: str = "") -> CaseEvent:
+    """An agent writes on the case: a reply the customer sees (and is emailed), or an internal note.
+
+    A public reply is a response: it stops the first- and next-response clocks (``cases.sla``).
+    """
+    if not actor.has_perm(WORK):
+        raise TransitionForbidden(_("Your role does not allow writing on cases."))
+    text = text.strip() if isinstance(text, str) else ""
+    if not text:
+        raise InvalidInput(_("Write the message first."), details={"text": [_("This field is required.")]})
+    if len(text) > 5000:
+        raise InvalidInput(_("The message is too long (at most %(n)s characters).") % {"n": 5000})
+    if public and case.status in FINAL_STATUSES:
+        raise InvalidInput(
+            _("Case %(number)s is closed: the customer is not written to any more.") % {"number": case.number}
+        )
+    return record_event(
+        case=case,
+        type=EventType.REPLY if public else EventType.NOTE,
+        actor=actor,
+        note=text,
+        public=public,
+        channel=channel or case.channel,
+        data={"direction": "out"} if public else {},
+    )
+
+
 def unmet_conditions(*, case: Case, name: str) -> list[str]:
     """Labels of the conditions that keep ``name`` from running from the case's status."""
     unmet = []
@@ -521,6 +549,7 @@ def unmet_conditions(*, case: Case, name: str) -> list[str]:
 
 __all__ = [
     "LineRequest",
+    "add_message",
     "allocate_case_number",
     "create_case",
     "record_event",

@@ -410,6 +410,13 @@ class RevisitTaskSerializer(serializers.ModelSerializer):
         fields = ["id", "case", "reason", "note", "assignee", "due_at", "created_at", "done_at", "outcome"]
 
 
+class MessageIn(serializers.Serializer):
+    text = serializers.CharField(max_length=5000, help_text="The message.")
+    public = serializers.BooleanField(
+        default=True, help_text="true: a reply the customer sees (and is emailed); false: an internal note."
+    )
+
+
 class RevisitDoneIn(serializers.Serializer):
     outcome = serializers.CharField(max_length=2000, help_text="What came of the call-back.")
 

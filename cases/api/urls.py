@@ -10,6 +10,7 @@ urlpatterns = [
     path("cases/<str:number>/", views.CaseDetailView.as_view(), name="case-detail"),
     path("cases/<str:number>/transitions/", views.CaseTransitionListView.as_view(), name="case-transitions"),
     path("cases/<str:number>/transitions/<str:name>/", views.CaseTransitionView.as_view(), name="case-transition"),
+    path("cases/<str:number>/messages/", views.CaseMessageView.as_view(), name="case-messages"),
     path("notifications/", views.NotificationListView.as_view(), name="notification-list"),
     path("notifications/<int:pk>/read/", views.NotificationReadView.as_view(), name="notification-read"),
     path("revisits/", views.RevisitListView.as_view(), name="revisit-list"),

@@ -15,6 +15,7 @@ GET  /cases/{number}/transitions/         view_case + view_caseevent: agent, man
 POST /cases/{number}/transitions/{name}/  view_case, then the step's own permission
                                           (work/decide/reopen): agent, manager, admin; the
                                           integration role holds none of them, so it gets 403
+POST /cases/{number}/messages/            view_case, then work_case (the service): agent, manager, admin
 GET  /notifications/                      view_notification (own only): agent, manager, admin
 POST /notifications/{id}/read/            view_notification; someone else's is a 404
 GET  /revisits/                           view_revisittask: agent, manager, admin
@@ -55,6 +56,7 @@ from .serializers import (
     CaseListSerializer,
     CaseSerializer,
     ErrorSerializer,
+    MessageIn,
     NotificationSerializer,
     OrderIn,
     OrderSerializer,
@@ -230,6 +232,32 @@ class CaseTransitionView(APIView):
             case=case, name=name, actor=request.user, note=note, expected_version=version, **params
         )
         return Response(CaseDetailSerializer(_case_or_404(number, detail=True)).data)
+
+
+class CaseMessageView(APIView):
+    """Write on a case: a reply to the customer (shown on the portal and emailed) or an internal note."""
+
+    permission_classes = [HasRolePermissions]
+    required_permissions = {"POST": TRANSITION_CASE}
+
+    @extend_schema(
+        operation_id="case_message",
+        parameters=[CASE_NUMBER],
+        request=MessageIn,
+        responses={
+            201: OpenApiResponse(CaseDetailSerializer, description="Written; the case with its timeline."),
+            400: OpenApiResponse(description="Field errors, or the case is closed; nothing written."),
+            401: UNAUTHENTICATED,
+            403: FORBIDDEN,
+            404: error("No such case."),
+        },
+    )
+    def post(self, request: Request, number: str) -> Response:
+        case = _case_or_404(number)
+        payload = MessageIn(data=request.data)
+        payload.is_valid(raise_exception=True)
+        services.add_message(case=case, actor=request.user, **payload.validated_data)
+        return Response(CaseDetailSerializer(_case_or_404(number, detail=True)).data, status=status.HTTP_201_CREATED)
 
 
 # --- notifications and revisits -----------------------------------------------------------------

@@ -384,3 +384,18 @@ def test_a_request_under_review_says_when_to_expect_an_answer(client, policies):
 def test_the_portal_speaks_chinese(client, order):
     page = client.get("/portal/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "订单号" in page
+
+
+def test_the_agents_reply_shows_on_the_portal(client, order, agent):
+    from cases.services import add_message
+
+    case = approved_case(client, order)
+    add_message(case=case, actor=agent, text="已收到，请尽快寄回。")
+    page = client.get(f"/portal/cases/{case.number}/").content.decode()
+    assert "已收到，请尽快寄回。" in page
+
+
+def test_a_damaged_item_without_photos_is_not_approved(client, order):
+    signed_in(client, order)
+    ask(client, order, reason="damaged")
+    assert Case.objects.get().status != CaseStatus.APPROVED

@@ -10,6 +10,7 @@ import io
 import os
 import re
 import shutil
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -87,6 +88,7 @@ def shot(page, name: str) -> None:
 
 def whole_return(live_server, browser, tmp_path, agent, *, number, email, language, texts):
     order = make_order(number, email, language)
+    began = time.monotonic()
     context = browser.new_context(viewport=PHONE, locale="en-US")
     page = context.new_page()
     requests = []
@@ -131,6 +133,7 @@ def whole_return(live_server, browser, tmp_path, agent, *, number, email, langua
     case.refresh_from_db()
     assert case.status == CaseStatus.IN_TRANSIT and case.return_tracking_number == "SF123456789012"
 
+    print(f"\n{language}: the whole return took {time.monotonic() - began:.1f} s and {len(requests)} page loads")
     transition_case(case=case, name="receive", actor=agent)
     page.reload()
     assert texts["received"] in page.inner_text("#status")
