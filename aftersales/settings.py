@@ -301,6 +301,8 @@ POLICY_REGION = env_str("POLICY_REGION") or "CN"
 # (a dotted path to a callable(phone, text); the default prints them, for development).
 DEFAULT_RETURN_ADDRESS = "退货仓 Returns Centre\n上海市青浦区华新镇 1 号\n200000 Shanghai, China"
 RETURN_ADDRESS = (env_str("RETURN_ADDRESS") or "").replace("\\n", "\n") or DEFAULT_RETURN_ADDRESS
+LOGIN_URL = "desk:login"
+LOGIN_REDIRECT_URL = "desk:queue"
 # The public address of the site, for links in emails to customers.
 SITE_URL = env_str("SITE_URL") or "http://127.0.0.1:8000"
 PORTAL_SMS_BACKEND = env_str("PORTAL_SMS_BACKEND") or "channels_app.portal.console_sms"

@@ -3,6 +3,8 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from cases.urls import desk_patterns
+
 from .health import healthz
 
 urlpatterns = [
@@ -14,6 +16,7 @@ urlpatterns = [
     path("api/v1/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
     path("admin/", admin.site.urls),
     path("portal/", include("channels_app.urls")),
+    path("desk/", include(desk_patterns)),
     path("", include("cases.urls")),
 ]
 

@@ -5,15 +5,21 @@ number of queries (select_related / prefetch_related), however many rows there a
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
+from . import clock
+from .keyset import KeysetOrdering
 from .models import (
+    OPEN_STATUSES,
     TRANSITION_NAMES,
     Case,
     CaseEvent,
+    CaseKind,
     CaseLine,
+    CaseStatus,
     Notification,
     Order,
     OrderLine,
@@ -137,3 +143,93 @@ __all__ = [
     "revisit_tasks",
     "transition_options",
 ]
+
+
+# --- the agents' workbench (/desk/) ---------------------------------------------------------------
+
+QUEUES = ("mine", "team", "breaching", "waiting", "open")
+BREACHING_WITHIN = timedelta(hours=2)
+QUEUE_ORDER = KeysetOrdering("sla_due_at", nullable=True)
+COUNT_CAP = 1000
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    rows: list
+    next_cursor: tuple | None
+    count: int  # up to COUNT_CAP; more shows as "1000+"
+
+    @property
+    def count_capped(self) -> bool:
+        return self.count > COUNT_CAP
+
+
+def desk_queue(
+    *, user: AbstractBaseUser, queue: str, filters: dict, search: str = "", after: tuple | None = None, size: int = 25
+) -> QueuePage:
+    """One page of a queue, ordered by the SLA due time (none last), with a bounded count.
+
+    Three queries whatever the page size: the page (with customer, order, assignee and team
+    joined), the capped count, and the user's teams.
+    """
+    qs = Case.objects.filter(status__in=OPEN_STATUSES)
+    if queue == "mine":
+        qs = qs.filter(assignee=user)
+    elif queue == "team":
+        qs = qs.filter(team__in=list(user.teams.values_list("pk", flat=True)), assignee__isnull=True)
+    elif queue == "breaching":
+        qs = qs.filter(sla_due_at__lte=clock.now() + BREACHING_WITHIN)
+    elif queue == "waiting":
+        qs = qs.filter(status=CaseStatus.AWAITING_CUSTOMER)
+    for field in ("kind", "channel", "status", "priority"):
+        if filters.get(field):
+            qs = qs.filter(**{field: filters[field]})
+    if filters.get("tier"):
+        qs = qs.filter(customer__tier=filters["tier"])
+    search = search.strip()
+    if search:
+        qs = qs.filter(
+            Q(number=search.upper())
+            | Q(order__number=search)
+            | Q(customer__email__iexact=search)
+            | Q(customer__phone=search)
+            | Q(customer__name__icontains=search)
+        )
+    count = qs.order_by()[: COUNT_CAP + 1].count()
+    page = qs.select_related("customer", "order", "assignee", "team").order_by(*QUEUE_ORDER.order_by())
+    if after is not None:
+        page = page.filter(QUEUE_ORDER.after(*after))
+    rows = list(page[: size + 1])
+    next_cursor = (rows[size - 1].sla_due_at, rows[size - 1].pk) if len(rows) > size else None
+    return QueuePage(rows=rows[:size], next_cursor=next_cursor, count=count)
+
+
+@dataclass(frozen=True)
+class Customer360:
+    orders: list
+    earlier_cases: list
+    returns_last_year: int
+
+
+def customer_360(*, case: Case) -> Customer360:
+    """The customer's orders (with lines), their other cases and their outcomes, returns in a year."""
+    customer = case.customer
+    orders = list(
+        Order.objects.filter(customer=customer)
+        .prefetch_related(Prefetch("lines", queryset=OrderLine.objects.order_by("line_no")))
+        .order_by("-placed_at")[:20]
+    )
+    earlier = list(Case.objects.filter(customer=customer).exclude(pk=case.pk).order_by("-created_at")[:20])
+    year_ago = clock.now() - timedelta(days=365)
+    returns = Case.objects.filter(
+        customer=customer, kind__in=[CaseKind.RETURN, CaseKind.EXCHANGE, CaseKind.REFUND_ONLY], created_at__gte=year_ago
+    ).count()
+    return Customer360(orders=orders, earlier_cases=earlier, returns_last_year=returns)
+
+
+def desk_case(*, number: str) -> Case | None:
+    """A case for the desk: everything ``case_detail`` loads, plus its attachments."""
+    case = case_detail(number=number)
+    if case is not None:
+        case.public_photos = list(case.attachments.all())
+    return case

@@ -508,6 +508,30 @@ def save_case_edit(*, case: Case, actor: AbstractBaseUser | None, changed_fields
     return case
 
 
+def assign_case(*, case: Case, actor: AbstractBaseUser, assignee_id: int | str | None, priority: str) -> Case:
+    """Assign (or unassign) the case and set its priority, with one audit event; the SLA follows."""
+    from django.contrib.auth import get_user_model
+
+    if not actor.has_perm("cases.change_case"):
+        raise TransitionForbidden(_("Your role does not allow changing cases."))
+    if priority not in Priority.values:
+        raise InvalidInput(_("Unknown priority “%(priority)s”.") % {"priority": priority})
+    assignee = None
+    if assignee_id not in (None, ""):
+        if str(assignee_id).isdigit():
+            assignee = get_user_model().objects.filter(pk=int(assignee_id), is_active=True, is_staff=True).first()
+        if assignee is None:
+            raise InvalidInput(_("There is no such agent."))
+    changed = []
+    if case.assignee_id != (assignee.pk if assignee else None):
+        case.assignee = assignee
+        changed.append("assignee")
+    if case.priority != priority:
+        case.priority = priority
+        changed.append("priority")
+    return save_case_edit(case=case, actor=actor, changed_fields=changed)
+
+
 def add_message(*, case: Case, actor: AbstractBaseUser, text: str, public: bool = True, channel: str = "") -> CaseEvent:
     """An agent writes on the case: a reply the customer sees (and is emailed), or an internal note.
 
@@ -550,6 +574,7 @@ def unmet_conditions(*, case: Case, name: str) -> list[str]:
 __all__ = [
     "LineRequest",
     "add_message",
+    "assign_case",
     "allocate_case_number",
     "create_case",
     "record_event",

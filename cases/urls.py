@@ -1,6 +1,21 @@
+from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from . import views
 
 app_name = "cases"
 urlpatterns = [path("", views.home, name="home")]
+
+desk_patterns = (
+    [
+        path("", views.queue, name="queue"),
+        path("login/", auth_views.LoginView.as_view(template_name="desk/login.html"), name="login"),
+        path("logout/", auth_views.LogoutView.as_view(next_page="desk:login"), name="logout"),
+        path("cases/<str:number>/", views.case_view, name="case"),
+        path("cases/<str:number>/steps/<str:name>/", views.step, name="step"),
+        path("cases/<str:number>/message/", views.message, name="message"),
+        path("cases/<str:number>/assign/", views.assign, name="assign"),
+        path("cases/<str:number>/photos/<int:pk>/", views.photo, name="photo"),
+    ],
+    "desk",
+)

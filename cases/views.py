@@ -1,6 +1,258 @@
-from django.shortcuts import render
+"""Server-rendered pages of the cases app: the landing page and the agents' workbench (/desk/).
+
+Thin views: reads through ``cases.selectors``, writes through ``cases.services``. Who: signed-in
+staff holding the desk permissions (view_case and view_caseevent: agents, managers, admins);
+anyone else signed in gets 403, anonymous visitors go to the sign-in page. Every form works
+without JavaScript; a step or an edit on a case that changed meanwhile re-renders the case with
+a message and keeps the text the agent was typing.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import datetime
+from functools import wraps
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from . import clock, selectors, services, sla
+from .exceptions import CaseChanged, CaseError
+from .models import (
+    CaseKind,
+    CaseStatus,
+    Channel,
+    CustomerTier,
+    InspectionGrade,
+    Priority,
+    ResolutionType,
+)
+
+DESK_PERMISSIONS = ("cases.view_case", "cases.view_caseevent")
 
 
 def home(request):
     """The landing page: where the portal, the workbench, the dashboard and the API live."""
     return render(request, "home.html")
+
+
+def desk_required(view):
+    @login_required(login_url="desk:login")
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not request.user.has_perms(DESK_PERMISSIONS):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _cursor(text: str) -> tuple | None:
+    if not text:
+        return None
+    try:
+        data = json.loads(base64.urlsafe_b64decode(text.encode()))
+        return (datetime.fromisoformat(data["v"]) if data["v"] else None, int(data["id"]))
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def _encode(position: tuple | None) -> str:
+    if position is None:
+        return ""
+    value, pk = position
+    return base64.urlsafe_b64encode(json.dumps({"v": value.isoformat() if value else None, "id": pk}).encode()).decode()
+
+
+@desk_required
+def queue(request):
+    name = request.GET.get("queue", "mine")
+    if name not in selectors.QUEUES:
+        name = "mine"
+    filters = {
+        field: request.GET.get(field, "")
+        for field, choices in (
+            ("kind", CaseKind.values),
+            ("channel", Channel.values),
+            ("status", CaseStatus.values),
+            ("priority", Priority.values),
+            ("tier", CustomerTier.values),
+        )
+        if request.GET.get(field, "") in choices
+    }
+    search = request.GET.get("q", "")[:100]
+    page = selectors.desk_queue(
+        user=request.user, queue=name, filters=filters, search=search, after=_cursor(request.GET.get("after", ""))
+    )
+    now = clock.now()
+    rows = [(case, (case.sla_due_at - now) if case.sla_due_at else None) for case in page.rows]
+    params = request.GET.copy()
+    params["after"] = _encode(page.next_cursor)
+    return render(
+        request,
+        "desk/queue.html",
+        {
+            "queue": name,
+            "queues": [
+                ("mine", _("Mine")),
+                ("team", _("My teams, unassigned")),
+                ("breaching", _("Breaching soon")),
+                ("waiting", _("Waiting on the customer")),
+                ("open", _("All open")),
+            ],
+            "rows": rows,
+            "page": page,
+            "filters": filters,
+            "search": search,
+            "next_url": f"?{params.urlencode()}" if page.next_cursor else "",
+            "choices": [
+                (field, label, options, filters.get(field, ""))
+                for field, label, options in (
+                    ("kind", _("Kind"), CaseKind.choices),
+                    ("channel", _("Channel"), Channel.choices),
+                    ("status", _("Status"), CaseStatus.choices),
+                    ("priority", _("Priority"), Priority.choices),
+                    ("tier", _("Tier"), CustomerTier.choices),
+                )
+            ],
+        },
+    )
+
+
+def _case_or_404(number: str):
+    case = selectors.desk_case(number=number)
+    if case is None:
+        raise Http404
+    return case
+
+
+def _render_case(request, number: str, *, error: str = "", draft: str = "", status: int = 200):
+    case = _case_or_404(number)
+    staff = get_user_model().objects.filter(is_active=True, is_staff=True).order_by("username")
+    return render(
+        request,
+        "desk/case.html",
+        {
+            "case": case,
+            "steps": selectors.transition_options(case=case, user=request.user),
+            "c360": selectors.customer_360(case=case),
+            "clocks": [(c, sla.time_left(c)) for c in case.clocks.all()],
+            "staff": staff,
+            "priorities": Priority.choices,
+            "grades": InspectionGrade.choices,
+            "resolutions": ResolutionType.choices,
+            "error": error,
+            "draft": draft,
+        },
+        status=status,
+    )
+
+
+@desk_required
+def case_view(request, number: str):
+    return _render_case(request, number)
+
+
+def _version(request) -> int | None:
+    raw = request.POST.get("version", "")
+    return int(raw) if raw.isdigit() else None
+
+
+def _after_write(request, number: str, write, *, draft: str = ""):
+    """Run ``write``; on a refusal show the case again with the message (and the agent's draft)."""
+    try:
+        write()
+    except CaseChanged as exc:
+        return _render_case(
+            request, number, error=exc.message + " " + _("The case below is the current one."), draft=draft, status=409
+        )
+    except CaseError as exc:
+        return _render_case(request, number, error=exc.message, draft=draft, status=exc.http_status)
+    return redirect(reverse("desk:case", args=[number]))
+
+
+STEP_FIELDS = (
+    "reason",
+    "carrier",
+    "tracking_number",
+    "grade",
+    "inspection_note",
+    "resolution_type",
+    "refund_amount",
+    "resolution_note",
+)
+
+
+@desk_required
+@require_POST
+def step(request, number: str, name: str):
+    case = _case_or_404(number)
+    params = {field: request.POST[field] for field in STEP_FIELDS if field in request.POST}
+    if "passed" in request.POST:
+        params["passed"] = request.POST["passed"] == "1"
+    return _after_write(
+        request,
+        number,
+        lambda: services.transition_case(
+            case=case,
+            name=name,
+            actor=request.user,
+            note=request.POST.get("note", ""),
+            expected_version=_version(request),
+            **params,
+        ),
+    )
+
+
+@desk_required
+@require_POST
+def message(request, number: str):
+    case = _case_or_404(number)
+    text = request.POST.get("text", "")
+    return _after_write(
+        request,
+        number,
+        lambda: services.add_message(
+            case=case, actor=request.user, text=text, public=request.POST.get("public") == "1"
+        ),
+        draft=text,
+    )
+
+
+@desk_required
+@require_POST
+def assign(request, number: str):
+    case = _case_or_404(number)
+
+    def write():
+        if _version(request) is not None and _version(request) != case.version:
+            raise CaseChanged(
+                _("Case %(number)s was changed by someone else meanwhile. Reload it and try again.")
+                % {"number": case.number}
+            )
+        services.assign_case(
+            case=case,
+            actor=request.user,
+            assignee_id=request.POST.get("assignee") or None,
+            priority=request.POST.get("priority") or case.priority,
+        )
+
+    return _after_write(request, number, write)
+
+
+@desk_required
+def photo(request, number: str, pk: int):
+    case = _case_or_404(number)
+    attachment = case.attachments.filter(pk=pk).first()
+    if attachment is None:
+        raise Http404
+    response = HttpResponse(attachment.file.open("rb").read(), content_type=attachment.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -15,41 +15,16 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
-
-@dataclass(frozen=True)
-class KeysetOrdering:
-    """Order by ``field`` (then by id in the same direction); a nullable field puts NULLs last."""
-
-    field: str
-    descending: bool = False
-    nullable: bool = False
-
-    def order_by(self) -> list:
-        # A NOT NULL column gets plain ASC/DESC: the order of its index, which PostgreSQL can walk.
-        nulls_last = True if self.nullable else None
-        column = F(self.field)
-        key = column.desc(nulls_last=nulls_last) if self.descending else column.asc(nulls_last=nulls_last)
-        return [key, "-id" if self.descending else "id"]
-
-    def after(self, value: datetime | None, pk: int) -> Q:
-        """Rows that come after the row (value, pk) in this order."""
-        beyond = "lt" if self.descending else "gt"
-        if value is None:
-            return Q(**{f"{self.field}__isnull": True, f"id__{beyond}": pk})
-        following = Q(**{f"{self.field}__{beyond}": value}) | Q(**{self.field: value, f"id__{beyond}": pk})
-        if self.nullable:
-            following |= Q(**{f"{self.field}__isnull": True})
-        return following
+from cases.keyset import KeysetOrdering
 
 
 class KeysetPagination(BasePagination):

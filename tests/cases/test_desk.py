@@ -1,0 +1,286 @@
+"""The agents' workbench (/desk/): who may use it, the queues, the case view, steps, replies,
+assignment, and a fixed number of queries however many cases or events there are."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from cases.models import Case, CaseEvent, CaseStatus, ClockKind, ClockState, Priority
+from cases.services import add_message, create_case, transition_case
+from tests.factories import CaseFactory, CustomerFactory, OrderLineFactory, TeamFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def complaint(**kw) -> Case:
+    return create_case(customer=kw.pop("customer", None) or CustomerFactory(), kind="complaint", channel="email", **kw)
+
+
+# --- who -------------------------------------------------------------------------------------------------
+
+
+def test_anonymous_visitors_are_sent_to_the_sign_in_page(client):
+    case = complaint()
+    for url in ("/desk/", f"/desk/cases/{case.number}/"):
+        response = client.get(url)
+        assert response.status_code == 302 and response["Location"].startswith("/desk/login/")
+    assert client.post(f"/desk/cases/{case.number}/message/", {"text": "x", "public": "1"}).status_code == 302
+    assert not CaseEvent.objects.filter(case=case, type="reply").exists()
+
+
+@pytest.mark.parametrize("role", ["outsider", "integration_user"])
+def test_signed_in_users_without_the_desk_role_are_refused(client, request, role):
+    case = complaint()
+    client.force_login(request.getfixturevalue(role))
+    assert client.get("/desk/").status_code == 403
+    assert client.get(f"/desk/cases/{case.number}/").status_code == 403
+    assert client.post(f"/desk/cases/{case.number}/steps/start/", {"version": case.version}).status_code == 403
+    case.refresh_from_db()
+    assert case.status == CaseStatus.NEW
+
+
+@pytest.mark.parametrize("role", ["agent", "manager", "admin_user"])
+def test_staff_use_the_desk(client, request, role):
+    case = complaint()
+    client.force_login(request.getfixturevalue(role))
+    assert client.get("/desk/?queue=open").status_code == 200
+    assert client.get(f"/desk/cases/{case.number}/").status_code == 200
+
+
+def test_the_sign_in_page_signs_an_agent_in(client, agent):
+    page = client.get("/desk/login/")
+    assert page.status_code == 200
+    response = client.post("/desk/login/", {"username": "agent-a", "password": "correct horse battery staple"})
+    assert response.status_code == 302 and response["Location"] == "/desk/"
+    bad = client.post("/desk/login/", {"username": "agent-a", "password": "wrong"})
+    assert bad.status_code == 200 and "did not match" in bad.content.decode()
+
+
+# --- queues --------------------------------------------------------------------------------------------------
+
+
+def test_the_queues_show_the_right_cases(client, agent, manager):
+    team = TeamFactory()
+    team.members.add(agent)
+    mine = complaint(assignee=agent)
+    unassigned = complaint(team=team)
+    other = complaint(assignee=manager)
+    waiting = complaint(assignee=manager)
+    transition_case(case=waiting, name="start", actor=manager)
+    transition_case(case=waiting, name="wait_for_customer", actor=manager)
+    client.force_login(agent)
+
+    def numbers(query: str) -> set[str]:
+        return {c.number for c, _left in client.get(f"/desk/?{query}").context["rows"]}
+
+    assert numbers("queue=mine") == {mine.number}
+    assert numbers("queue=team") == {unassigned.number}
+    assert numbers("queue=waiting") == {waiting.number}
+    assert numbers("queue=open") == {mine.number, unassigned.number, other.number, waiting.number}
+    assert numbers("queue=breaching") == set(), "nothing is due within two hours"
+    Case.objects.filter(pk=other.pk).update(sla_due_at=timezone.now() + timedelta(minutes=30))
+    assert numbers("queue=breaching") == {other.number}
+
+
+def test_filters_and_search(client, agent):
+    vip = CustomerFactory(name="王小明", tier="vip", email="wxm@example.com")
+    a = complaint(customer=vip, priority=Priority.URGENT)
+    b = complaint()
+    client.force_login(agent)
+
+    def numbers(query: str) -> list[str]:
+        return [c.number for c, _left in client.get(f"/desk/?queue=open&{query}").context["rows"]]
+
+    assert numbers("tier=vip") == [a.number]
+    assert numbers("priority=urgent") == [a.number]
+    assert numbers("q=小明") == [a.number]
+    assert numbers("q=wxm@example.com") == [a.number]
+    assert numbers(f"q={b.number.lower()}") == [b.number]
+    assert numbers("kind=nonsense") == sorted([a.number, b.number], key=lambda n: n != a.number), (
+        "an unknown filter value is ignored, not an error"
+    )
+
+
+def test_the_queue_pages_by_cursor_in_sla_order(client, agent):
+    cases = [complaint() for _ in range(30)]
+    client.force_login(agent)
+    first = client.get("/desk/?queue=open")
+    assert len(first.context["rows"]) == 25 and first.context["next_url"]
+    second = client.get("/desk/" + first.context["next_url"])
+    seen = [c.number for c, _ in first.context["rows"]] + [c.number for c, _ in second.context["rows"]]
+    assert sorted(seen) == sorted(c.number for c in cases) and len(seen) == 30
+    assert "30" in first.content.decode()
+
+
+def test_the_queue_runs_a_fixed_number_of_queries(client, agent):
+    client.force_login(agent)
+    complaint()
+    client.get("/desk/?queue=open")  # warm the session and permission caches
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/desk/?queue=open").status_code == 200
+        return len(captured)
+
+    few = queries()
+    for _ in range(40):
+        complaint(customer=CustomerFactory())
+    assert queries() == few
+
+
+def test_the_case_view_runs_a_fixed_number_of_queries_however_long_the_history(client, agent):
+    case = complaint()
+    CaseFactory(customer=case.customer)  # one earlier case with its order: every part of the page shows
+    client.force_login(agent)
+    client.get(f"/desk/cases/{case.number}/")
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(f"/desk/cases/{case.number}/").status_code == 200
+        return len(captured)
+
+    short = queries()
+    for n in range(30):
+        add_message(case=case, actor=agent, text=f"note {n}", public=False)
+        CaseFactory(customer=case.customer)
+    assert queries() == short
+
+
+# --- working a case -------------------------------------------------------------------------------------------
+
+
+def test_an_agent_starts_replies_and_resolves_a_complaint(client, agent):
+    case = complaint()
+    client.force_login(agent)
+    response = client.post(f"/desk/cases/{case.number}/steps/start/", {"version": case.version})
+    assert response.status_code == 302
+    response = client.post(f"/desk/cases/{case.number}/message/", {"text": "很抱歉给您带来不便。", "public": "1"})
+    assert response.status_code == 302
+    reply = CaseEvent.objects.get(case=case, type="reply")
+    assert reply.public and reply.actor == agent
+    case.refresh_from_db()
+    client.post(
+        f"/desk/cases/{case.number}/steps/resolve/",
+        {"version": case.version, "resolution_type": "goodwill_coupon", "resolution_note": "10 元券"},
+    )
+    case.refresh_from_db()
+    assert case.status == CaseStatus.RESOLVED and case.resolution_type == "goodwill_coupon"
+    assert case.clocks.get(kind=ClockKind.FIRST_RESPONSE).state == ClockState.STOPPED
+
+
+def test_an_agent_works_a_return_through_receipt_inspection_and_refund(client, agent):
+    line = OrderLineFactory(quantity=1)
+    from cases.services import LineRequest
+
+    case = create_case(
+        customer=line.order.customer,
+        kind="return",
+        channel="portal",
+        order=line.order,
+        lines=[LineRequest(order_line=line, quantity=1)],
+    )
+    client.force_login(agent)
+    url = f"/desk/cases/{case.number}/steps/"
+    for name, data in (
+        ("approve", {}),
+        ("ship_return", {"carrier": "SF", "tracking_number": "SF123456789012"}),
+        ("receive", {}),
+        ("inspect", {"passed": "1", "grade": "A", "inspection_note": "完好"}),
+        ("resolve", {"resolution_type": "return_and_refund", "refund_amount": "199.00"}),
+    ):
+        case.refresh_from_db()
+        response = client.post(url + name + "/", {"version": case.version, **data})
+        assert response.status_code == 302, (name, response.content[:400])
+    case.refresh_from_db()
+    assert case.status == CaseStatus.RESOLVED and case.refund_amount == 199 and case.inspection_grade == "A"
+
+
+def test_a_refund_above_what_was_paid_is_refused_with_the_message(client, agent):
+    line = OrderLineFactory(quantity=1)
+    from cases.services import LineRequest
+
+    case = create_case(
+        customer=line.order.customer,
+        kind="refund_only",
+        channel="portal",
+        order=line.order,
+        lines=[LineRequest(order_line=line, quantity=1)],
+    )
+    transition_case(case=case, name="approve", actor=agent)
+    client.force_login(agent)
+    response = client.post(
+        f"/desk/cases/{case.number}/steps/resolve/",
+        {"version": case.version, "resolution_type": "refund", "refund_amount": "99999"},
+    )
+    assert response.status_code == 400 and "more than can still be refunded" in response.content.decode()
+    case.refresh_from_db()
+    assert case.status == CaseStatus.APPROVED
+
+
+def test_the_second_agent_gets_a_clear_message_the_current_case_and_keeps_the_draft(client, agent, manager):
+    case = complaint()
+    stale_version = case.version
+    transition_case(case=case, name="start", actor=manager)  # the other agent was quicker
+    client.force_login(agent)
+    response = client.post(f"/desk/cases/{case.number}/steps/start/", {"version": stale_version})
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert "changed since you loaded it" in page and "The case below is the current one" in page
+    assert response.context["case"].status == CaseStatus.IN_PROGRESS
+    response = client.post(
+        f"/desk/cases/{case.number}/assign/", {"version": stale_version, "assignee": "", "priority": "high"}
+    )
+    assert response.status_code == 409
+    case.refresh_from_db()
+    assert case.priority == Priority.NORMAL
+
+
+def test_a_reply_refused_keeps_the_half_written_text(client, agent):
+    case = complaint()
+    for step in ("start", "resolve", "close"):
+        kwargs = {"resolution_type": "answered"} if step == "resolve" else {}
+        transition_case(case=case, name=step, actor=agent, **kwargs)
+    client.force_login(agent)
+    response = client.post(f"/desk/cases/{case.number}/message/", {"text": "我写了很长的一段回复……", "public": "1"})
+    assert response.status_code == 400
+    assert "我写了很长的一段回复……" in response.content.decode()
+
+
+def test_assign_and_priority_write_one_audit_event(client, agent, manager):
+    case = complaint()
+    client.force_login(agent)
+    response = client.post(
+        f"/desk/cases/{case.number}/assign/", {"version": case.version, "assignee": manager.pk, "priority": "urgent"}
+    )
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert (case.assignee, case.priority) == (manager, Priority.URGENT)
+    assert CaseEvent.objects.filter(case=case, type="assigned").count() == 1
+    assert case.clocks.get(kind=ClockKind.FIRST_RESPONSE).policy.name == "Urgent complaints"
+
+
+@pytest.mark.parametrize(
+    "data, message", [({"priority": "panic"}, "Unknown priority"), ({"assignee": "999999"}, "no such agent")]
+)
+def test_bad_assignment_is_a_400_and_changes_nothing(client, agent, data, message):
+    case = complaint()
+    client.force_login(agent)
+    response = client.post(
+        f"/desk/cases/{case.number}/assign/", {"version": case.version, "priority": "normal", "assignee": "", **data}
+    )
+    assert response.status_code == 400 and message in response.content.decode()
+    case.refresh_from_db()
+    assert case.assignee is None and case.priority == Priority.NORMAL
+
+
+def test_an_unknown_case_or_step_is_refused(client, agent):
+    case = complaint()
+    client.force_login(agent)
+    assert client.get("/desk/cases/RMA-1900-000001/").status_code == 404
+    response = client.post(f"/desk/cases/{case.number}/steps/fly/", {"version": case.version})
+    assert response.status_code == 400 and "no step called" in response.content.decode()
