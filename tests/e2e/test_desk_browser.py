@@ -1,0 +1,117 @@
+"""An agent works a return in the workbench in a real headless Chromium while the customer
+watches it on the portal: the agent signs in, finds the new return in the queue, replies, approves
+it, records the receipt and a passed inspection and issues the refund; the portal shows each step.
+Screenshots go to test-artifacts/desk/.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from cases.models import Case, CaseStatus
+from tests.e2e.test_portal_browser import ARTIFACTS, browser, shop  # noqa: F401 - fixtures
+from tests.factories import CustomerFactory, OrderFactory, OrderLineFactory
+
+DESK_ARTIFACTS = ARTIFACTS.parent / "desk"
+
+
+def shot(page, name: str) -> None:
+    DESK_ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(DESK_ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+@pytest.mark.slow
+def test_an_agent_works_a_return_and_the_portal_shows_each_step(live_server, browser, shop):  # noqa: F811
+    customer = CustomerFactory(email="li@example.com", language="en", name="Li Lei")
+    # Placed and shipped but not delivered yet: the policy sends the request to an agent.
+    order = OrderFactory(
+        number="SO-DESK-1",
+        customer=customer,
+        status="shipped",
+        placed_at=timezone.now() - timedelta(days=2),
+        delivered_at=None,
+    )
+    line = OrderLineFactory(order=order, name="Rain jacket", quantity=1, unit_price="299.00")
+    began = time.monotonic()
+
+    # The customer asks on the portal.
+    portal = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
+    portal.goto(f"{live_server.url}/portal/")
+    portal.fill("#order_number", order.number)
+    portal.fill("#contact", customer.email)
+    portal.click("text=Send me a code")
+    portal.wait_for_url("**/portal/verify/")
+    portal.fill("#code", re.search(r"\b(\d{6})\b", mail.outbox[-1].body).group(1))
+    portal.press("#code", "Enter")
+    portal.wait_for_url(f"**/portal/orders/{order.number}/")
+    portal.select_option(f"#qty_{line.pk}", "1")
+    portal.select_option("#reason", "wrong_size")
+    portal.click("text=Send my request")
+    portal.wait_for_url("**/portal/cases/**")
+    case = Case.objects.get(order=order)
+    assert case.status == CaseStatus.NEW
+    assert "An agent will review your request" in portal.inner_text("main")
+
+    # The agent signs in and finds it.
+    desk = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    desk.goto(f"{live_server.url}/desk/")
+    desk.wait_for_url("**/desk/login/**")
+    desk.fill("#id_username", "agent-e2e")
+    desk.fill("#id_password", "correct horse battery staple")
+    desk.click("button:has-text('Sign in')")
+    desk.wait_for_url("**/desk/")
+    desk.click("text=All open")
+    shot(desk, "1-queue")
+    desk.click(f"text={case.number}")
+    desk.wait_for_url(f"**/desk/cases/{case.number}/")
+
+    desk.fill("#text", "We have your request and will approve it now.")
+    desk.click("button:has-text('Send reply')")
+    desk.wait_for_selector("text=We have your request and will approve it now.")
+    portal.reload()
+    assert "We have your request and will approve it now." in portal.inner_text("main")
+
+    def agent_step(label: str, status: str, **fields) -> None:
+        for selector, value in fields.items():
+            if desk.locator(f"select{selector}").count():
+                desk.select_option(selector, value)
+            else:
+                desk.fill(selector, value)
+        desk.click(f"button:has-text('{label}')")
+        desk.wait_for_function(
+            "s => document.querySelector('#status').textContent.trim() === s", arg=status, timeout=10_000
+        )
+        portal.reload()
+        assert portal.inner_text("#status").strip() == status, (label, portal.inner_text("#status"))
+
+    agent_step("Approve", "Approved")
+    shot(desk, "2-approved")
+    assert "Print the return slip" in portal.inner_text("main")
+
+    portal.select_option("#carrier", "SF")
+    portal.fill("#tracking", "SF123456789012")
+    portal.click("text=Save the tracking number")
+    portal.wait_for_selector("#status")
+    desk.reload()
+    assert desk.inner_text("#status").strip() == "In transit"
+
+    agent_step("Receive at warehouse", "Received")
+    agent_step("Record inspection", "Inspected", **{"#passed": "1", "#grade": "A", "#inspection_note": "As new"})
+    agent_step(
+        "Resolve",
+        "Resolved",
+        **{"#resolution_type": "return_and_refund", "#refund_amount": "299.00", "#resolution_note": "Refunded"},
+    )
+    shot(desk, "3-resolved")
+    case.refresh_from_db()
+    assert case.status == CaseStatus.RESOLVED and str(case.refund_amount) == "299.00"
+    portal_text = portal.inner_text("main")
+    for status in ("Approved", "In transit", "Received", "Inspected", "Resolved"):
+        assert status in portal_text, status
+    print(f"\nthe whole return, customer and agent, took {time.monotonic() - began:.1f} s")
