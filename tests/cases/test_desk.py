@@ -284,3 +284,29 @@ def test_an_unknown_case_or_step_is_refused(client, agent):
     assert client.get("/desk/cases/RMA-1900-000001/").status_code == 404
     response = client.post(f"/desk/cases/{case.number}/steps/fly/", {"version": case.version})
     assert response.status_code == 400 and "no step called" in response.content.decode()
+
+
+def test_search_finds_chinese_words_in_the_messages(client, agent):
+    parcel = complaint(reason_text="快递包裹外箱严重破损，里面的杯子碎了")
+    other = complaint(reason_text="想咨询一下发票")
+    add_message(case=other, actor=agent, text="发票已经重新开具")
+    client.force_login(agent)
+
+    def numbers(query: str) -> list[str]:
+        return [c.number for c, _left in client.get("/desk/", {"queue": "open", "q": query}).context["rows"]]
+
+    assert numbers("包裹外箱") == [parcel.number]
+    assert numbers("杯子") == [parcel.number]
+    assert numbers("重新开具") == [other.number], "an agent's reply is searched too"
+    assert numbers("退款") == []
+
+
+def test_the_message_search_uses_the_trigram_index_on_postgresql():
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_seqscan = off")
+        cursor.execute("EXPLAIN SELECT id FROM cases_caseevent WHERE UPPER(note::text) LIKE UPPER('%包裹外箱%')")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+        cursor.execute("SET enable_seqscan = on")
+    assert "case_event_note_trgm" in plan, plan
