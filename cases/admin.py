@@ -21,6 +21,7 @@ from .models import (
     Attachment,
     BusinessCalendar,
     CalendarDay,
+    CannedReply,
     Case,
     CaseEvent,
     CaseLine,
@@ -560,3 +561,11 @@ class RevisitTaskAdmin(admin.ModelAdmin):
         for task in queryset.filter(done_at__isnull=True):
             follow_ups.complete_revisit(task=task, actor=request.user, outcome=task.outcome)
         self.message_user(request, _("Marked done."), messages.SUCCESS)
+
+
+@admin.register(CannedReply)
+class CannedReplyAdmin(admin.ModelAdmin):
+    list_display = ["position", "title", "active"]
+    list_display_links = ["title"]
+    list_editable = ["position", "active"]
+    search_fields = ["title", "body_en", "body_zh"]

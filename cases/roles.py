@@ -46,6 +46,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
             "view_slapolicy",
             "view_businesscalendar",
             "view_calendarday",
+            "view_cannedreply",
         ],
     },
     MANAGER: {
@@ -101,6 +102,10 @@ ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
             "view_revisittask",
             "change_revisittask",
             "view_notification",
+            "view_cannedreply",
+            "add_cannedreply",
+            "change_cannedreply",
+            "delete_cannedreply",
         ],
     },
     # The shop's order system: pushes orders and opens cases through the API with a token.

@@ -15,6 +15,7 @@ from .keyset import KeysetOrdering
 from .models import (
     OPEN_STATUSES,
     TRANSITION_NAMES,
+    CannedReply,
     Case,
     CaseEvent,
     CaseKind,
@@ -240,3 +241,19 @@ def desk_case(*, number: str) -> Case | None:
     if case is not None:
         case.public_photos = list(case.attachments.all())
     return case
+
+
+class _Placeholders(dict):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"  # an unknown placeholder stays as it was written
+
+
+def canned_replies() -> QuerySet[CannedReply]:
+    return CannedReply.objects.filter(active=True).order_by("position", "title")
+
+
+def fill_canned_reply(*, reply: CannedReply, case: Case) -> str:
+    """The reply in the customer's language with {name}, {order} and {rma} filled in from the case."""
+    body = reply.body_zh if case.customer.language.startswith("zh") else reply.body_en
+    values = _Placeholders(name=case.customer.name, order=case.order.number if case.order else "", rma=case.number)
+    return body.format_map(values)

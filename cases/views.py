@@ -150,6 +150,7 @@ def _render_case(request, number: str, *, error: str = "", draft: str = "", stat
             "resolutions": ResolutionType.choices,
             "error": error,
             "draft": draft,
+            "canned": selectors.canned_replies(),
         },
         status=status,
     )
@@ -157,7 +158,15 @@ def _render_case(request, number: str, *, error: str = "", draft: str = "", stat
 
 @desk_required
 def case_view(request, number: str):
-    return _render_case(request, number)
+    """The case; ``?canned=<id>`` puts that canned reply, filled in, into the reply box."""
+    canned_id = request.GET.get("canned", "")
+    if not canned_id:
+        return _render_case(request, number)
+    case = _case_or_404(number)
+    reply = selectors.canned_replies().filter(pk=int(canned_id)).first() if canned_id.isdigit() else None
+    if reply is None:
+        return _render_case(request, number, error=_("There is no such canned reply."), status=400)
+    return _render_case(request, number, draft=selectors.fill_canned_reply(reply=reply, case=case))
 
 
 def _version(request) -> int | None:

@@ -25,6 +25,7 @@ from .case import (
     Tag,
 )
 from .catalog import (
+    CannedReply,
     Customer,
     CustomerTier,
     Order,
@@ -56,6 +57,7 @@ from .sla import (
 )
 
 __all__ = [
+    "CannedReply",
     "ACTIVE_CLOCK_STATES",
     "CONVERSATION_KINDS",
     "FINAL_STATUSES",

@@ -173,3 +173,21 @@ class OrderLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order.number}#{self.line_no} {self.sku} x{self.quantity}"
+
+
+class CannedReply(models.Model):
+    """A reply agents insert and adapt; {name}, {order} and {rma} are filled in from the case."""
+
+    title = models.CharField(_("title"), max_length=100)
+    body_en = models.TextField(_("text (English)"))
+    body_zh = models.TextField(_("text (Chinese)"))
+    position = models.PositiveIntegerField(_("position"), default=100)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("canned reply")
+        verbose_name_plural = _("canned replies")
+        ordering = ["position", "title"]
+
+    def __str__(self) -> str:
+        return self.title

@@ -310,3 +310,38 @@ def test_the_message_search_uses_the_trigram_index_on_postgresql():
         plan = "\n".join(row[0] for row in cursor.fetchall())
         cursor.execute("SET enable_seqscan = on")
     assert "case_event_note_trgm" in plan, plan
+
+
+def test_a_canned_reply_is_filled_in_from_the_case_in_the_customers_language(client, agent):
+    from cases.models import CannedReply
+
+    reply = CannedReply.objects.create(
+        title="Ship it back",
+        body_en="Dear {name}, please send order {order} back with {rma} on the parcel.",
+        body_zh="{name}您好，请将订单 {order} 寄回，并在包裹上写明 {rma}。{unknown}",
+    )
+    line = OrderLineFactory()
+    line.order.customer.name = "王小明"
+    line.order.customer.save()
+    case = complaint(customer=line.order.customer, order=line.order)
+    client.force_login(agent)
+    page = client.get(f"/desk/cases/{case.number}/", {"canned": reply.pk})
+    assert page.status_code == 200
+    assert (
+        page.context["draft"]
+        == f"王小明您好，请将订单 {line.order.number} 寄回，并在包裹上写明 {case.number}。{{unknown}}"
+    )
+    assert client.get(f"/desk/cases/{case.number}/", {"canned": "999"}).status_code == 400
+    CannedReply.objects.filter(pk=reply.pk).update(active=False)
+    assert client.get(f"/desk/cases/{case.number}/", {"canned": reply.pk}).status_code == 400
+
+
+def test_managers_edit_canned_replies_and_agents_only_read_them(client, agent, manager):
+    client.force_login(manager)
+    response = client.post(
+        "/admin/cases/cannedreply/add/", {"title": "Hi", "body_en": "Hi {name}", "body_zh": "{name}您好", "position": 1}
+    )
+    assert response.status_code == 302
+    client.force_login(agent)
+    assert client.get("/admin/cases/cannedreply/").status_code == 200
+    assert client.get("/admin/cases/cannedreply/add/").status_code == 403
