@@ -21,6 +21,7 @@ from .models import (
     CaseKind,
     CaseLine,
     CaseStatus,
+    CostLine,
     EventType,
     Notification,
     Order,
@@ -52,6 +53,7 @@ def case_detail(*, number: str) -> Case | None:
             ),
             Prefetch("events", queryset=CaseEvent.objects.select_related("actor").order_by("created_at", "id")),
             Prefetch("clocks", queryset=SlaClock.objects.order_by("started_at", "id")),
+            Prefetch("costs", queryset=CostLine.objects.order_by("created_at", "id")),
         )
         .filter(number=number)
         .first()

@@ -532,6 +532,33 @@ def assign_case(*, case: Case, actor: AbstractBaseUser, assignee_id: int | str |
     return save_case_edit(case=case, actor=actor, changed_fields=changed)
 
 
+def add_cost_line(*, case: Case, actor: AbstractBaseUser, kind: str, amount: Any, note: str = "") -> CostLine:
+    """Record money the case cost the shop (shipping, compensation, repair, handling), with its event."""
+    if not actor.has_perm("cases.add_costline"):
+        raise TransitionForbidden(_("Your role does not allow recording costs."))
+    if kind not in CostKind.values:
+        raise InvalidInput(_("Unknown cost kind “%(kind)s”.") % {"kind": kind})
+    try:
+        value = Decimal(str(amount)).quantize(Decimal("0.01"))
+    except (InvalidOperation, ValueError):
+        raise InvalidInput(_("The amount must be a number, for example 12.50.")) from None
+    if not Decimal("0") < value < Decimal("1000000"):
+        raise InvalidInput(_("The amount must be more than 0 and less than 1,000,000."))
+    note = (note or "").strip()[:200]
+    with transaction.atomic():
+        line = CostLine.objects.create(
+            case=case, kind=kind, amount=value, currency=case.currency, note=note, created_by=actor
+        )
+        record_event(
+            case=case,
+            type=EventType.COST,
+            actor=actor,
+            note=note,
+            data={"kind": kind, "amount": str(value), "currency": case.currency},
+        )
+    return line
+
+
 def add_message(*, case: Case, actor: AbstractBaseUser, text: str, public: bool = True, channel: str = "") -> CaseEvent:
     """An agent writes on the case: a reply the customer sees (and is emailed), or an internal note.
 
@@ -573,6 +600,7 @@ def unmet_conditions(*, case: Case, name: str) -> list[str]:
 
 __all__ = [
     "LineRequest",
+    "add_cost_line",
     "add_message",
     "assign_case",
     "allocate_case_number",

@@ -15,6 +15,7 @@ desk_patterns = (
         path("cases/<str:number>/steps/<str:name>/", views.step, name="step"),
         path("cases/<str:number>/message/", views.message, name="message"),
         path("cases/<str:number>/assign/", views.assign, name="assign"),
+        path("cases/<str:number>/costs/", views.cost, name="cost"),
         path("cases/<str:number>/photos/<int:pk>/", views.photo, name="photo"),
     ],
     "desk",

@@ -29,6 +29,7 @@ from .models import (
     CaseKind,
     CaseStatus,
     Channel,
+    CostKind,
     CustomerTier,
     InspectionGrade,
     Priority,
@@ -148,6 +149,7 @@ def _render_case(request, number: str, *, error: str = "", draft: str = "", stat
             "priorities": Priority.choices,
             "grades": InspectionGrade.choices,
             "resolutions": ResolutionType.choices,
+            "cost_kinds": CostKind.choices,
             "error": error,
             "draft": draft,
             "canned": selectors.canned_replies(),
@@ -232,6 +234,23 @@ def message(request, number: str):
             case=case, actor=request.user, text=text, public=request.POST.get("public") == "1"
         ),
         draft=text,
+    )
+
+
+@desk_required
+@require_POST
+def cost(request, number: str):
+    case = _case_or_404(number)
+    return _after_write(
+        request,
+        number,
+        lambda: services.add_cost_line(
+            case=case,
+            actor=request.user,
+            kind=request.POST.get("kind", ""),
+            amount=request.POST.get("amount", ""),
+            note=request.POST.get("note", ""),
+        ),
     )
 
 

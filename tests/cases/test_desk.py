@@ -345,3 +345,39 @@ def test_managers_edit_canned_replies_and_agents_only_read_them(client, agent, m
     client.force_login(agent)
     assert client.get("/admin/cases/cannedreply/").status_code == 200
     assert client.get("/admin/cases/cannedreply/add/").status_code == 403
+
+
+def test_an_agent_records_a_cost_line_with_its_event(client, agent):
+    case = complaint()
+    client.force_login(agent)
+    response = client.post(
+        f"/desk/cases/{case.number}/costs/", {"kind": "shipping_back", "amount": "12.5", "note": "顺丰"}
+    )
+    assert response.status_code == 302
+    line = case.costs.get()
+    assert (line.kind, str(line.amount), line.created_by) == ("shipping_back", "12.50", agent)
+    assert CaseEvent.objects.filter(case=case, type="cost").count() == 1
+    assert "12.50" in client.get(f"/desk/cases/{case.number}/").content.decode()
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ({"kind": "bribe", "amount": "1"}, "Unknown cost kind"),
+        ({"kind": "handling", "amount": "abc"}, "must be a number"),
+        ({"kind": "handling", "amount": "-3"}, "more than 0"),
+    ],
+)
+def test_a_bad_cost_line_is_a_400_and_nothing_is_written(client, agent, data, message):
+    case = complaint()
+    client.force_login(agent)
+    response = client.post(f"/desk/cases/{case.number}/costs/", data)
+    assert response.status_code == 400 and message in response.content.decode()
+    assert not case.costs.exists() and not CaseEvent.objects.filter(case=case, type="cost").exists()
+
+
+def test_a_user_without_the_desk_role_cannot_record_costs(client, integration_user):
+    case = complaint()
+    client.force_login(integration_user)
+    assert client.post(f"/desk/cases/{case.number}/costs/", {"kind": "handling", "amount": "5"}).status_code == 403
+    assert not case.costs.exists()
