@@ -82,6 +82,7 @@ bench: messages
 	$(BIN)/python -c "import psycopg2; c = psycopg2.connect(host='127.0.0.1', user='postgres', dbname='postgres'); c.autocommit = True; cur = c.cursor(); cur.execute(\"SELECT 1 FROM pg_database WHERE datname = 'aftersales_bench'\"); cur.fetchone() or cur.execute('CREATE DATABASE aftersales_bench')"
 	DEBUG=1 DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py migrate --no-input -v 0
 	DEBUG=1 DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python benchmarks/sla_sweep.py $(BENCH_ARGS)
+	DEBUG=1 DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python benchmarks/desk_queue.py
 
 clean:
 	rm -rf $(VENV) data staticfiles
