@@ -18,6 +18,7 @@ from solo.admin import SingletonModelAdmin
 from . import follow_ups, services, sla
 from .exceptions import CaseError
 from .models import (
+    AgentProfile,
     Attachment,
     BusinessCalendar,
     CalendarDay,
@@ -39,6 +40,7 @@ from .models import (
     ReturnPolicy,
     ReturnPolicyRule,
     RevisitTask,
+    RoutingRule,
     ServiceSettings,
     SlaClock,
     SlaPolicy,
@@ -569,3 +571,18 @@ class CannedReplyAdmin(admin.ModelAdmin):
     list_display_links = ["title"]
     list_editable = ["position", "active"]
     search_fields = ["title", "body_en", "body_zh"]
+
+
+@admin.register(RoutingRule)
+class RoutingRuleAdmin(admin.ModelAdmin):
+    list_display = ["position", "name", "active", "kinds", "channels", "tiers", "team", "method", "skill"]
+    list_display_links = ["name"]
+    list_editable = ["position", "active"]
+    list_select_related = ["team"]
+
+
+@admin.register(AgentProfile)
+class AgentProfileAdmin(admin.ModelAdmin):
+    list_display = ["user", "available", "skills"]
+    list_editable = ["available"]
+    list_select_related = ["user"]

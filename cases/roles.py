@@ -106,6 +106,13 @@ ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
             "add_cannedreply",
             "change_cannedreply",
             "delete_cannedreply",
+            "view_routingrule",
+            "add_routingrule",
+            "change_routingrule",
+            "delete_routingrule",
+            "view_agentprofile",
+            "add_agentprofile",
+            "change_agentprofile",
         ],
     },
     # The shop's order system: pushes orders and opens cases through the API with a token.

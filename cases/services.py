@@ -19,7 +19,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, can_proceed
 
-from . import clock, policy
+from . import clock, policy, routing
 from .exceptions import CaseChanged, InvalidInput, TransitionForbidden, TransitionNotAllowed
 from .models import (
     FINAL_STATUSES,
@@ -209,6 +209,10 @@ def create_case(
     )
     now = clock.now()
     with transaction.atomic():
+        routed = None
+        if team is None and assignee is None:
+            routed = routing.route(kind=kind, channel=channel, customer=customer)
+            team, assignee = routed.team, routed.assignee
         if lines:
             # Serialise claims on the same order lines so two cases cannot both take the last unit.
             list(OrderLine.objects.select_for_update().filter(pk__in=[ln.order_line.pk for ln in lines]))
@@ -249,7 +253,12 @@ def create_case(
             channel=channel,
             to_status=case.status,
             note=reason_text,
-            data={"kind": kind, "reason": reason_code, "lines": [[ln.order_line.pk, ln.quantity] for ln in lines]},
+            data={
+                "kind": kind,
+                "reason": reason_code,
+                "lines": [[ln.order_line.pk, ln.quantity] for ln in lines],
+                "routed": routed.reason if routed else "given",
+            },
         )
         if kind in GOODS_KINDS:
             _apply_policy(case=case, lines=lines, has_photos=has_photos, at=now)

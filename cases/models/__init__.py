@@ -25,6 +25,7 @@ from .case import (
     Tag,
 )
 from .catalog import (
+    AgentProfile,
     CannedReply,
     Customer,
     CustomerTier,
@@ -34,6 +35,8 @@ from .catalog import (
     Product,
     ProductFlag,
     ProductVariant,
+    RoutingMethod,
+    RoutingRule,
     Team,
 )
 from .policy import ReturnPolicy, ReturnPolicyRule, RuleOutcome, RuleType
@@ -57,6 +60,9 @@ from .sla import (
 )
 
 __all__ = [
+    "AgentProfile",
+    "RoutingMethod",
+    "RoutingRule",
     "CannedReply",
     "ACTIVE_CLOCK_STATES",
     "CONVERSATION_KINDS",

@@ -28,6 +28,15 @@ class Team(models.Model):
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, verbose_name=_("members"), blank=True, related_name="teams"
     )
+    round_robin_last = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("last agent given a case (round robin)"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
 
     class Meta:
         verbose_name = _("team")
@@ -47,6 +56,15 @@ class Customer(models.Model):
     phone = models.CharField(_("phone"), max_length=32, blank=True)
     tier = models.CharField(_("tier"), max_length=16, choices=CustomerTier.choices, default=CustomerTier.REGULAR)
     language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES, default="zh-hans")
+    dedicated_agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("dedicated agent"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="dedicated_customers",
+        help_text=_("New cases of a VIP customer go to this agent while they are available."),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -191,3 +209,78 @@ class CannedReply(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class AgentProfile(models.Model):
+    """What routing needs to know of an agent: available now, and their skills."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("agent"), on_delete=models.CASCADE, related_name="agent_profile"
+    )
+    available = models.BooleanField(_("available for new cases"), default=True)
+    skills = models.JSONField(
+        _("skills"), default=list, blank=True, help_text=_('For example ["zh", "en", "electronics"].')
+    )
+
+    class Meta:
+        verbose_name = _("agent profile")
+        verbose_name_plural = _("agent profiles")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+class RoutingMethod(models.TextChoices):
+    LEAST_LOADED = "least_loaded", _("Least-loaded available agent")
+    ROUND_ROBIN = "round_robin", _("Round robin")
+    TEAM_ONLY = "team_only", _("Team queue only (nobody assigned)")
+
+
+class RoutingRule(models.Model):
+    """Which team a new case goes to, and how an agent of that team is chosen.
+
+    The first active rule (by position) whose non-empty lists all contain the case's kind,
+    channel and customer tier applies.
+    """
+
+    name = models.CharField(_("name"), max_length=100)
+    position = models.PositiveIntegerField(_("position"), default=100)
+    active = models.BooleanField(_("active"), default=True)
+    kinds = models.JSONField(_("case kinds"), default=list, blank=True, help_text=_("Empty: any."))
+    channels = models.JSONField(_("channels"), default=list, blank=True, help_text=_("Empty: any."))
+    tiers = models.JSONField(_("customer tiers"), default=list, blank=True, help_text=_("Empty: any."))
+    team = models.ForeignKey(Team, verbose_name=_("team"), on_delete=models.CASCADE, related_name="routing_rules")
+    method = models.CharField(
+        _("how an agent is chosen"), max_length=16, choices=RoutingMethod.choices, default=RoutingMethod.LEAST_LOADED
+    )
+    skill = models.CharField(_("needed skill"), max_length=50, blank=True, help_text=_("Empty: any agent."))
+
+    class Meta:
+        verbose_name = _("routing rule")
+        verbose_name_plural = _("routing rules")
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        from .case import CaseKind, Channel
+        from .sla import _choices_problem
+
+        errors = {}
+        for field, choices in (
+            ("kinds", CaseKind.choices),
+            ("channels", Channel.choices),
+            ("tiers", CustomerTier.choices),
+        ):
+            errors.update(_choices_problem(getattr(self, field), choices, field) or {})
+        if errors:
+            raise ValidationError(errors)
+
+    def matches(self, *, kind: str, channel: str, tier: str) -> bool:
+        return all(
+            not allowed or value in allowed
+            for allowed, value in ((self.kinds, kind), (self.channels, channel), (self.tiers, tier))
+        )
