@@ -19,6 +19,7 @@ from . import follow_ups, services, sla
 from .exceptions import CaseError
 from .models import (
     AgentProfile,
+    Article,
     Attachment,
     BusinessCalendar,
     CalendarDay,
@@ -586,3 +587,10 @@ class AgentProfileAdmin(admin.ModelAdmin):
     list_display = ["user", "available", "skills"]
     list_editable = ["available"]
     list_select_related = ["user"]
+
+
+@admin.register(Article)
+class ArticleAdmin(admin.ModelAdmin):
+    list_display = ["title_en", "title_zh", "category", "active", "updated_at"]
+    list_filter = ["category", "active"]
+    search_fields = ["title_en", "title_zh", "body_en", "body_zh"]

@@ -47,6 +47,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
             "view_businesscalendar",
             "view_calendarday",
             "view_cannedreply",
+            "view_article",
         ],
     },
     MANAGER: {
@@ -113,6 +114,10 @@ ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
             "view_agentprofile",
             "add_agentprofile",
             "change_agentprofile",
+            "view_article",
+            "add_article",
+            "change_article",
+            "delete_article",
         ],
     },
     # The shop's order system: pushes orders and opens cases through the API with a token.

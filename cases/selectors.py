@@ -15,6 +15,7 @@ from .keyset import KeysetOrdering
 from .models import (
     OPEN_STATUSES,
     TRANSITION_NAMES,
+    Article,
     CannedReply,
     Case,
     CaseEvent,
@@ -274,3 +275,26 @@ def fill_canned_reply(*, reply: CannedReply, case: Case) -> str:
     body = reply.body_zh if case.customer.language.startswith("zh") else reply.body_en
     values = _Placeholders(name=case.customer.name, order=case.order.number if case.order else "", rma=case.number)
     return body.format_map(values)
+
+
+def search_articles(*, query: str, limit: int = 10) -> list[Article]:
+    """Active knowledge-base articles whose title or text (either language) holds ``query``."""
+    query = query.strip()[:100]
+    if not query:
+        return []
+    return list(
+        Article.objects.filter(active=True)
+        .filter(
+            Q(title_en__icontains=query)
+            | Q(title_zh__icontains=query)
+            | Q(body_en__icontains=query)
+            | Q(body_zh__icontains=query)
+            | Q(category__iexact=query)
+        )
+        .order_by("category", "title_en")[:limit]
+    )
+
+
+def article_text(*, article: Article, case: Case) -> str:
+    """The article's text in the case customer's language, for a reply."""
+    return article.body_zh if case.customer.language.startswith("zh") else article.body_en

@@ -26,6 +26,7 @@ from django.views.decorators.http import require_POST
 from . import clock, selectors, services, sla
 from .exceptions import CaseChanged, CaseError
 from .models import (
+    Article,
     CaseKind,
     CaseStatus,
     Channel,
@@ -136,6 +137,7 @@ def _case_or_404(number: str):
 
 def _render_case(request, number: str, *, error: str = "", draft: str = "", status: int = 200):
     case = _case_or_404(number)
+    kb_query = request.GET.get("kb", "")
     staff = get_user_model().objects.filter(is_active=True, is_staff=True).order_by("username")
     return render(
         request,
@@ -153,6 +155,8 @@ def _render_case(request, number: str, *, error: str = "", draft: str = "", stat
             "error": error,
             "draft": draft,
             "canned": selectors.canned_replies(),
+            "kb_query": kb_query,
+            "articles": selectors.search_articles(query=kb_query) if kb_query else None,
         },
         status=status,
     )
@@ -160,8 +164,15 @@ def _render_case(request, number: str, *, error: str = "", draft: str = "", stat
 
 @desk_required
 def case_view(request, number: str):
-    """The case; ``?canned=<id>`` puts that canned reply, filled in, into the reply box."""
+    """The case; ``?canned=<id>`` or ``?article=<id>`` puts that text into the reply box."""
     canned_id = request.GET.get("canned", "")
+    article_id = request.GET.get("article", "")
+    if article_id:
+        case = _case_or_404(number)
+        article = Article.objects.filter(pk=int(article_id), active=True).first() if article_id.isdigit() else None
+        if article is None:
+            return _render_case(request, number, error=_("There is no such article."), status=400)
+        return _render_case(request, number, draft=selectors.article_text(article=article, case=case))
     if not canned_id:
         return _render_case(request, number)
     case = _case_or_404(number)

@@ -26,6 +26,7 @@ from .case import (
 )
 from .catalog import (
     AgentProfile,
+    Article,
     CannedReply,
     Customer,
     CustomerTier,
@@ -60,6 +61,7 @@ from .sla import (
 )
 
 __all__ = [
+    "Article",
     "AgentProfile",
     "RoutingMethod",
     "RoutingRule",

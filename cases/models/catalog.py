@@ -284,3 +284,23 @@ class RoutingRule(models.Model):
             not allowed or value in allowed
             for allowed, value in ((self.kinds, kind), (self.channels, channel), (self.tiers, tier))
         )
+
+
+class Article(models.Model):
+    """A knowledge-base article in both languages, found from the case view and quoted in replies."""
+
+    category = models.CharField(_("category"), max_length=50)
+    title_en = models.CharField(_("title (English)"), max_length=200)
+    title_zh = models.CharField(_("title (Chinese)"), max_length=200)
+    body_en = models.TextField(_("text (English)"))
+    body_zh = models.TextField(_("text (Chinese)"))
+    active = models.BooleanField(_("active"), default=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("knowledge-base article")
+        verbose_name_plural = _("knowledge-base articles")
+        ordering = ["category", "title_en"]
+
+    def __str__(self) -> str:
+        return self.title_en

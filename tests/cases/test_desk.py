@@ -381,3 +381,36 @@ def test_a_user_without_the_desk_role_cannot_record_costs(client, integration_us
     client.force_login(integration_user)
     assert client.post(f"/desk/cases/{case.number}/costs/", {"kind": "handling", "amount": "5"}).status_code == 403
     assert not case.costs.exists()
+
+
+def test_the_knowledge_base_is_searched_from_the_case_and_quoted_in_the_customers_language(client, agent):
+    from cases.models import Article
+
+    article = Article.objects.create(
+        category="returns",
+        title_en="How to pack a return",
+        title_zh="如何打包退货",
+        body_en="Put the item in its original box.",
+        body_zh="请使用原包装箱打包商品。",
+    )
+    Article.objects.create(category="x", title_en="Old", title_zh="旧", body_en="包装", body_zh="包装", active=False)
+    case = complaint(customer=CustomerFactory(language="zh-hans"))
+    client.force_login(agent)
+    found = client.get(f"/desk/cases/{case.number}/", {"kb": "打包"})
+    assert [a.pk for a in found.context["articles"]] == [article.pk]
+    assert [a.pk for a in client.get(f"/desk/cases/{case.number}/", {"kb": "original box"}).context["articles"]] == [
+        article.pk
+    ]
+    assert client.get(f"/desk/cases/{case.number}/", {"kb": "nothing like this"}).context["articles"] == []
+    quoted = client.get(f"/desk/cases/{case.number}/", {"article": article.pk})
+    assert quoted.context["draft"] == "请使用原包装箱打包商品。"
+    assert client.get(f"/desk/cases/{case.number}/", {"article": "x"}).status_code == 400
+
+
+def test_managers_write_articles_and_agents_read_them(client, agent, manager):
+    client.force_login(manager)
+    data = {"category": "faq", "title_en": "T", "title_zh": "标题", "body_en": "B", "body_zh": "正文", "active": "on"}
+    assert client.post("/admin/cases/article/add/", data).status_code == 302
+    client.force_login(agent)
+    assert client.get("/admin/cases/article/").status_code == 200
+    assert client.post("/admin/cases/article/add/", data).status_code == 403
