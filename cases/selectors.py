@@ -257,7 +257,7 @@ def desk_case(*, number: str) -> Case | None:
     """A case for the desk: everything ``case_detail`` loads, plus its attachments."""
     case = case_detail(number=number)
     if case is not None:
-        case.public_photos = list(case.attachments.all())
+        case.public_photos = list(case.attachments.order_by("-public", "created_at", "id"))
     return case
 
 

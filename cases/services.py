@@ -13,6 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import timezone, translation
@@ -26,6 +27,7 @@ from .models import (
     GOODS_KINDS,
     REFUNDING_RESOLUTIONS,
     TRANSITION_NAMES,
+    Attachment,
     Case,
     CaseEvent,
     CaseKind,
@@ -36,6 +38,7 @@ from .models import (
     CostKind,
     CostLine,
     Customer,
+    Disposition,
     EventType,
     InspectionGrade,
     Order,
@@ -541,6 +544,63 @@ def assign_case(*, case: Case, actor: AbstractBaseUser, assignee_id: int | str |
     return save_case_edit(case=case, actor=actor, changed_fields=changed)
 
 
+AT_WAREHOUSE = (CaseStatus.RECEIVED, CaseStatus.INSPECTED, CaseStatus.RESOLVED, CaseStatus.CLOSED)
+
+
+def set_disposition(*, case: Case, line_id: int | str, disposition: str, actor: AbstractBaseUser) -> CaseLine:
+    """What the warehouse does with a returned line (restock, refurbish, scrap, back to the supplier).
+
+    Analytics counts dispositions by SKU and supplier; the goods must be at the warehouse.
+    """
+    if not actor.has_perm(WORK):
+        raise TransitionForbidden(_("Your role does not allow writing on cases."))
+    if disposition not in Disposition.values:
+        raise InvalidInput(_("Choose a disposition from the list."))
+    if case.status not in AT_WAREHOUSE:
+        raise InvalidInput(_("Record the disposition once the goods are at the warehouse."))
+    line = case.lines.select_related("order_line").filter(pk=int(line_id)).first() if str(line_id).isdigit() else None
+    if line is None:
+        raise InvalidInput(_("This line is not part of case %(number)s.") % {"number": case.number})
+    with transaction.atomic():
+        line.disposition = disposition
+        line.save(update_fields=["disposition"])
+        record_event(
+            case=case,
+            type=EventType.UPDATED,
+            actor=actor,
+            data={"fields": ["disposition"], "line": line.pk, "sku": line.order_line.sku, "disposition": disposition},
+        )
+    return line
+
+
+def add_warehouse_photos(*, case: Case, actor: AbstractBaseUser, uploads: list) -> list[Attachment]:
+    """Photos the warehouse takes of the returned goods, kept beside the customer's (internal)."""
+    from .photos import clean_photo
+
+    if not actor.has_perm("cases.add_attachment"):
+        raise TransitionForbidden(_("Your role does not allow adding photos."))
+    if not uploads:
+        raise InvalidInput(_("Choose at least one photo."))
+    if len(uploads) > 10:
+        raise InvalidInput(_("Send at most %(n)s photos.") % {"n": 10})
+    cleaned = [clean_photo(upload) for upload in uploads]
+    with transaction.atomic():
+        rows = [
+            Attachment.objects.create(
+                case=case,
+                file=ContentFile(photo.data, name=photo.name),
+                original_name=photo.name,
+                content_type=photo.content_type,
+                size=len(photo.data),
+                public=False,
+                uploaded_by=actor,
+            )
+            for photo in cleaned
+        ]
+        record_event(case=case, type=EventType.UPDATED, actor=actor, data={"fields": ["photos"], "count": len(rows)})
+    return rows
+
+
 def add_cost_line(*, case: Case, actor: AbstractBaseUser, kind: str, amount: Any, note: str = "") -> CostLine:
     """Record money the case cost the shop (shipping, compensation, repair, handling), with its event."""
     if not actor.has_perm("cases.add_costline"):
@@ -610,6 +670,8 @@ def unmet_conditions(*, case: Case, name: str) -> list[str]:
 __all__ = [
     "LineRequest",
     "add_cost_line",
+    "add_warehouse_photos",
+    "set_disposition",
     "add_message",
     "assign_case",
     "allocate_case_number",

@@ -16,6 +16,8 @@ desk_patterns = (
         path("cases/<str:number>/message/", views.message, name="message"),
         path("cases/<str:number>/assign/", views.assign, name="assign"),
         path("cases/<str:number>/costs/", views.cost, name="cost"),
+        path("cases/<str:number>/lines/<int:line_id>/disposition/", views.disposition, name="disposition"),
+        path("cases/<str:number>/warehouse-photos/", views.warehouse_photos, name="warehouse_photos"),
         path("cases/<str:number>/photos/<int:pk>/", views.photo, name="photo"),
     ],
     "desk",

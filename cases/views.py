@@ -32,6 +32,7 @@ from .models import (
     Channel,
     CostKind,
     CustomerTier,
+    Disposition,
     InspectionGrade,
     Priority,
     ResolutionType,
@@ -152,6 +153,8 @@ def _render_case(request, number: str, *, error: str = "", draft: str = "", stat
             "grades": InspectionGrade.choices,
             "resolutions": ResolutionType.choices,
             "cost_kinds": CostKind.choices,
+            "dispositions": Disposition.choices,
+            "at_warehouse": case.status in services.AT_WAREHOUSE,
             "error": error,
             "draft": draft,
             "canned": selectors.canned_replies(),
@@ -245,6 +248,30 @@ def message(request, number: str):
             case=case, actor=request.user, text=text, public=request.POST.get("public") == "1"
         ),
         draft=text,
+    )
+
+
+@desk_required
+@require_POST
+def disposition(request, number: str, line_id: int):
+    case = _case_or_404(number)
+    return _after_write(
+        request,
+        number,
+        lambda: services.set_disposition(
+            case=case, line_id=line_id, disposition=request.POST.get("disposition", ""), actor=request.user
+        ),
+    )
+
+
+@desk_required
+@require_POST
+def warehouse_photos(request, number: str):
+    case = _case_or_404(number)
+    return _after_write(
+        request,
+        number,
+        lambda: services.add_warehouse_photos(case=case, actor=request.user, uploads=request.FILES.getlist("photos")),
     )
 
 

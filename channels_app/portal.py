@@ -14,7 +14,6 @@ import hmac
 import io
 import re
 import secrets
-import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -44,6 +43,7 @@ from cases.models import (
     ProductVariant,
     ReasonCode,
 )
+from cases.photos import PhotoRejected, clean_photo
 from cases.services import LineRequest, create_case, record_event, transition_case
 
 from .models import PortalCode
@@ -54,9 +54,6 @@ SESSION_KEY = "portal"
 SESSION_TTL = timedelta(hours=2)
 PORTAL_KINDS = [CaseKind.RETURN, CaseKind.EXCHANGE, CaseKind.REPAIR, CaseKind.REFUND_ONLY]
 MAX_PHOTOS = 6
-MAX_PHOTO_BYTES = 8 * 1024 * 1024
-MAX_PIXELS = 40_000_000
-IMAGE_FORMATS = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png"), "WEBP": ("image/webp", "webp")}
 MAX_TEXT = 2000
 
 # Carriers a customer can pick, with the shape of their tracking numbers.
@@ -280,49 +277,6 @@ def can_enter_tracking(case: Case) -> bool:
 
 
 @dataclass(frozen=True)
-class Photo:
-    name: str
-    content_type: str
-    data: bytes
-
-
-def clean_photo(upload) -> Photo:
-    """A real JPEG / PNG / WebP image, re-encoded without its metadata (EXIF, GPS), under the size limit."""
-    from PIL import Image, ImageOps, UnidentifiedImageError
-
-    label = (upload.name or "photo").replace("\\", "/").rsplit("/", 1)[-1][:80] or "photo"
-    if upload.size > MAX_PHOTO_BYTES:
-        raise PortalError(
-            _("“%(name)s” is larger than %(mb)s MB; send a smaller photo.")
-            % {"name": label, "mb": MAX_PHOTO_BYTES // 2**20}
-        )
-    raw = upload.read(MAX_PHOTO_BYTES + 1)
-    try:
-        with Image.open(io.BytesIO(raw)) as probe:
-            fmt = probe.format
-            probe.verify()
-        if fmt not in IMAGE_FORMATS:
-            raise UnidentifiedImageError(fmt)
-        image = Image.open(io.BytesIO(raw))
-        if image.width * image.height > MAX_PIXELS:
-            raise PortalError(_("“%(name)s” has too many pixels; send a smaller photo.") % {"name": label})
-        image = ImageOps.exif_transpose(image)
-        out = io.BytesIO()
-        if fmt == "JPEG":
-            image.convert("RGB").save(out, "JPEG", quality=88)
-        else:
-            image.save(out, fmt)
-    except PortalError:
-        raise
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
-        raise PortalError(
-            _("“%(name)s” is not a JPEG, PNG or WebP photo. Choose a photo file.") % {"name": label}
-        ) from None
-    content_type, ext = IMAGE_FORMATS[fmt]
-    return Photo(name=f"{uuid.uuid4().hex}.{ext}", content_type=content_type, data=out.getvalue())
-
-
-@dataclass(frozen=True)
 class ReturnRequest:
     kind: str
     reason_code: str
@@ -361,7 +315,10 @@ def submit_request(*, customer: Customer, order: Order, request: ReturnRequest, 
             if variant is None:
                 raise PortalError(_("Choose the size or colour you want instead of “%(item)s”.") % {"item": line.name})
             wanted[pk] = variant
-    cleaned = [clean_photo(p) for p in photos]
+    try:
+        cleaned = [clean_photo(p) for p in photos]
+    except PhotoRejected as exc:
+        raise PortalError(exc.message) from exc
     try:
         return _open_case(
             customer=customer,
@@ -524,7 +481,6 @@ __all__ = [
     "ReturnRequest",
     "TooManyAttempts",
     "cancel_request",
-    "clean_photo",
     "customer_case",
     "customer_cases",
     "customer_order",

@@ -491,8 +491,15 @@ TRANSITION_NAMES = (
 )
 
 
+class Disposition(models.TextChoices):
+    RESTOCK = "restock", _("Restock")
+    REFURBISH = "refurbish", _("Refurbish")
+    SCRAP = "scrap", _("Scrap")
+    RETURN_TO_SUPPLIER = "return_to_supplier", _("Return to supplier")
+
+
 class CaseLine(models.Model):
-    """Which order line the case is about, and how many units."""
+    """Which order line the case is about, and how many units; what the warehouse did with them."""
 
     case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="lines")
     order_line = models.ForeignKey(
@@ -507,6 +514,9 @@ class CaseLine(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+    )
+    disposition = models.CharField(
+        _("disposition"), max_length=20, choices=Disposition.choices, blank=True, db_index=True
     )
 
     class Meta:

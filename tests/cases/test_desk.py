@@ -414,3 +414,68 @@ def test_managers_write_articles_and_agents_read_them(client, agent, manager):
     client.force_login(agent)
     assert client.get("/admin/cases/article/").status_code == 200
     assert client.post("/admin/cases/article/add/", data).status_code == 403
+
+
+def received_return(agent) -> Case:
+    from cases.services import LineRequest
+
+    line = OrderLineFactory(quantity=1)
+    case = create_case(
+        customer=line.order.customer,
+        kind="return",
+        channel="portal",
+        order=line.order,
+        lines=[LineRequest(order_line=line, quantity=1)],
+    )
+    transition_case(case=case, name="approve", actor=agent)
+    transition_case(case=case, name="ship_return", actor=agent, carrier="SF", tracking_number="SF1")
+    transition_case(case=case, name="receive", actor=agent)
+    return case
+
+
+def test_the_warehouse_records_a_disposition_per_line_and_photos_beside_the_customers(client, agent):
+    import io
+
+    from PIL import Image
+
+    case = received_return(agent)
+    line = case.lines.get()
+    client.force_login(agent)
+    response = client.post(f"/desk/cases/{case.number}/lines/{line.pk}/disposition/", {"disposition": "refurbish"})
+    assert response.status_code == 302
+    line.refresh_from_db()
+    assert line.disposition == "refurbish"
+    photo = io.BytesIO()
+    Image.new("RGB", (20, 20), (0, 90, 0)).save(photo, "PNG")
+    photo.seek(0)
+    photo.name = "shelf.png"
+    response = client.post(f"/desk/cases/{case.number}/warehouse-photos/", {"photos": [photo]})
+    assert response.status_code == 302
+    stored = case.attachments.get()
+    assert not stored.public and stored.uploaded_by == agent and stored.content_type == "image/png"
+    page = client.get(f"/desk/cases/{case.number}/").content.decode()
+    assert "Warehouse photo" in page and "Refurbish" in page
+
+
+@pytest.mark.parametrize(
+    "disposition, message", [("burn", "Choose a disposition"), ("restock", "once the goods are at the warehouse")]
+)
+def test_a_bad_disposition_is_refused_and_nothing_changes(client, agent, disposition, message):
+    case = received_return(agent) if disposition == "burn" else complaint()
+    line_id = case.lines.get().pk if disposition == "burn" else 1
+    client.force_login(agent)
+    response = client.post(f"/desk/cases/{case.number}/lines/{line_id}/disposition/", {"disposition": disposition})
+    assert response.status_code == 400 and message in response.content.decode()
+    assert not case.lines.exclude(disposition="").exists()
+
+
+def test_a_fake_warehouse_photo_is_refused(client, agent):
+    import io
+
+    case = received_return(agent)
+    fake = io.BytesIO(b"<svg xmlns='http://www.w3.org/2000/svg'/>")
+    fake.name = "x.svg"
+    client.force_login(agent)
+    response = client.post(f"/desk/cases/{case.number}/warehouse-photos/", {"photos": [fake]})
+    assert response.status_code == 400 and "is not a JPEG, PNG or WebP photo" in response.content.decode()
+    assert not case.attachments.exists()
