@@ -19,6 +19,8 @@ from . import follow_ups, services, sla
 from .exceptions import CaseError
 from .models import (
     AgentProfile,
+    ApprovalLimit,
+    ApprovalRequest,
     Article,
     Attachment,
     BusinessCalendar,
@@ -594,3 +596,28 @@ class ArticleAdmin(admin.ModelAdmin):
     list_display = ["title_en", "title_zh", "category", "active", "updated_at"]
     list_filter = ["category", "active"]
     search_fields = ["title_en", "title_zh", "body_en", "body_zh"]
+
+
+@admin.register(ApprovalLimit)
+class ApprovalLimitAdmin(admin.ModelAdmin):
+    """The refund approval matrix a manager edits: role × resolution → the most that role may grant."""
+
+    list_display = ["role", "resolution_type", "max_amount"]
+    list_editable = ["max_amount"]
+    list_filter = ["role"]
+
+
+@admin.register(ApprovalRequest)
+class ApprovalRequestAdmin(ReadOnlyAdmin):
+    list_display = [
+        "case",
+        "resolution_type",
+        "refund_amount",
+        "requested_by",
+        "requested_at",
+        "approved",
+        "decided_by",
+    ]
+    list_filter = ["approved", "resolution_type"]
+    search_fields = ["case__number"]
+    list_select_related = ["case", "requested_by", "decided_by"]

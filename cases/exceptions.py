@@ -37,3 +37,10 @@ class CaseChanged(CaseError):
 
     http_status = 409
     code = "case_changed"
+
+
+class NeedsApproval(CaseError):
+    """The resolution is above the actor's approval limit: ask someone allowed to grant it."""
+
+    http_status = 403
+    code = "needs_approval"

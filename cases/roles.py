@@ -48,6 +48,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
             "view_calendarday",
             "view_cannedreply",
             "view_article",
+            "view_approvallimit",
+            "view_approvalrequest",
         ],
     },
     MANAGER: {
@@ -118,6 +120,12 @@ ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
             "add_article",
             "change_article",
             "delete_article",
+            "approve_refund",
+            "view_approvallimit",
+            "add_approvallimit",
+            "change_approvallimit",
+            "delete_approvallimit",
+            "view_approvalrequest",
         ],
     },
     # The shop's order system: pushes orders and opens cases through the API with a token.

@@ -15,6 +15,7 @@ from .keyset import KeysetOrdering
 from .models import (
     OPEN_STATUSES,
     TRANSITION_NAMES,
+    ApprovalRequest,
     Article,
     CannedReply,
     Case,
@@ -153,7 +154,7 @@ __all__ = [
 
 # --- the agents' workbench (/desk/) ---------------------------------------------------------------
 
-QUEUES = ("mine", "team", "breaching", "waiting", "open")
+QUEUES = ("mine", "team", "breaching", "waiting", "open", "approval")
 BREACHING_WITHIN = timedelta(hours=2)
 QUEUE_ORDER = KeysetOrdering("sla_due_at", nullable=True)
 COUNT_CAP = 1000
@@ -188,6 +189,8 @@ def desk_queue(
         qs = qs.filter(sla_due_at__lte=clock.now() + BREACHING_WITHIN)
     elif queue == "waiting":
         qs = qs.filter(status=CaseStatus.AWAITING_CUSTOMER)
+    elif queue == "approval":
+        qs = qs.filter(pk__in=ApprovalRequest.objects.filter(decided_at__isnull=True).values("case_id"))
     for field in ("kind", "channel", "status", "priority"):
         if filters.get(field):
             qs = qs.filter(**{field: filters[field]})

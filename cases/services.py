@@ -20,7 +20,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, can_proceed
 
-from . import clock, policy, routing
+from . import approvals, clock, policy, routing
 from .exceptions import CaseChanged, InvalidInput, TransitionForbidden, TransitionNotAllowed
 from .models import (
     FINAL_STATUSES,
@@ -451,6 +451,10 @@ def transition_case(
             }
         )
     cleaned = _clean_params(case=case, name=name, params=params)
+    if name == "resolve":
+        approvals.check_limit(
+            user=actor, resolution_type=cleaned["resolution_type"], amount=cleaned.get("refund_amount")
+        )
     note = note.strip() if isinstance(note, str) else ""
     at = clock.now()
     from_status = case.status

@@ -23,8 +23,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from . import clock, selectors, services, sla
-from .exceptions import CaseChanged, CaseError
+from . import approvals, clock, selectors, services, sla
+from .exceptions import CaseChanged, CaseError, InvalidInput, NeedsApproval
 from .models import (
     Article,
     CaseKind,
@@ -109,6 +109,7 @@ def queue(request):
                 ("breaching", _("Breaching soon")),
                 ("waiting", _("Waiting on the customer")),
                 ("open", _("All open")),
+                ("approval", _("Waiting for approval")),
             ],
             "rows": rows,
             "page": page,
@@ -136,7 +137,9 @@ def _case_or_404(number: str):
     return case
 
 
-def _render_case(request, number: str, *, error: str = "", draft: str = "", status: int = 200):
+def _render_case(
+    request, number: str, *, error: str = "", draft: str = "", status: int = 200, approval_draft: dict | None = None
+):
     case = _case_or_404(number)
     kb_query = request.GET.get("kb", "")
     staff = get_user_model().objects.filter(is_active=True, is_staff=True).order_by("username")
@@ -159,6 +162,9 @@ def _render_case(request, number: str, *, error: str = "", draft: str = "", stat
             "draft": draft,
             "canned": selectors.canned_replies(),
             "kb_query": kb_query,
+            "approval": approvals.pending(case),
+            "approval_draft": approval_draft,
+            "may_approve": request.user.has_perm(approvals.APPROVE),
             "articles": selectors.search_articles(query=kb_query) if kb_query else None,
         },
         status=status,
@@ -194,6 +200,15 @@ def _after_write(request, number: str, write, *, draft: str = ""):
     """Run ``write``; on a refusal show the case again with the message (and the agent's draft)."""
     try:
         write()
+    except NeedsApproval as exc:
+        fields = ("resolution_type", "refund_amount", "resolution_note")
+        return _render_case(
+            request,
+            number,
+            error=exc.message,
+            status=exc.http_status,
+            approval_draft={field: request.POST.get(field, "") for field in fields},
+        )
     except CaseChanged as exc:
         return _render_case(
             request, number, error=exc.message + " " + _("The case below is the current one."), draft=draft, status=409
@@ -273,6 +288,42 @@ def warehouse_photos(request, number: str):
         number,
         lambda: services.add_warehouse_photos(case=case, actor=request.user, uploads=request.FILES.getlist("photos")),
     )
+
+
+@desk_required
+@require_POST
+def ask_approval(request, number: str):
+    case = _case_or_404(number)
+    return _after_write(
+        request,
+        number,
+        lambda: approvals.request_approval(
+            case=case,
+            actor=request.user,
+            resolution_type=request.POST.get("resolution_type", ""),
+            refund_amount=request.POST.get("refund_amount", ""),
+            resolution_note=request.POST.get("resolution_note", ""),
+        ),
+    )
+
+
+@desk_required
+@require_POST
+def decide(request, number: str):
+    case = _case_or_404(number)
+
+    def write():
+        waiting = approvals.pending(case)
+        if waiting is None:
+            raise InvalidInput(_("Nothing waits for an approval on this case."))
+        approvals.decide_approval(
+            request=waiting,
+            actor=request.user,
+            approve=request.POST.get("approve") == "1",
+            note=request.POST.get("note", ""),
+        )
+
+    return _after_write(request, number, write)
 
 
 @desk_required

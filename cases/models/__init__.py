@@ -1,3 +1,4 @@
+from .approvals import ApprovalLimit, ApprovalRequest
 from .case import (
     CONVERSATION_KINDS,
     FINAL_STATUSES,
@@ -62,6 +63,8 @@ from .sla import (
 )
 
 __all__ = [
+    "ApprovalLimit",
+    "ApprovalRequest",
     "Article",
     "AgentProfile",
     "RoutingMethod",

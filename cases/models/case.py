@@ -257,6 +257,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
             ("work_case", _("Can work cases through their state machine")),
             ("decide_case", _("Can approve or reject cases")),
             ("reopen_case", _("Can reopen resolved cases")),
+            ("approve_refund", _("Can approve resolutions above an approval limit")),
         ]
         indexes = [
             models.Index(fields=["status", "sla_due_at", "id"], name="case_queue_by_sla"),
