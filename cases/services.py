@@ -38,6 +38,7 @@ from .models import (
     CostKind,
     CostLine,
     Customer,
+    CustomerTier,
     Disposition,
     EventType,
     InspectionGrade,
@@ -548,6 +549,65 @@ def assign_case(*, case: Case, actor: AbstractBaseUser, assignee_id: int | str |
     return save_case_edit(case=case, actor=actor, changed_fields=changed)
 
 
+REPLACEMENT_KINDS = (CaseKind.EXCHANGE, CaseKind.REPAIR)
+
+
+def ship_replacement(*, case: Case, actor: AbstractBaseUser, carrier: str, tracking_number: str) -> Case:
+    """The replacement (exchange) or the repaired item goes out to the customer, with its tracking number.
+
+    Once the returned item is inspected (or resolved); for a VIP exchange already on approval
+    (instant exchange). The customer sees it on the timeline and is emailed.
+    """
+    from .carriers import CARRIERS, normal_tracking, tracking_matches
+
+    if not actor.has_perm(WORK):
+        raise TransitionForbidden(_("Your role does not allow writing on cases."))
+    if case.kind not in REPLACEMENT_KINDS:
+        raise InvalidInput(_("Only an exchange or a repair sends an item back out."))
+    allowed = {CaseStatus.INSPECTED, CaseStatus.RESOLVED}
+    if case.kind == CaseKind.EXCHANGE and case.customer.tier == CustomerTier.VIP:
+        allowed |= {CaseStatus.APPROVED, CaseStatus.IN_TRANSIT, CaseStatus.RECEIVED}
+    if case.status not in allowed:
+        raise InvalidInput(_("The replacement goes out once the returned item is inspected."))
+    if case.replacement_shipped_at is not None:
+        raise InvalidInput(_("The replacement of case %(number)s has already been sent.") % {"number": case.number})
+    if carrier not in CARRIERS:
+        raise InvalidInput(_("Choose the carrier from the list."))
+    number = normal_tracking(tracking_number)
+    if not tracking_matches(carrier, number):
+        raise InvalidInput(
+            _("“%(number)s” does not look like a %(carrier)s tracking number. Check it on your receipt.")
+            % {"number": number[:40], "carrier": CARRIERS[carrier][0]}
+        )
+    at = clock.now()
+    try:
+        with transaction.atomic():
+            case.replacement_carrier, case.replacement_tracking_number, case.replacement_shipped_at = (
+                carrier,
+                number,
+                at,
+            )
+            case.version += 1
+            case.save()
+            record_event(
+                case=case,
+                type=EventType.SHIPMENT,
+                actor=actor,
+                at=at,
+                public=True,
+                note=_("Your item is on its way: %(carrier)s %(number)s.")
+                % {"carrier": CARRIERS[carrier][0], "number": number},
+                data={"direction": "out", "carrier": carrier, "tracking": number},
+            )
+    except ConcurrentTransition as exc:
+        case.version -= 1
+        raise CaseChanged(
+            _("Case %(number)s was changed by someone else meanwhile. Reload it and try again.")
+            % {"number": case.number}
+        ) from exc
+    return case
+
+
 AT_WAREHOUSE = (CaseStatus.RECEIVED, CaseStatus.INSPECTED, CaseStatus.RESOLVED, CaseStatus.CLOSED)
 
 
@@ -676,6 +736,7 @@ __all__ = [
     "add_cost_line",
     "add_warehouse_photos",
     "set_disposition",
+    "ship_replacement",
     "add_message",
     "assign_case",
     "allocate_case_number",

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from . import approvals, clock, selectors, services, sla
+from .carriers import CARRIERS
 from .exceptions import CaseChanged, CaseError, InvalidInput, NeedsApproval
 from .models import (
     Article,
@@ -158,6 +159,8 @@ def _render_case(
             "cost_kinds": CostKind.choices,
             "dispositions": Disposition.choices,
             "at_warehouse": case.status in services.AT_WAREHOUSE,
+            "sends_replacement": case.kind in services.REPLACEMENT_KINDS and not case.replacement_shipped_at,
+            "carriers": [(code, label) for code, (label, _pattern) in CARRIERS.items()],
             "error": error,
             "draft": draft,
             "canned": selectors.canned_replies(),
@@ -324,6 +327,22 @@ def decide(request, number: str):
         )
 
     return _after_write(request, number, write)
+
+
+@desk_required
+@require_POST
+def replacement(request, number: str):
+    case = _case_or_404(number)
+    return _after_write(
+        request,
+        number,
+        lambda: services.ship_replacement(
+            case=case,
+            actor=request.user,
+            carrier=request.POST.get("carrier", ""),
+            tracking_number=request.POST.get("tracking_number", ""),
+        ),
+    )
 
 
 @desk_required

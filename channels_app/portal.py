@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cases import clock, policy
+from cases.carriers import CARRIERS
 from cases.exceptions import CaseError, InvalidInput
 from cases.models import (
     Attachment,
@@ -55,17 +56,6 @@ SESSION_TTL = timedelta(hours=2)
 PORTAL_KINDS = [CaseKind.RETURN, CaseKind.EXCHANGE, CaseKind.REPAIR, CaseKind.REFUND_ONLY]
 MAX_PHOTOS = 6
 MAX_TEXT = 2000
-
-# Carriers a customer can pick, with the shape of their tracking numbers.
-CARRIERS = {
-    "SF": (gettext_lazy("SF Express 顺丰"), re.compile(r"^SF\d{12,13}$")),
-    "JD": (gettext_lazy("JD Logistics 京东"), re.compile(r"^JD[A-Z0-9]{11,13}$")),
-    "ZTO": (gettext_lazy("ZTO Express 中通"), re.compile(r"^7\d{11,14}$")),
-    "YTO": (gettext_lazy("YTO Express 圆通"), re.compile(r"^YT\d{13,15}$")),
-    "EMS": (gettext_lazy("China Post EMS"), re.compile(r"^[A-Z]{2}\d{9}CN$|^1\d{12}$")),
-    "DHL": (gettext_lazy("DHL"), re.compile(r"^\d{10}$")),
-    "UPS": (gettext_lazy("UPS"), re.compile(r"^1Z[0-9A-Z]{16}$")),
-}
 
 
 class PortalError(InvalidInput):

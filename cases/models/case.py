@@ -227,6 +227,9 @@ class Case(ConcurrentTransitionMixin, models.Model):
     refund_amount = models.DecimalField(_("refund amount"), max_digits=12, decimal_places=2, null=True, blank=True)
     currency = models.CharField(_("currency"), max_length=3, default="CNY")
     resolution_note = models.TextField(_("resolution note"), blank=True)
+    replacement_carrier = models.CharField(_("replacement carrier"), max_length=32, blank=True)
+    replacement_tracking_number = models.CharField(_("replacement tracking number"), max_length=64, blank=True)
+    replacement_shipped_at = models.DateTimeField(_("replacement shipped at"), null=True, blank=True)
 
     # SLA clocks: due times live in the database (the SLA engine fills and sweeps them).
     first_response_due_at = models.DateTimeField(_("first response due"), null=True, blank=True)

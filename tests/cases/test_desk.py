@@ -479,3 +479,59 @@ def test_a_fake_warehouse_photo_is_refused(client, agent):
     response = client.post(f"/desk/cases/{case.number}/warehouse-photos/", {"photos": [fake]})
     assert response.status_code == 400 and "is not a JPEG, PNG or WebP photo" in response.content.decode()
     assert not case.attachments.exists()
+
+
+def exchange_case(agent, tier="regular") -> Case:
+    from cases.services import LineRequest
+
+    line = OrderLineFactory(quantity=1)
+    line.order.customer.tier = tier
+    line.order.customer.save()
+    case = create_case(
+        customer=line.order.customer,
+        kind="exchange",
+        channel="portal",
+        order=line.order,
+        lines=[LineRequest(order_line=line, quantity=1)],
+    )
+    transition_case(case=case, name="approve", actor=agent)
+    return case
+
+
+def test_the_replacement_of_an_exchange_goes_out_after_inspection_with_its_tracking_number(client, agent):
+    case = exchange_case(agent)
+    client.force_login(agent)
+    url = f"/desk/cases/{case.number}/replacement/"
+    early = client.post(url, {"carrier": "SF", "tracking_number": "SF123456789012"})
+    assert early.status_code == 400 and "once the returned item is inspected" in early.content.decode()
+    transition_case(case=case, name="ship_return", actor=agent, carrier="SF", tracking_number="SF1")
+    transition_case(case=case, name="receive", actor=agent)
+    transition_case(case=case, name="inspect", actor=agent, passed=True, grade="A")
+    bad = client.post(url, {"carrier": "SF", "tracking_number": "123"})
+    assert bad.status_code == 400 and "does not look like" in bad.content.decode()
+    assert client.post(url, {"carrier": "SF", "tracking_number": "sf 123456789012"}).status_code == 302
+    case.refresh_from_db()
+    assert (case.replacement_carrier, case.replacement_tracking_number) == ("SF", "SF123456789012")
+    event = CaseEvent.objects.get(case=case, type="shipment")
+    assert event.public and event.data["direction"] == "out"
+    assert client.post(url, {"carrier": "SF", "tracking_number": "SF123456789013"}).status_code == 400, "only once"
+
+
+def test_a_vip_exchange_ships_on_approval(client, agent):
+    case = exchange_case(agent, tier="vip")
+    client.force_login(agent)
+    response = client.post(
+        f"/desk/cases/{case.number}/replacement/", {"carrier": "JD", "tracking_number": "JDAB123456789"}
+    )
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.replacement_shipped_at is not None and case.status == CaseStatus.APPROVED
+
+
+def test_a_complaint_sends_no_replacement(client, agent):
+    case = complaint()
+    client.force_login(agent)
+    response = client.post(
+        f"/desk/cases/{case.number}/replacement/", {"carrier": "SF", "tracking_number": "SF123456789012"}
+    )
+    assert response.status_code == 400 and "Only an exchange or a repair" in response.content.decode()
