@@ -115,3 +115,87 @@ def test_an_agent_works_a_return_and_the_portal_shows_each_step(live_server, bro
     for status in ("Approved", "In transit", "Received", "Inspected", "Resolved"):
         assert status in portal_text, status
     print(f"\nthe whole return, customer and agent, took {time.monotonic() - began:.1f} s")
+
+
+def sign_in(chromium, live_server):
+    desk = chromium.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    desk.goto(f"{live_server.url}/desk/login/")
+    desk.fill("#id_username", "agent-e2e")
+    desk.fill("#id_password", "correct horse battery staple")
+    desk.click("button:has-text('Sign in')")
+    desk.wait_for_url("**/desk/")
+    return desk
+
+
+def step(desk, label: str, status: str, **fields) -> None:
+    for selector, value in fields.items():
+        if desk.locator(f"select{selector}").count():
+            desk.select_option(selector, value)
+        else:
+            desk.fill(selector, value)
+    desk.click(f"button:has-text('{label}')")
+    desk.wait_for_function(
+        "s => document.querySelector('#status').textContent.trim() === s", arg=status, timeout=10_000
+    )
+
+
+@pytest.mark.slow
+def test_an_agent_works_a_complaint_from_start_to_finish(live_server, browser, shop):  # noqa: F811
+    from cases.services import create_case
+
+    case = create_case(
+        customer=CustomerFactory(language="en", name="Ann Lee"),
+        kind="complaint",
+        channel="email",
+        subject="Courier was rude",
+        reason_text="The courier threw the parcel over the fence.",
+    )
+    desk = sign_in(browser, live_server)
+    desk.click("text=All open")
+    desk.fill("#q", "threw the parcel")
+    desk.press("#q", "Enter")
+    desk.click(f"text={case.number}")
+    desk.wait_for_url(f"**/desk/cases/{case.number}/")
+    step(desk, "Start work", "In progress")
+    desk.fill("#text", "We are sorry. We have reported the courier.")
+    desk.click("button:has-text('Send reply')")
+    desk.wait_for_selector("text=We have reported the courier.")
+    step(desk, "Resolve", "Resolved", **{"#resolution_type": "goodwill_coupon", "#resolution_note": "Coupon 20"})
+    step(desk, "Close", "Closed")
+    shot(desk, "complaint-closed")
+    case.refresh_from_db()
+    assert case.status == CaseStatus.CLOSED and case.first_responded_at is not None
+
+
+@pytest.mark.slow
+def test_an_agent_works_an_exchange_and_sends_the_replacement(live_server, browser, shop):  # noqa: F811
+    from cases.services import LineRequest, create_case, transition_case
+    from tests.factories import ProductVariantFactory
+
+    line = OrderLineFactory(order=OrderFactory(number="SO-EX-1"), name="Sneakers 41", quantity=1)
+    wanted = ProductVariantFactory(product=line.product, name="42 / white")
+    case = create_case(
+        customer=line.order.customer,
+        kind="exchange",
+        channel="portal",
+        order=line.order,
+        reason_code="wrong_size",
+        lines=[LineRequest(order_line=line, quantity=1, requested_variant=wanted)],
+    )
+    desk = sign_in(browser, live_server)
+    desk.goto(f"{live_server.url}/desk/cases/{case.number}/")
+    if case.status == CaseStatus.NEW:
+        step(desk, "Approve", "Approved")
+    case.refresh_from_db()
+    transition_case(case=case, name="ship_return", actor=None, carrier="SF", tracking_number="SF123456789012")
+    desk.reload()
+    step(desk, "Receive at warehouse", "Received")
+    step(desk, "Record inspection", "Inspected", **{"#passed": "1", "#grade": "A"})
+    desk.select_option("#rep-carrier", "SF")
+    desk.fill("#rep-tracking", "SF987654321098")
+    desk.click("button:has-text('Save the shipment')")
+    desk.wait_for_selector("#replacement")
+    step(desk, "Resolve", "Resolved", **{"#resolution_type": "exchange"})
+    shot(desk, "exchange-resolved")
+    case.refresh_from_db()
+    assert case.status == CaseStatus.RESOLVED and case.replacement_tracking_number == "SF987654321098"
