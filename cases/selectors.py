@@ -46,7 +46,7 @@ def case_list() -> QuerySet[Case]:
 def case_detail(*, number: str) -> Case | None:
     """One case by number with its lines and its whole timeline (staff see internal events too)."""
     return (
-        Case.objects.select_related("customer", "order", "assignee", "team")
+        Case.objects.select_related("customer", "order", "assignee", "team", "merged_into")
         .prefetch_related(
             Prefetch(
                 "lines",
@@ -57,6 +57,7 @@ def case_detail(*, number: str) -> Case | None:
             Prefetch("events", queryset=CaseEvent.objects.select_related("actor").order_by("created_at", "id")),
             Prefetch("clocks", queryset=SlaClock.objects.order_by("started_at", "id")),
             Prefetch("costs", queryset=CostLine.objects.order_by("created_at", "id")),
+            Prefetch("related", queryset=Case.objects.order_by("number")),
         )
         .filter(number=number)
         .first()

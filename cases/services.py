@@ -608,6 +608,68 @@ def ship_replacement(*, case: Case, actor: AbstractBaseUser, carrier: str, track
     return case
 
 
+def _other_case(case: Case, number: str) -> Case:
+    number = (number or "").strip().upper()
+    other = Case.objects.select_related("customer").filter(number=number).first()
+    if other is None:
+        raise InvalidInput(_("There is no case %(number)s.") % {"number": number[:40]})
+    if other.pk == case.pk:
+        raise InvalidInput(_("A case cannot be linked to itself."))
+    return other
+
+
+def link_cases(*, case: Case, other_number: str, actor: AbstractBaseUser) -> Case:
+    """Link two cases (both timelines say so); linking twice changes nothing."""
+    if not actor.has_perm(WORK):
+        raise TransitionForbidden(_("Your role does not allow writing on cases."))
+    other = _other_case(case, other_number)
+    with transaction.atomic():
+        if case.related.filter(pk=other.pk).exists():
+            return other
+        case.related.add(other)
+        for one, two in ((case, other), (other, case)):
+            record_event(
+                case=one, type=EventType.UPDATED, actor=actor, data={"fields": ["related"], "case": two.number}
+            )
+    return other
+
+
+def merge_case(*, duplicate: Case, into_number: str, actor: AbstractBaseUser) -> Case:
+    """Merge a new duplicate into the case the customer already has: the duplicate is cancelled with
+    a note and linked, its description and messages are copied onto the primary's timeline as an
+    internal note. Only a case still ``new`` (nothing done on it yet) can be merged away."""
+    if not actor.has_perm(WORK):
+        raise TransitionForbidden(_("Your role does not allow writing on cases."))
+    primary = _other_case(duplicate, into_number)
+    if primary.customer_id != duplicate.customer_id:
+        raise InvalidInput(_("Only a case of the same customer can be merged."))
+    if duplicate.status != CaseStatus.NEW:
+        raise InvalidInput(_("Only a new case can be merged into another; link it instead."))
+    if primary.status in FINAL_STATUSES:
+        raise InvalidInput(_("Case %(number)s is closed: merge into an open case.") % {"number": primary.number})
+    texts = [duplicate.reason_text] + list(
+        duplicate.events.filter(type=EventType.REPLY).order_by("created_at").values_list("note", flat=True)
+    )
+    with transaction.atomic():
+        transition_case(
+            case=duplicate,
+            name="cancel",
+            actor=actor,
+            note=_("Merged into %(number)s.") % {"number": primary.number},
+        )
+        duplicate.merged_into = primary
+        Case.objects.filter(pk=duplicate.pk).update(merged_into=primary)
+        duplicate.related.add(primary)
+        record_event(
+            case=primary,
+            type=EventType.NOTE,
+            actor=actor,
+            note="\n\n".join(t for t in texts if t),
+            data={"merged": duplicate.number},
+        )
+    return primary
+
+
 AT_WAREHOUSE = (CaseStatus.RECEIVED, CaseStatus.INSPECTED, CaseStatus.RESOLVED, CaseStatus.CLOSED)
 
 
@@ -735,6 +797,8 @@ __all__ = [
     "LineRequest",
     "add_cost_line",
     "add_warehouse_photos",
+    "link_cases",
+    "merge_case",
     "set_disposition",
     "ship_replacement",
     "add_message",

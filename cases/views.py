@@ -347,6 +347,18 @@ def replacement(request, number: str):
 
 @desk_required
 @require_POST
+def link(request, number: str):
+    case = _case_or_404(number)
+    other = request.POST.get("other", "")
+    if request.POST.get("merge") == "1":
+        return _after_write(
+            request, number, lambda: services.merge_case(duplicate=case, into_number=other, actor=request.user)
+        )
+    return _after_write(request, number, lambda: services.link_cases(case=case, other_number=other, actor=request.user))
+
+
+@desk_required
+@require_POST
 def cost(request, number: str):
     case = _case_or_404(number)
     return _after_write(

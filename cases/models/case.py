@@ -199,6 +199,15 @@ class Case(ConcurrentTransitionMixin, models.Model):
         Team, verbose_name=_("team"), null=True, blank=True, on_delete=models.SET_NULL, related_name="cases"
     )
     tags = models.ManyToManyField("cases.Tag", verbose_name=_("tags"), blank=True, related_name="cases")
+    related = models.ManyToManyField("self", verbose_name=_("linked cases"), blank=True, symmetrical=True)
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="merged_cases",
+    )
 
     # The return policy's decision at creation, explainable in any language (cases.policy).
     policy_outcome = models.CharField(

@@ -535,3 +535,52 @@ def test_a_complaint_sends_no_replacement(client, agent):
         f"/desk/cases/{case.number}/replacement/", {"carrier": "SF", "tracking_number": "SF123456789012"}
     )
     assert response.status_code == 400 and "Only an exchange or a repair" in response.content.decode()
+
+
+def test_two_cases_are_linked_both_ways_once(client, agent):
+    a, b = complaint(), complaint()
+    client.force_login(agent)
+    assert client.post(f"/desk/cases/{a.number}/link/", {"other": b.number.lower(), "merge": "0"}).status_code == 302
+    client.post(f"/desk/cases/{a.number}/link/", {"other": b.number, "merge": "0"})
+    assert list(b.related.all()) == [a]
+    assert CaseEvent.objects.filter(type="updated", data__fields=["related"]).count() == 2
+    assert b.number in client.get(f"/desk/cases/{a.number}/").content.decode()
+
+
+def test_a_new_duplicate_is_merged_into_the_customers_open_case(client, agent):
+    customer = CustomerFactory()
+    primary = complaint(customer=customer, reason_text="快递员态度恶劣")
+    duplicate = complaint(customer=customer, reason_text="再次投诉：快递员扔包裹")
+    client.force_login(agent)
+    response = client.post(f"/desk/cases/{duplicate.number}/link/", {"other": primary.number, "merge": "1"})
+    assert response.status_code == 302
+    duplicate.refresh_from_db()
+    assert duplicate.status == CaseStatus.CANCELLED and duplicate.merged_into == primary
+    note = CaseEvent.objects.get(case=primary, type="note")
+    assert "快递员扔包裹" in note.note and not note.public
+    # Searching the duplicate's words now finds the primary (the duplicate is no longer open).
+    found = [c.number for c, _ in client.get("/desk/", {"queue": "open", "q": "扔包裹"}).context["rows"]]
+    assert found == [primary.number]
+
+
+@pytest.mark.parametrize(
+    "setup, message",
+    [
+        ("other_customer", "same customer"),
+        ("self", "cannot be linked to itself"),
+        ("unknown", "There is no case"),
+        ("not_new", "Only a new case can be merged"),
+    ],
+)
+def test_a_bad_merge_is_refused_and_nothing_changes(client, agent, setup, message):
+    customer = CustomerFactory()
+    primary = complaint(customer=customer)
+    duplicate = complaint(customer=CustomerFactory() if setup == "other_customer" else customer)
+    if setup == "not_new":
+        transition_case(case=duplicate, name="start", actor=agent)
+    other = {"self": duplicate.number, "unknown": "RMA-1900-000009"}.get(setup, primary.number)
+    client.force_login(agent)
+    response = client.post(f"/desk/cases/{duplicate.number}/link/", {"other": other, "merge": "1"})
+    assert response.status_code == 400 and message in response.content.decode()
+    duplicate.refresh_from_db()
+    assert duplicate.merged_into is None and duplicate.status != CaseStatus.CANCELLED
