@@ -158,8 +158,12 @@ def test_an_agent_works_a_complaint_from_start_to_finish(live_server, browser, s
     desk.wait_for_url(f"**/desk/cases/{case.number}/")
     step(desk, "Start work", "In progress")
     desk.fill("#text", "We are sorry. We have reported the courier.")
+    desk.goto(f"{live_server.url}/desk/")  # away, and back: a half-written reply is kept
+    desk.goto(f"{live_server.url}/desk/cases/{case.number}/")
+    assert desk.input_value("#text") == "We are sorry. We have reported the courier."
     desk.click("button:has-text('Send reply')")
     desk.wait_for_selector("text=We have reported the courier.")
+    assert desk.input_value("#text") == "", "a sent reply is not offered again"
     step(desk, "Resolve", "Resolved", **{"#resolution_type": "goodwill_coupon", "#resolution_note": "Coupon 20"})
     step(desk, "Close", "Closed")
     shot(desk, "complaint-closed")
