@@ -301,6 +301,9 @@ POLICY_REGION = env_str("POLICY_REGION") or "CN"
 # (a dotted path to a callable(phone, text); the default prints them, for development).
 DEFAULT_RETURN_ADDRESS = "退货仓 Returns Centre\n上海市青浦区华新镇 1 号\n200000 Shanghai, China"
 RETURN_ADDRESS = (env_str("RETURN_ADDRESS") or "").replace("\\n", "\n") or DEFAULT_RETURN_ADDRESS
+# When on, agents see only the cases of their teams (plus theirs and those no team owns yet);
+# managers and admins (permission view_all_teams) see all.
+DESK_TEAMS_RESTRICT = env_bool("DESK_TEAMS_RESTRICT", False)
 LOGIN_URL = "desk:login"
 LOGIN_REDIRECT_URL = "desk:queue"
 # The public address of the site, for links in emails to customers.

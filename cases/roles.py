@@ -121,6 +121,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
             "change_article",
             "delete_article",
             "approve_refund",
+            "view_all_teams",
             "view_approvallimit",
             "add_approvallimit",
             "change_approvallimit",

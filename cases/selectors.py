@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Prefetch, Q, QuerySet
 
@@ -153,6 +154,28 @@ __all__ = [
 ]
 
 
+# --- who sees which cases -------------------------------------------------------------------------
+
+
+def teams_restrict(user: AbstractBaseUser) -> bool:
+    """With DESK_TEAMS_RESTRICT on, a user without ``view_all_teams`` sees only their teams' cases."""
+    return settings.DESK_TEAMS_RESTRICT and not user.has_perm("cases.view_all_teams")
+
+
+def visible_to(user: AbstractBaseUser) -> Q:
+    """The cases ``user`` may see: all of them, or (teams restricting) their teams', theirs and the
+    ones no team owns yet."""
+    if not teams_restrict(user):
+        return Q()
+    return Q(team__isnull=True) | Q(team__in=user.teams.values("pk")) | Q(assignee=user)
+
+
+def can_see(user: AbstractBaseUser, case: Case) -> bool:
+    if not teams_restrict(user):
+        return True
+    return case.team_id is None or case.assignee_id == user.pk or user.teams.filter(pk=case.team_id).exists()
+
+
 # --- the agents' workbench (/desk/) ---------------------------------------------------------------
 
 QUEUES = ("mine", "team", "breaching", "waiting", "open", "approval")
@@ -181,7 +204,7 @@ def desk_queue(
     and team joined), the capped count, the user's teams for the team queue, the matching ids for
     a search.
     """
-    qs = Case.objects.filter(status__in=OPEN_STATUSES)
+    qs = Case.objects.filter(status__in=OPEN_STATUSES).filter(visible_to(user))
     if queue == "mine":
         qs = qs.filter(assignee=user)
     elif queue == "team":

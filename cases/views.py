@@ -131,9 +131,9 @@ def queue(request):
     )
 
 
-def _case_or_404(number: str):
+def _case_or_404(number: str, user):
     case = selectors.desk_case(number=number)
-    if case is None:
+    if case is None or not selectors.can_see(user, case):
         raise Http404
     return case
 
@@ -141,7 +141,7 @@ def _case_or_404(number: str):
 def _render_case(
     request, number: str, *, error: str = "", draft: str = "", status: int = 200, approval_draft: dict | None = None
 ):
-    case = _case_or_404(number)
+    case = _case_or_404(number, request.user)
     kb_query = request.GET.get("kb", "")
     staff = get_user_model().objects.filter(is_active=True, is_staff=True).order_by("username")
     return render(
@@ -180,14 +180,14 @@ def case_view(request, number: str):
     canned_id = request.GET.get("canned", "")
     article_id = request.GET.get("article", "")
     if article_id:
-        case = _case_or_404(number)
+        case = _case_or_404(number, request.user)
         article = Article.objects.filter(pk=int(article_id), active=True).first() if article_id.isdigit() else None
         if article is None:
             return _render_case(request, number, error=_("There is no such article."), status=400)
         return _render_case(request, number, draft=selectors.article_text(article=article, case=case))
     if not canned_id:
         return _render_case(request, number)
-    case = _case_or_404(number)
+    case = _case_or_404(number, request.user)
     reply = selectors.canned_replies().filter(pk=int(canned_id)).first() if canned_id.isdigit() else None
     if reply is None:
         return _render_case(request, number, error=_("There is no such canned reply."), status=400)
@@ -236,7 +236,7 @@ STEP_FIELDS = (
 @desk_required
 @require_POST
 def step(request, number: str, name: str):
-    case = _case_or_404(number)
+    case = _case_or_404(number, request.user)
     params = {field: request.POST[field] for field in STEP_FIELDS if field in request.POST}
     if "passed" in request.POST:
         params["passed"] = request.POST["passed"] == "1"
@@ -257,7 +257,7 @@ def step(request, number: str, name: str):
 @desk_required
 @require_POST
 def message(request, number: str):
-    case = _case_or_404(number)
+    case = _case_or_404(number, request.user)
     text = request.POST.get("text", "")
     return _after_write(
         request,
@@ -272,7 +272,7 @@ def message(request, number: str):
 @desk_required
 @require_POST
 def disposition(request, number: str, line_id: int):
-    case = _case_or_404(number)
+    case = _case_or_404(number, request.user)
     return _after_write(
         request,
         number,
@@ -285,7 +285,7 @@ def disposition(request, number: str, line_id: int):
 @desk_required
 @require_POST
 def warehouse_photos(request, number: str):
-    case = _case_or_404(number)
+    case = _case_or_404(number, request.user)
     return _after_write(
         request,
         number,
@@ -296,7 +296,7 @@ def warehouse_photos(request, number: str):
 @desk_required
 @require_POST
 def ask_approval(request, number: str):
-    case = _case_or_404(number)
+    case = _case_or_404(number, request.user)
     return _after_write(
         request,
         number,
@@ -313,7 +313,7 @@ def ask_approval(request, number: str):
 @desk_required
 @require_POST
 def decide(request, number: str):
-    case = _case_or_404(number)
+    case = _case_or_404(number, request.user)
 
     def write():
         waiting = approvals.pending(case)
@@ -332,7 +332,7 @@ def decide(request, number: str):
 @desk_required
 @require_POST
 def replacement(request, number: str):
-    case = _case_or_404(number)
+    case = _case_or_404(number, request.user)
     return _after_write(
         request,
         number,
@@ -348,7 +348,7 @@ def replacement(request, number: str):
 @desk_required
 @require_POST
 def link(request, number: str):
-    case = _case_or_404(number)
+    case = _case_or_404(number, request.user)
     other = request.POST.get("other", "")
     if request.POST.get("merge") == "1":
         return _after_write(
@@ -360,7 +360,7 @@ def link(request, number: str):
 @desk_required
 @require_POST
 def cost(request, number: str):
-    case = _case_or_404(number)
+    case = _case_or_404(number, request.user)
     return _after_write(
         request,
         number,
@@ -377,7 +377,7 @@ def cost(request, number: str):
 @desk_required
 @require_POST
 def assign(request, number: str):
-    case = _case_or_404(number)
+    case = _case_or_404(number, request.user)
 
     def write():
         if _version(request) is not None and _version(request) != case.version:
@@ -397,7 +397,7 @@ def assign(request, number: str):
 
 @desk_required
 def photo(request, number: str, pk: int):
-    case = _case_or_404(number)
+    case = _case_or_404(number, request.user)
     attachment = case.attachments.filter(pk=pk).first()
     if attachment is None:
         raise Http404

@@ -79,9 +79,9 @@ UNAUTHENTICATED = error("Not signed in (no or a bad token or session).")
 FORBIDDEN = error("The user's role does not allow this.")
 
 
-def _case_or_404(number: str, *, detail: bool = False) -> Case:
+def _case_or_404(number: str, user, *, detail: bool = False) -> Case:
     case = selectors.case_detail(number=number) if detail else selectors.case_by_number(number=number)
-    if case is None:
+    if case is None or not selectors.can_see(user, case):
         raise NotFound(_("There is no case %(number)s.") % {"number": number})
     return case
 
@@ -142,7 +142,7 @@ class CaseListView(GenericAPIView):
     serializer_class = CaseListSerializer
 
     def get_queryset(self):
-        return selectors.case_list()
+        return selectors.case_list().filter(selectors.visible_to(self.request.user))
 
     @extend_schema(
         operation_id="case_list",
@@ -181,7 +181,7 @@ class CaseDetailView(APIView):
         responses={200: CaseDetailSerializer, 401: UNAUTHENTICATED, 403: FORBIDDEN, 404: error("No such case.")},
     )
     def get(self, request: Request, number: str) -> Response:
-        return Response(CaseDetailSerializer(_case_or_404(number, detail=True)).data)
+        return Response(CaseDetailSerializer(_case_or_404(number, request.user, detail=True)).data)
 
 
 class CaseTransitionListView(APIView):
@@ -200,7 +200,7 @@ class CaseTransitionListView(APIView):
         description="The steps leaving the case's status now, each with whether this user may take it and why not.",
     )
     def get(self, request: Request, number: str) -> Response:
-        options = selectors.transition_options(case=_case_or_404(number), user=request.user)
+        options = selectors.transition_options(case=_case_or_404(number, request.user), user=request.user)
         return Response(TransitionOptionSerializer(options, many=True).data)
 
 
@@ -222,7 +222,7 @@ class CaseTransitionView(APIView):
         },
     )
     def post(self, request: Request, number: str, name: str) -> Response:
-        case = _case_or_404(number)
+        case = _case_or_404(number, request.user)
         payload = TransitionIn(data=request.data)
         payload.is_valid(raise_exception=True)
         params = dict(payload.validated_data)
@@ -231,7 +231,7 @@ class CaseTransitionView(APIView):
         services.transition_case(
             case=case, name=name, actor=request.user, note=note, expected_version=version, **params
         )
-        return Response(CaseDetailSerializer(_case_or_404(number, detail=True)).data)
+        return Response(CaseDetailSerializer(_case_or_404(number, request.user, detail=True)).data)
 
 
 class CaseMessageView(APIView):
@@ -253,11 +253,13 @@ class CaseMessageView(APIView):
         },
     )
     def post(self, request: Request, number: str) -> Response:
-        case = _case_or_404(number)
+        case = _case_or_404(number, request.user)
         payload = MessageIn(data=request.data)
         payload.is_valid(raise_exception=True)
         services.add_message(case=case, actor=request.user, **payload.validated_data)
-        return Response(CaseDetailSerializer(_case_or_404(number, detail=True)).data, status=status.HTTP_201_CREATED)
+        return Response(
+            CaseDetailSerializer(_case_or_404(number, request.user, detail=True)).data, status=status.HTTP_201_CREATED
+        )
 
 
 # --- notifications and revisits -----------------------------------------------------------------

@@ -270,6 +270,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
             ("decide_case", _("Can approve or reject cases")),
             ("reopen_case", _("Can reopen resolved cases")),
             ("approve_refund", _("Can approve resolutions above an approval limit")),
+            ("view_all_teams", _("Can see the cases of every team")),
         ]
         indexes = [
             models.Index(fields=["status", "sla_due_at", "id"], name="case_queue_by_sla"),

@@ -584,3 +584,40 @@ def test_a_bad_merge_is_refused_and_nothing_changes(client, agent, setup, messag
     assert response.status_code == 400 and message in response.content.decode()
     duplicate.refresh_from_db()
     assert duplicate.merged_into is None and duplicate.status != CaseStatus.CANCELLED
+
+
+@pytest.fixture
+def restricted(settings):
+    settings.DESK_TEAMS_RESTRICT = True
+
+
+def test_with_teams_restricting_an_agent_sees_only_their_teams_cases(client, agent, manager, restricted):
+    from tests.cases.test_api_cases import token_client
+
+    mine, theirs = TeamFactory(code="mine"), TeamFactory(code="theirs")
+    mine.members.add(agent)
+    own = complaint(team=mine)
+    foreign = complaint(team=theirs)
+    nobody = complaint()
+    client.force_login(agent)
+    rows = {c.number for c, _ in client.get("/desk/?queue=open").context["rows"]}
+    assert rows == {own.number, nobody.number}
+    assert client.get(f"/desk/cases/{foreign.number}/").status_code == 404
+    assert client.post(f"/desk/cases/{foreign.number}/message/", {"text": "x", "public": "1"}).status_code == 404
+    api = token_client(agent)
+    assert {r["number"] for r in api.get("/api/v1/cases/").json()["results"]} == {own.number, nobody.number}
+    assert api.get(f"/api/v1/cases/{foreign.number}/").status_code == 404
+    assert api.post(f"/api/v1/cases/{foreign.number}/transitions/start/", {}, format="json").status_code == 404
+    foreign.refresh_from_db()
+    assert foreign.status == CaseStatus.NEW and not CaseEvent.objects.filter(case=foreign, type="reply").exists()
+    # Managers see every team.
+    client.force_login(manager)
+    assert client.get(f"/desk/cases/{foreign.number}/").status_code == 200
+    assert token_client(manager).get(f"/api/v1/cases/{foreign.number}/").status_code == 200
+
+
+def test_a_case_assigned_to_the_agent_in_another_team_stays_visible(client, agent, restricted):
+    other = TeamFactory(code="other")
+    case = complaint(team=other, assignee=agent)
+    client.force_login(agent)
+    assert client.get(f"/desk/cases/{case.number}/").status_code == 200
