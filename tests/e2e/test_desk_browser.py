@@ -156,7 +156,11 @@ def test_an_agent_works_a_complaint_from_start_to_finish(live_server, browser, s
     desk.press("#q", "Enter")
     desk.click(f"text={case.number}")
     desk.wait_for_url(f"**/desk/cases/{case.number}/")
+    documents, partial = [], []
+    desk.on("request", lambda r: documents.append(r.url) if r.resource_type == "document" else None)
+    desk.on("request", lambda r: partial.append(r.url) if r.headers.get("hx-request") == "true" else None)
     step(desk, "Start work", "In progress")
+    assert documents == [] and partial, "the step swapped the page's main part (htmx), no full page load"
     desk.fill("#text", "We are sorry. We have reported the courier.")
     desk.goto(f"{live_server.url}/desk/")  # away, and back: a half-written reply is kept
     desk.goto(f"{live_server.url}/desk/cases/{case.number}/")
