@@ -59,6 +59,7 @@ def case_detail(*, number: str) -> Case | None:
             Prefetch("clocks", queryset=SlaClock.objects.order_by("started_at", "id")),
             Prefetch("costs", queryset=CostLine.objects.order_by("created_at", "id")),
             Prefetch("related", queryset=Case.objects.order_by("number")),
+            "tags",
         )
         .filter(number=number)
         .first()
@@ -220,6 +221,10 @@ def desk_queue(
             qs = qs.filter(**{field: filters[field]})
     if filters.get("tier"):
         qs = qs.filter(customer__tier=filters["tier"])
+    if filters.get("reason"):
+        qs = qs.filter(reason_code=filters["reason"])
+    if filters.get("tag"):
+        qs = qs.filter(tags__name=filters["tag"])
     search = search.strip()
     if search:
         qs = qs.filter(pk__in=list(_search_ids(search)))

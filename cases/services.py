@@ -49,6 +49,7 @@ from .models import (
     ProductVariant,
     ReasonCode,
     ResolutionType,
+    Tag,
     Team,
 )
 from .models.case import CONDITION_LABELS, WORK
@@ -608,6 +609,23 @@ def ship_replacement(*, case: Case, actor: AbstractBaseUser, carrier: str, track
     return case
 
 
+def set_tags(*, case: Case, actor: AbstractBaseUser, text: str) -> Case:
+    """Set the case's tags from comma-separated names (new names become tags), with one audit event."""
+    if not actor.has_perm("cases.change_case"):
+        raise TransitionForbidden(_("Your role does not allow changing cases."))
+    names = sorted({name.strip()[:50] for name in (text or "").replace("，", ",").split(",") if name.strip()})
+    if len(names) > 20:
+        raise InvalidInput(_("Give at most %(n)s tags.") % {"n": 20})
+    before = sorted(case.tags.values_list("name", flat=True))
+    if names == before:
+        return case
+    with transaction.atomic():
+        tags = [Tag.objects.get_or_create(name=name)[0] for name in names]
+        case.tags.set(tags)
+        record_event(case=case, type=EventType.UPDATED, actor=actor, data={"fields": ["tags"], "tags": names})
+    return case
+
+
 def _other_case(case: Case, number: str) -> Case:
     number = (number or "").strip().upper()
     other = Case.objects.select_related("customer").filter(number=number).first()
@@ -800,6 +818,7 @@ __all__ = [
     "link_cases",
     "merge_case",
     "set_disposition",
+    "set_tags",
     "ship_replacement",
     "add_message",
     "assign_case",

@@ -36,7 +36,9 @@ from .models import (
     Disposition,
     InspectionGrade,
     Priority,
+    ReasonCode,
     ResolutionType,
+    Tag,
 )
 
 DESK_PERMISSIONS = ("cases.view_case", "cases.view_caseevent")
@@ -80,6 +82,7 @@ def queue(request):
     name = request.GET.get("queue", "mine")
     if name not in selectors.QUEUES:
         name = "mine"
+    tag_names = list(Tag.objects.order_by("name").values_list("name", flat=True))
     filters = {
         field: request.GET.get(field, "")
         for field, choices in (
@@ -88,6 +91,8 @@ def queue(request):
             ("status", CaseStatus.values),
             ("priority", Priority.values),
             ("tier", CustomerTier.values),
+            ("reason", ReasonCode.values),
+            ("tag", tag_names),
         )
         if request.GET.get(field, "") in choices
     }
@@ -125,6 +130,8 @@ def queue(request):
                     ("status", _("Status"), CaseStatus.choices),
                     ("priority", _("Priority"), Priority.choices),
                     ("tier", _("Tier"), CustomerTier.choices),
+                    ("reason", _("Reason"), ReasonCode.choices),
+                    ("tag", _("Tag"), [(t, t) for t in tag_names]),
                 )
             ],
         },
@@ -355,6 +362,15 @@ def link(request, number: str):
             request, number, lambda: services.merge_case(duplicate=case, into_number=other, actor=request.user)
         )
     return _after_write(request, number, lambda: services.link_cases(case=case, other_number=other, actor=request.user))
+
+
+@desk_required
+@require_POST
+def tags(request, number: str):
+    case = _case_or_404(number, request.user)
+    return _after_write(
+        request, number, lambda: services.set_tags(case=case, actor=request.user, text=request.POST.get("tags", ""))
+    )
 
 
 @desk_required

@@ -621,3 +621,29 @@ def test_a_case_assigned_to_the_agent_in_another_team_stays_visible(client, agen
     case = complaint(team=other, assignee=agent)
     client.force_login(agent)
     assert client.get(f"/desk/cases/{case.number}/").status_code == 200
+
+
+def test_tags_are_set_on_the_case_and_filter_the_queue(client, agent):
+    tagged, other = complaint(reason_code="late_delivery"), complaint()
+    client.force_login(agent)
+    response = client.post(f"/desk/cases/{tagged.number}/tags/", {"tags": "物流, urgent-refund，物流"})
+    assert response.status_code == 302
+    assert sorted(tagged.tags.values_list("name", flat=True)) == ["urgent-refund", "物流"]
+    assert CaseEvent.objects.filter(case=tagged, type="updated", data__fields=["tags"]).count() == 1
+    client.post(f"/desk/cases/{tagged.number}/tags/", {"tags": "物流, urgent-refund"})
+    assert CaseEvent.objects.filter(case=tagged, type="updated", data__fields=["tags"]).count() == 1, "no change"
+
+    def numbers(**query) -> list[str]:
+        return [c.number for c, _ in client.get("/desk/", {"queue": "open", **query}).context["rows"]]
+
+    assert numbers(tag="物流") == [tagged.number]
+    assert numbers(reason="late_delivery") == [tagged.number]
+    assert set(numbers()) == {tagged.number, other.number}
+
+
+def test_too_many_tags_are_refused(client, agent):
+    case = complaint()
+    client.force_login(agent)
+    response = client.post(f"/desk/cases/{case.number}/tags/", {"tags": ",".join(f"t{n}" for n in range(25))})
+    assert response.status_code == 400 and "at most 20 tags" in response.content.decode()
+    assert not case.tags.exists()
