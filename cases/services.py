@@ -506,17 +506,28 @@ def save_case_edit(*, case: Case, actor: AbstractBaseUser | None, changed_fields
     if not changed_fields:
         return case
     event_type = EventType.ASSIGNED if {"assignee", "team"} & set(changed_fields) else EventType.UPDATED
+    return _save_locked(
+        case,
+        then=lambda: record_event(
+            case=case,
+            type=event_type,
+            actor=actor,
+            public=False,
+            data={"fields": sorted(changed_fields), "assignee": case.assignee_id, "team": case.team_id},
+        ),
+    )
+
+
+def _save_locked(case: Case, *, then) -> Case:
+    """Save the case's edited fields with optimistic locking, then ``then()`` in the same transaction.
+
+    A write that lost the race raises ``CaseChanged`` and writes nothing.
+    """
     try:
         with transaction.atomic():
             case.version += 1
             case.save()
-            record_event(
-                case=case,
-                type=event_type,
-                actor=actor,
-                public=False,
-                data={"fields": sorted(changed_fields), "assignee": case.assignee_id, "team": case.team_id},
-            )
+            then()
     except ConcurrentTransition as exc:
         case.version -= 1
         raise CaseChanged(
@@ -581,32 +592,20 @@ def ship_replacement(*, case: Case, actor: AbstractBaseUser, carrier: str, track
             % {"number": number[:40], "carrier": CARRIERS[carrier][0]}
         )
     at = clock.now()
-    try:
-        with transaction.atomic():
-            case.replacement_carrier, case.replacement_tracking_number, case.replacement_shipped_at = (
-                carrier,
-                number,
-                at,
-            )
-            case.version += 1
-            case.save()
-            record_event(
-                case=case,
-                type=EventType.SHIPMENT,
-                actor=actor,
-                at=at,
-                public=True,
-                note=_("Your item is on its way: %(carrier)s %(number)s.")
-                % {"carrier": CARRIERS[carrier][0], "number": number},
-                data={"direction": "out", "carrier": carrier, "tracking": number},
-            )
-    except ConcurrentTransition as exc:
-        case.version -= 1
-        raise CaseChanged(
-            _("Case %(number)s was changed by someone else meanwhile. Reload it and try again.")
-            % {"number": case.number}
-        ) from exc
-    return case
+    case.replacement_carrier, case.replacement_tracking_number, case.replacement_shipped_at = carrier, number, at
+    return _save_locked(
+        case,
+        then=lambda: record_event(
+            case=case,
+            type=EventType.SHIPMENT,
+            actor=actor,
+            at=at,
+            public=True,
+            note=_("Your item is on its way: %(carrier)s %(number)s.")
+            % {"carrier": CARRIERS[carrier][0], "number": number},
+            data={"direction": "out", "carrier": carrier, "tracking": number},
+        ),
+    )
 
 
 def set_tags(*, case: Case, actor: AbstractBaseUser, text: str) -> Case:
