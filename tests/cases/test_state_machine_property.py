@@ -58,9 +58,8 @@ def make_machine(actor):
 
 @pytest.mark.django_db
 def test_random_step_sequences_follow_the_design(agent):
-    # The machine counts the state machine's events; a sampled revisit task (a follow-up of
-    # resolution with its own event) is tested in test_sla.py, so none is sampled here.
-    ServiceSettings.objects.update(revisit_sample_percent=0)
+    # Sampled revisits are off in the tests (tests/conftest.py): the machine counts only its own events.
+    assert ServiceSettings.get_solo().revisit_sample_percent == 0
     machine = make_machine(agent)
     run_state_machine_as_test(
         machine,
