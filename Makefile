@@ -79,7 +79,12 @@ diagram: $(VENV)/.installed
 # --- bench: benchmarks, not tests (docs/performance.md); on the database aftersales_bench -------------
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/aftersales_bench
 bench: messages
-	$(BIN)/python -c "import psycopg2; c = psycopg2.connect(host='127.0.0.1', user='postgres', dbname='postgres'); c.autocommit = True; cur = c.cursor(); cur.execute(\"SELECT 1 FROM pg_database WHERE datname = 'aftersales_bench'\"); cur.fetchone() or cur.execute('CREATE DATABASE aftersales_bench')"
+	@# Create the database if missing (as make test does), only when its name ends in _bench:
+	@# the benchmarks empty it, so never the development or test database.
+	$(BIN)/python -c "import sys; from urllib.parse import urlparse; sys.path.insert(0, 'scripts'); \
+	  from check_services import check_postgres; name = urlparse(sys.argv[1]).path.lstrip('/'); \
+	  name.endswith('_bench') and not name.startswith('test_') or sys.exit(f'not a bench database: {name!r}'); \
+	  check_postgres(sys.argv[1])" "$(BENCH_DATABASE_URL)"
 	DEBUG=1 DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py migrate --no-input -v 0
 	DEBUG=1 DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python benchmarks/sla_sweep.py $(BENCH_ARGS)
 	DEBUG=1 DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python benchmarks/desk_queue.py
