@@ -40,6 +40,16 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt | $(BIN)/python
 	@if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
 	else sudo apt-get update -qq && sudo apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; fi
 
+# The email channel's integration tests start their own private Dovecot (tests/mailservers.py) on a free
+# port; Debian's package would also start a system service on 143/993, so that one is stopped and disabled.
+/usr/sbin/dovecot:
+	@echo "Dovecot (for the email channel's tests) is missing: installing Debian's dovecot-imapd"
+	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq dovecot-imapd >/dev/null || exit 1; \
+	if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then \
+	  $$SUDO systemctl disable --now dovecot.service dovecot.socket >/dev/null 2>&1 || true; \
+	else $$SUDO /usr/sbin/dovecot stop >/dev/null 2>&1 || true; fi
+
 messages: $(VENV)/.installed /usr/bin/msgfmt
 	DEBUG=1 $(BIN)/python manage.py compilemessages --ignore=.venv -v 0
 
@@ -59,7 +69,7 @@ run: messages
 	PATH="$(abspath $(BIN)):$$PATH" HOST=$(HOST) PORT=$(PORT) $(BIN)/honcho start -f Procfile
 
 # --- test: PostgreSQL + Redis on localhost (override with DATABASE_URL / REDIS_URL) ------------------
-test: messages /usr/bin/chromium
+test: messages /usr/bin/chromium /usr/sbin/dovecot
 	$(BIN)/python scripts/check_services.py
 	$(BIN)/python -m pytest -n 2 -p no:cacheprovider $(PYTEST_ARGS)
 

@@ -216,6 +216,22 @@ CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "aftersales.tasks.heartbeat", "schedule": 30.0},
     "sla-sweep": {"task": "cases.tasks.sweep", "schedule": SLA_SWEEP_SECONDS, "options": {"expires": 60}},
     "send-notifications": {"task": "cases.tasks.send_notifications", "schedule": 30.0, "options": {"expires": 60}},
+    # Channels: poll the IMAP inboxes; send or retry outbound messages and the shop's webhooks.
+    "poll-inboxes": {
+        "task": "channels_app.tasks.poll_inboxes",
+        "schedule": float(env_int("MAIL_POLL_SECONDS", 60)),
+        "options": {"expires": 60},
+    },
+    "deliver-messages": {
+        "task": "channels_app.tasks.deliver_due_messages",
+        "schedule": 30.0,
+        "options": {"expires": 60},
+    },
+    "deliver-webhooks": {
+        "task": "channels_app.tasks.deliver_due_webhooks",
+        "schedule": 30.0,
+        "options": {"expires": 60},
+    },
 }
 
 if REDIS_URL:
@@ -309,6 +325,13 @@ LOGIN_REDIRECT_URL = "desk:queue"
 # The public address of the site, for links in emails to customers.
 SITE_URL = env_str("SITE_URL") or "http://127.0.0.1:8000"
 PORTAL_SMS_BACKEND = env_str("PORTAL_SMS_BACKEND") or "channels_app.portal.console_sms"
+# Channels (channels_app): size caps of inbound mail, how long a customer's open case takes in a
+# message that names no case, and the timeout of outgoing HTTP calls (social replies, webhooks).
+MAIL_MAX_MESSAGE_BYTES = env_int("MAIL_MAX_MESSAGE_BYTES", 25 * 1024 * 1024)
+MAIL_MAX_ATTACHMENT_BYTES = env_int("MAIL_MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024)
+CHANNELS_JOIN_OPEN_CASE_DAYS = env_int("CHANNELS_JOIN_OPEN_CASE_DAYS", 30)
+CHANNELS_HTTP_TIMEOUT = env_int("CHANNELS_HTTP_TIMEOUT", 10)
+DATA_UPLOAD_MAX_MEMORY_SIZE = MAIL_MAX_MESSAGE_BYTES + 1024 * 1024  # a raw email is posted whole
 
 LOGGING = {
     "version": 1,

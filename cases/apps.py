@@ -4,8 +4,15 @@ from django.utils.translation import gettext_lazy as _
 
 
 def _ensure_roles(sender, **kwargs):
+    from django.apps import apps
+    from django.contrib.auth.management import create_permissions
+
     from .roles import ensure_roles
 
+    # The roles name permissions of apps migrated after this one: create every app's first
+    # (idempotent; Django would create them a moment later).
+    for app_config in apps.get_app_configs():
+        create_permissions(app_config, verbosity=0, using=kwargs.get("using", "default"))
     ensure_roles()
 
 

@@ -51,6 +51,13 @@ ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
             "view_approvallimit",
             "view_approvalrequest",
         ],
+        # The channels (channels_app): read the messages, identities and chats of the cases they work.
+        "channels_app": [
+            "view_message",
+            "view_messageattachment",
+            "view_contactidentity",
+            "view_chatsession",
+        ],
     },
     MANAGER: {
         "cases": [
@@ -127,6 +134,21 @@ ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
             "change_approvallimit",
             "delete_approvallimit",
             "view_approvalrequest",
+        ],
+        # Managers merge customers (identities move) and read the channels' configuration and logs;
+        # the secrets and mail servers of the channels are the administrators' (superusers).
+        "channels_app": [
+            "view_message",
+            "view_messageattachment",
+            "view_contactidentity",
+            "change_contactidentity",
+            "view_chatsession",
+            "view_emailinbox",
+            "view_chatwidget",
+            "view_socialaccount",
+            "view_phoneline",
+            "view_shopwebhook",
+            "view_webhookdelivery",
         ],
     },
     # The shop's order system: pushes orders and opens cases through the API with a token.

@@ -417,6 +417,23 @@ def photo(request, number: str, pk: int):
     attachment = case.attachments.filter(pk=pk).first()
     if attachment is None:
         raise Http404
-    response = HttpResponse(attachment.file.open("rb").read(), content_type=attachment.content_type)
+    return attachment_response(attachment)
+
+
+# Shown in the page; anything else (a customer's HTML, PDF, script...) is only ever downloaded.
+INLINE_TYPES = frozenset({"image/jpeg", "image/png", "image/webp", "image/gif"})
+
+
+def attachment_response(attachment) -> HttpResponse:
+    inline = attachment.content_type in INLINE_TYPES
+    response = HttpResponse(
+        attachment.file.open("rb").read(),
+        content_type=attachment.content_type if inline else "application/octet-stream",
+    )
     response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    if not inline:
+        from urllib.parse import quote
+
+        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(attachment.original_name)}"
     return response

@@ -1,8 +1,10 @@
-"""The customer hears of every change they can see, by email in their language (through the outbox).
+"""What channels_app does when a case changes (``cases.signals.case_event_recorded``).
 
-Left out on purpose: the customer's own messages and the "created" event (they just did that), and
-an approval or rejection made by the return policy itself, whose ``policy`` event already carries
-the decision and its explanation.
+An agent's public reply goes back on the channel it names (``outbound.queue_reply``); other
+changes the customer can see are emailed as a notification in their language (through the cases
+outbox), and so is a reply whose channel has no way back of its own (portal, phone, API). The
+shop's webhooks get their events (``shop_webhooks.on_case_event``). Everything is written in the
+transaction of the change, so a rolled-back change sends nothing.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from django.utils.translation import gettext as _
 
 from cases.models import Case, CaseEvent, CaseStatus, EventType, NotificationKind
 from cases.notifications import notify_customer
+
+from . import outbound, shop_webhooks
 
 
 def should_email(event: CaseEvent) -> bool:
@@ -25,7 +29,14 @@ def should_email(event: CaseEvent) -> bool:
     return event.type in (EventType.POLICY, EventType.TRANSITION, EventType.SHIPMENT)
 
 
-def email_customer(sender, case: Case, event: CaseEvent, **kwargs) -> None:
+def on_case_event(sender, case: Case, event: CaseEvent, **kwargs) -> None:
+    shop_webhooks.on_case_event(case=case, event=event)
+    if outbound.queue_reply(case=case, event=event) is not None:
+        return  # answered on its own channel
+    email_customer(case=case, event=event)
+
+
+def email_customer(*, case: Case, event: CaseEvent) -> None:
     if not should_email(event):
         return
     link = settings.SITE_URL.rstrip("/") + reverse("portal:case", args=[case.number])

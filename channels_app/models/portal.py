@@ -1,4 +1,4 @@
-"""Channel data: the portal's one-time codes (issue 4). Email, chat, phone and social come in issue 6."""
+"""The portal's one-time codes (issue 4)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,1 @@
+"""Placeholder: the shop webhook admin is being written."""

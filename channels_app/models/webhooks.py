@@ -1,0 +1,59 @@
+"""Deliveries of events to the shop's webhooks: an outbox with a log an admin can read and replay."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from cases.models import Case
+
+from .config import ShopWebhook, WebhookEventType
+
+
+class WebhookDeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    DELIVERED = "delivered", _("Delivered")
+    FAILED = "failed", _("Failed (gave up)")
+
+
+class WebhookDelivery(models.Model):
+    """One event for one endpoint. ``event_id`` goes in the payload so the shop can ignore repeats."""
+
+    endpoint = models.ForeignKey(
+        ShopWebhook, verbose_name=_("endpoint"), on_delete=models.CASCADE, related_name="deliveries"
+    )
+    event_id = models.UUIDField(_("event id"), default=uuid.uuid4, editable=False)
+    event_type = models.CharField(_("event"), max_length=40, choices=WebhookEventType.choices)
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    payload = models.JSONField(_("payload"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=WebhookDeliveryStatus.choices, default=WebhookDeliveryStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    last_status_code = models.PositiveSmallIntegerField(_("last HTTP status"), null=True, blank=True)
+    last_error = models.CharField(_("last error"), max_length=300, blank=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"))
+
+    class Meta:
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at", "id"],
+                name="webhook_delivery_due",
+                condition=models.Q(status="pending"),
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["endpoint", "event_id"], name="webhook_delivery_once_per_event"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} → {self.endpoint_id} ({self.status})"

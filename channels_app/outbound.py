@@ -1,0 +1,238 @@
+"""Answers go back on the channel the customer used, through an outbox.
+
+When an agent's public reply is recorded (a ``reply`` event with direction ``out``), the receiver
+``queue_reply`` writes an outbound ``Message`` in the same transaction: an email from the inbox
+the customer wrote to, with the case number in the subject and Message-ID / In-Reply-To /
+References set so the customer's client threads it; a chat message the visitor's widget picks up;
+a social reply the account's adapter posts. Celery delivers pending rows after commit
+(``deliver``) and retries failures with backoff (``deliver_due``, on beat), so a broker or mail
+server that is down loses nothing. Delivery is at least once; an email resent after a crash keeps
+its Message-ID, so mail clients show it once.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from email.utils import formataddr, make_msgid
+
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.db import connection, transaction
+
+from cases import clock
+from cases.models import Case, CaseEvent, Channel, EventType
+
+from . import social
+from .models import ChatSession, DeliveryStatus, Direction, EmailInbox, Message
+
+log = logging.getLogger(__name__)
+MAX_ATTEMPTS = 8
+
+
+def backoff(attempts: int) -> timedelta:
+    """30 s, 1 min, 2 min ... capped at one hour."""
+    return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))
+
+
+def _last_inbound(case: Case, channel: str) -> Message | None:
+    return (
+        Message.objects.filter(case=case, direction=Direction.IN, channel=channel)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
+def email_subject(case: Case, subject: str) -> str:
+    base = subject or case.subject or case.number
+    if case.number.lower() in base.lower():
+        return base[:250]
+    if not base.lower().startswith(("re:", "回复：", "回复:")):
+        base = "Re: " + base
+    return f"[{case.number}] {base}"[:250]
+
+
+def _default_inbox() -> EmailInbox | None:
+    return EmailInbox.objects.filter(active=True).order_by("id").first()
+
+
+def _email_reply(case: Case, event: CaseEvent) -> Message | None:
+    last = _last_inbound(case, Channel.EMAIL)
+    inbox = (last.inbox if last and last.inbox and last.inbox.active else None) or _default_inbox()
+    to = (last.sender if last else "") or case.customer.email
+    if inbox is None or not to:
+        return None
+    references = (last.references.split() if last else []) + ([last.external_id] if last and last.external_id else [])
+    domain = inbox.address.rsplit("@", 1)[-1]
+    return Message.objects.create(
+        direction=Direction.OUT,
+        channel=Channel.EMAIL,
+        case=case,
+        customer=case.customer,
+        event=event,
+        inbox=inbox,
+        external_id=make_msgid(idstring=case.number, domain=domain).strip("<>"),
+        sender=inbox.address,
+        recipient=to,
+        subject=email_subject(case, last.subject if last else ""),
+        text=event.note,
+        in_reply_to=last.external_id if last else "",
+        references=" ".join(references[-20:]),
+        status=DeliveryStatus.PENDING,
+        next_attempt_at=event.created_at,
+        created_at=event.created_at,
+    )
+
+
+def _chat_reply(case: Case, event: CaseEvent) -> Message | None:
+    session = ChatSession.objects.filter(case=case).order_by("-started_at", "-id").first()
+    if session is None:
+        return None
+    return Message.objects.create(
+        direction=Direction.OUT,
+        channel=Channel.CHAT,
+        case=case,
+        customer=case.customer,
+        event=event,
+        chat_session=session,
+        sender=event.actor_label,
+        text=event.note,
+        status=DeliveryStatus.SENT,  # the widget reads it from here (polling or server-sent events)
+        sent_at=event.created_at,
+        created_at=event.created_at,
+    )
+
+
+def _social_reply(case: Case, event: CaseEvent) -> Message | None:
+    last = _last_inbound(case, Channel.SOCIAL)
+    if last is None or last.social_account is None:
+        return None
+    return Message.objects.create(
+        direction=Direction.OUT,
+        channel=Channel.SOCIAL,
+        case=case,
+        customer=case.customer,
+        event=event,
+        social_account=last.social_account,
+        sender=last.social_account.code,
+        recipient=last.sender,
+        in_reply_to=last.external_id,
+        text=event.note,
+        data={"thread": last.data.get("thread", "")},
+        status=DeliveryStatus.PENDING,
+        next_attempt_at=event.created_at,
+        created_at=event.created_at,
+    )
+
+
+WRITERS = {Channel.EMAIL: _email_reply, Channel.CHAT: _chat_reply, Channel.SOCIAL: _social_reply}
+
+
+def queue_reply(*, case: Case, event: CaseEvent) -> Message | None:
+    """Write the outbound message for an agent's public reply; None when its channel has no way
+    back (portal, phone, API: the customer is emailed a notification instead)."""
+    if event.type != EventType.REPLY or not event.public or event.data.get("direction") != "out":
+        return None
+    writer = WRITERS.get(event.channel)
+    message = writer(case, event) if writer else None
+    if message is not None and message.status == DeliveryStatus.PENDING:
+        transaction.on_commit(lambda: _nudge(message.pk))
+    return message
+
+
+def _nudge(message_id: int) -> None:
+    from .tasks import deliver_message
+
+    try:
+        deliver_message.delay(message_id)
+    except Exception:  # noqa: BLE001 - the broker is down: the beat task delivers it later
+        log.warning("Could not queue message %s; the beat task will deliver it.", message_id, exc_info=True)
+
+
+# --- delivery -------------------------------------------------------------------------------------
+
+
+def _send_email(message: Message) -> None:
+    inbox = message.inbox
+    conn = None
+    if inbox is not None and inbox.smtp_host:
+        conn = get_connection(
+            backend="django.core.mail.backends.smtp.EmailBackend",
+            host=inbox.smtp_host,
+            port=inbox.smtp_port,
+            username=inbox.smtp_user or None,
+            password=inbox.smtp_password or None,
+            use_tls=inbox.smtp_tls,
+            timeout=30,
+        )
+    headers = {"Message-ID": f"<{message.external_id}>", "Auto-Submitted": "no"}
+    if message.in_reply_to:
+        headers["In-Reply-To"] = f"<{message.in_reply_to}>"
+    if message.references:
+        headers["References"] = " ".join(f"<{r}>" for r in message.references.split())
+    sender = formataddr((inbox.from_name, inbox.address)) if inbox else settings.DEFAULT_FROM_EMAIL
+    EmailMessage(
+        subject=message.subject,
+        body=message.text,
+        from_email=sender,
+        to=[message.recipient],
+        headers=headers,
+        connection=conn,
+    ).send()
+
+
+def _send(message: Message) -> None:
+    if message.channel == Channel.EMAIL:
+        _send_email(message)
+    elif message.channel == Channel.SOCIAL:
+        external = social.adapter_for(message.social_account).send(account=message.social_account, message=message)
+        if external:
+            message.external_id = str(external)[:300]
+    else:
+        raise ValueError(f"no delivery for channel {message.channel}")
+
+
+def _pending(qs):
+    qs = qs.filter(direction=Direction.OUT, status=DeliveryStatus.PENDING)
+    if connection.features.has_select_for_update_skip_locked:
+        return qs.select_for_update(skip_locked=True, of=("self",))
+    return qs.select_for_update()
+
+
+def _deliver_locked(message: Message) -> bool:
+    message.attempts += 1
+    try:
+        _send(message)
+    except Exception as exc:  # noqa: BLE001 - any transport error is retried later
+        message.last_error = f"{type(exc).__name__}: {exc}"[:300]
+        if message.attempts >= MAX_ATTEMPTS:
+            message.status = DeliveryStatus.FAILED
+        else:
+            message.next_attempt_at = clock.now() + backoff(message.attempts)
+        message.save(update_fields=["attempts", "last_error", "status", "next_attempt_at", "external_id"])
+        log.warning("Delivery of message %s failed (attempt %s): %s", message.pk, message.attempts, message.last_error)
+        return False
+    message.status, message.sent_at, message.last_error = DeliveryStatus.SENT, clock.now(), ""
+    message.save(update_fields=["attempts", "status", "sent_at", "last_error", "external_id"])
+    return True
+
+
+def deliver(*, message_id: int) -> bool:
+    """Send one pending outbound message now; False when it is not pending or the send failed."""
+    with transaction.atomic():
+        message = _pending(Message.objects.filter(pk=message_id)).select_related("inbox", "social_account").first()
+        if message is None:
+            return False
+        return _deliver_locked(message)
+
+
+def deliver_due(*, batch: int = 50) -> int:
+    """Send the pending messages whose next attempt is due (beat); returns how many were sent."""
+    sent = 0
+    while True:
+        with transaction.atomic():
+            due = _pending(Message.objects.filter(next_attempt_at__lte=clock.now()))
+            rows = list(due.select_related("inbox", "social_account").order_by("next_attempt_at", "id")[:batch])
+            sent += sum(_deliver_locked(m) for m in rows)
+        if len(rows) < batch:
+            return sent

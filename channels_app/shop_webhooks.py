@@ -1,0 +1,449 @@
+"""Events to the shop's webhooks, through an outbox (DESIGN.md §2).
+
+What is sent
+    ``case.created``           a case was opened (any channel);
+    ``case.status_changed``    every step of the state machine, with ``from``, ``to`` and ``transition``;
+    ``refund.requested``       a case was resolved with a refunding resolution and an amount: the shop
+                               pays it (amount, currency, order number, the case's lines);
+    ``replacement.requested``  the shop ships an item: a resolution ``exchange``, ``repair`` or
+                               ``reship_part``, or, for a VIP customer's exchange, already on approval
+                               (instant exchange). Sent once per case and endpoint, whichever comes first.
+
+How
+    ``on_case_event`` runs inside the transaction of the case change (``channels_app.receivers``) and
+    writes one ``WebhookDelivery`` per active endpoint that wants the event type, so a rolled-back
+    change sends nothing. After commit the task ``deliver_webhook`` is nudged; a broker that is down
+    only delays the delivery until the beat sweep (``deliver_due``, every 30 s) finds the row.
+    With no endpoint configured an event costs one query (the endpoint list, which comes back empty).
+
+The request
+    ``POST <url>`` with the JSON body ``{"id", "type", "created_at", "data"}`` where ``data`` holds
+    ``case`` (number, kind, status, channel, priority, reason, customer external id and tier, order
+    number, resolution, refund, lines) and, by type, ``change``, ``refund`` or ``replacement``.
+    Headers: ``Content-Type: application/json``, ``X-Aftersales-Event`` (the type),
+    ``X-Aftersales-Delivery`` (the event id), and ``X-Aftersales-Timestamp`` /
+    ``X-Aftersales-Signature`` (``channels_app.signing``, signed at each attempt with the endpoint's
+    secret). Any 2xx is success; redirects are not followed (a 3xx is a failure).
+
+Delivery is at least once: a timeout after the shop processed the event, or an admin's replay,
+sends the same event again with the same ``id``. The shop deduplicates by that id (it is the same
+for every endpoint an event goes to and never changes on retries or replays).
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import logging
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from collections.abc import Iterable
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import connection, transaction
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+
+from cases import clock
+from cases.models import REFUNDING_RESOLUTIONS, Case, CaseEvent, CaseKind, CustomerTier, EventType, ResolutionType
+
+from . import signing
+from .models import ShopWebhook, WebhookDelivery, WebhookDeliveryStatus, WebhookEventType
+from .outbound import backoff
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 10
+EVENT_HEADER = "X-Aftersales-Event"
+DELIVERY_HEADER = "X-Aftersales-Delivery"
+# Sent only by the admin's "Send a test event"; not one of WebhookEventType, never a case's event.
+TEST_EVENT = "webhook.test"
+REPLACEMENT_RESOLUTIONS = frozenset({ResolutionType.EXCHANGE, ResolutionType.REPAIR, ResolutionType.RESHIP_PART})
+_SENT_BODY_EXCERPT = 200
+
+
+# --- writing the outbox ---------------------------------------------------------------------------
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _money(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _lines(case: Case) -> list[dict[str, Any]]:
+    rows = case.lines.select_related("order_line", "requested_variant").order_by("order_line__line_no", "id")
+    return [
+        {
+            "sku": row.order_line.sku,
+            "quantity": row.quantity,
+            "order_line": row.order_line.line_no,
+            "requested_sku": row.requested_variant.sku if row.requested_variant else None,
+        }
+        for row in rows
+    ]
+
+
+def case_summary(case: Case, lines: list[dict[str, Any]]) -> dict[str, Any]:
+    """The case as the shop sees it in every event: no names, emails or internal notes."""
+    customer, order = case.customer, case.order
+    return {
+        "number": case.number,
+        "kind": case.kind,
+        "status": case.status,
+        "channel": case.channel,
+        "priority": case.priority,
+        "reason": case.reason_code,
+        "customer": {"external_id": customer.external_id, "tier": customer.tier},
+        "order": {"number": order.number} if order else None,
+        "resolution": case.resolution_type or None,
+        "refund": (
+            {"amount": _money(case.refund_amount), "currency": case.currency}
+            if case.refund_amount is not None
+            else None
+        ),
+        "lines": lines,
+        "created_at": _iso(case.created_at),
+        "version": case.version,
+    }
+
+
+def _candidate_types(event: CaseEvent) -> list[str]:
+    """The event types this case event may lead to, decided without a query."""
+    if event.type == EventType.CREATED:
+        return [WebhookEventType.CASE_CREATED]
+    if event.type != EventType.TRANSITION:
+        return []
+    types = [WebhookEventType.CASE_STATUS_CHANGED]
+    if event.transition == "resolve":
+        types += [WebhookEventType.REFUND_REQUESTED, WebhookEventType.REPLACEMENT_REQUESTED]
+    elif event.transition == "approve":
+        types.append(WebhookEventType.REPLACEMENT_REQUESTED)
+    return types
+
+
+def _is_instant_exchange(case: Case) -> bool:
+    return case.kind == CaseKind.EXCHANGE and case.customer.tier == CustomerTier.VIP
+
+
+def _type_data(*, event_type: str, case: Case, event: CaseEvent, lines: list[dict]) -> dict[str, Any] | None:
+    """What one event type adds to the case summary; None when the case event does not lead to it."""
+    order_number = case.order.number if case.order else None
+    if event_type == WebhookEventType.CASE_CREATED:
+        return {}
+    if event_type == WebhookEventType.CASE_STATUS_CHANGED:
+        return {
+            "change": {
+                "transition": event.transition,
+                "from": event.from_status,
+                "to": event.to_status,
+                "at": _iso(event.created_at),
+            }
+        }
+    if event_type == WebhookEventType.REFUND_REQUESTED:
+        if case.resolution_type not in REFUNDING_RESOLUTIONS or not case.refund_amount:
+            return None
+        return {
+            "refund": {
+                "amount": _money(case.refund_amount),
+                "currency": case.currency,
+                "order_number": order_number,
+                "resolution": case.resolution_type,
+                "lines": [{"sku": ln["sku"], "quantity": ln["quantity"]} for ln in lines],
+            }
+        }
+    if event_type == WebhookEventType.REPLACEMENT_REQUESTED:
+        if event.transition == "approve":
+            if not _is_instant_exchange(case):
+                return None
+            why = "instant_exchange"
+        elif case.resolution_type in REPLACEMENT_RESOLUTIONS:
+            why = "resolution"
+        else:
+            return None
+        return {
+            "replacement": {
+                "reason": why,
+                "resolution": case.resolution_type or None,
+                "order_number": order_number,
+                "lines": lines,
+            }
+        }
+    return None
+
+
+def build_payload(*, event_id: uuid.UUID, event_type: str, at: datetime, data: dict[str, Any]) -> dict[str, Any]:
+    """The JSON body, JSON-safe already (strings for money and times) so JSONField stores it as is."""
+    return {"id": str(event_id), "type": event_type, "created_at": _iso(at), "data": data}
+
+
+def on_case_event(*, case: Case, event: CaseEvent) -> None:
+    """Write one delivery per interested active endpoint, in the transaction of the case change.
+
+    ``replacement.requested`` goes once per case and endpoint: a VIP exchange asks for it on
+    approval, and its later ``resolve`` with ``exchange`` does not ask again.
+    """
+    candidates = _candidate_types(event)
+    if not candidates:
+        return
+    endpoints = list(ShopWebhook.objects.filter(active=True).order_by("id"))  # the one query when none
+    endpoints = [ep for ep in endpoints if any(ep.wants(t) for t in candidates)]
+    if not endpoints:
+        return
+    lines = _lines(case)
+    summary = case_summary(case, lines)
+    already = set()
+    if WebhookEventType.REPLACEMENT_REQUESTED in candidates:
+        already = set(
+            WebhookDelivery.objects.filter(
+                case=case, event_type=WebhookEventType.REPLACEMENT_REQUESTED, endpoint__in=endpoints
+            ).values_list("endpoint_id", flat=True)
+        )
+    rows = []
+    for event_type in candidates:
+        extra = _type_data(event_type=event_type, case=case, event=event, lines=lines)
+        if extra is None:
+            continue
+        event_id = uuid.uuid4()  # one id per event, shared by every endpoint it goes to
+        payload = build_payload(
+            event_id=event_id, event_type=event_type, at=event.created_at, data={"case": summary, **extra}
+        )
+        for endpoint in endpoints:
+            if not endpoint.wants(event_type):
+                continue
+            if event_type == WebhookEventType.REPLACEMENT_REQUESTED and endpoint.pk in already:
+                continue
+            rows.append(
+                WebhookDelivery(
+                    endpoint=endpoint,
+                    event_id=event_id,
+                    event_type=event_type,
+                    case=case,
+                    payload=payload,
+                    next_attempt_at=event.created_at,
+                    created_at=event.created_at,
+                )
+            )
+    if rows:
+        created = WebhookDelivery.objects.bulk_create(rows)
+        _nudge_after_commit([row.pk for row in created])
+
+
+def send_test_event(*, endpoint: ShopWebhook) -> WebhookDelivery:
+    """Queue a ``webhook.test`` event to one endpoint (the admin's "Send a test event")."""
+    at = clock.now()
+    event_id = uuid.uuid4()
+    data = {
+        "message": "This is a test event from the after-sales system; it needs no action.",
+        "endpoint": endpoint.name,
+    }
+    with transaction.atomic():
+        delivery = WebhookDelivery.objects.create(
+            endpoint=endpoint,
+            event_id=event_id,
+            event_type=TEST_EVENT,
+            payload=build_payload(event_id=event_id, event_type=TEST_EVENT, at=at, data=data),
+            next_attempt_at=at,
+            created_at=at,
+        )
+        _nudge_after_commit([delivery.pk])
+    return delivery
+
+
+def _nudge_after_commit(ids: list[int]) -> None:
+    def nudge():
+        from .tasks import deliver_webhook
+
+        for delivery_id in ids:
+            try:
+                deliver_webhook.delay(delivery_id)
+            except Exception:  # noqa: BLE001 - the broker is down: the beat sweep delivers it later
+                log.warning(
+                    "Could not queue webhook delivery %s; the beat task will send it.", delivery_id, exc_info=True
+                )
+                return
+
+    transaction.on_commit(nudge)
+
+
+# --- delivering -----------------------------------------------------------------------------------
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """A POST is never re-sent elsewhere (urllib would turn it into a GET without the body)."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+_opener = urllib.request.build_opener(_NoRedirect)
+
+
+def _body(delivery: WebhookDelivery) -> bytes:
+    return json.dumps(delivery.payload, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+
+
+def _post(delivery: WebhookDelivery) -> tuple[int | None, str]:
+    """POST the delivery; (status code or None, error text or "" on a 2xx). Never raises."""
+    endpoint = delivery.endpoint
+    if urllib.parse.urlsplit(endpoint.url).scheme not in ("http", "https"):
+        return None, _("Only http and https URLs can receive webhooks.")
+    body = _body(delivery)
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "aftersales-webhooks/1",
+        EVENT_HEADER: delivery.event_type,
+        DELIVERY_HEADER: str(delivery.event_id),
+        **signing.signed_headers(secret=endpoint.secret, body=body),
+    }
+    request = urllib.request.Request(endpoint.url, data=body, headers=headers, method="POST")  # noqa: S310 - scheme checked
+    try:
+        with _opener.open(request, timeout=settings.CHANNELS_HTTP_TIMEOUT) as response:
+            response.read(_SENT_BODY_EXCERPT)
+            code = response.status
+    except urllib.error.HTTPError as exc:
+        try:
+            excerpt = exc.read(_SENT_BODY_EXCERPT).decode("utf-8", "replace").strip()
+        except (OSError, http.client.HTTPException):
+            excerpt = ""
+        finally:
+            exc.close()
+        return exc.code, f"HTTP {exc.code} {exc.reason}: {excerpt}".strip().rstrip(":")
+    except urllib.error.URLError as exc:  # connection refused, DNS, TLS: the cause is in ``reason``
+        reason = exc.reason
+        kind = type(reason).__name__ if isinstance(reason, BaseException) else "URLError"
+        return None, f"{kind}: {reason}"
+    except (OSError, http.client.HTTPException, ValueError) as exc:  # timeout, reset, bad status line, bad URL
+        return None, f"{type(exc).__name__}: {exc}"
+    if 200 <= code < 300:
+        return code, ""
+    return code, f"HTTP {code}"
+
+
+def _lock(qs: QuerySet[WebhookDelivery]) -> QuerySet[WebhookDelivery]:
+    if connection.features.has_select_for_update_skip_locked:
+        return qs.select_for_update(skip_locked=True, of=("self",))
+    return qs.select_for_update()
+
+
+def _due(at: datetime) -> QuerySet[WebhookDelivery]:
+    """Pending deliveries due by ``at`` to active endpoints (index ``webhook_delivery_due``).
+
+    A delivery to an endpoint an admin switched off waits, pending, until it is switched on again.
+    """
+    return WebhookDelivery.objects.filter(
+        status=WebhookDeliveryStatus.PENDING, next_attempt_at__lte=at, endpoint__active=True
+    )
+
+
+def _deliver_locked(delivery: WebhookDelivery) -> bool:
+    code, error = _post(delivery)
+    delivery.attempts += 1
+    delivery.last_status_code = code
+    fields = ["attempts", "last_status_code", "status", "next_attempt_at", "delivered_at", "last_error"]
+    if not error:
+        delivery.status, delivery.delivered_at, delivery.next_attempt_at = (
+            WebhookDeliveryStatus.DELIVERED,
+            clock.now(),
+            None,
+        )
+        # last_error keeps the last failure (or the replay note): the status says it is delivered now.
+        delivery.save(update_fields=fields)
+        return True
+    delivery.last_error = error[:300]
+    if delivery.attempts >= MAX_ATTEMPTS:
+        delivery.status, delivery.next_attempt_at = WebhookDeliveryStatus.FAILED, None
+    else:
+        delivery.next_attempt_at = clock.now() + backoff(delivery.attempts)
+    delivery.save(update_fields=fields)
+    log.warning(
+        "Webhook delivery %s (%s to %s) failed, attempt %s: %s",
+        delivery.pk,
+        delivery.event_type,
+        delivery.endpoint.url,
+        delivery.attempts,
+        delivery.last_error,
+    )
+    return False
+
+
+def deliver(*, delivery_id: int) -> bool:
+    """Send one delivery if it is pending and due; True when the shop answered 2xx.
+
+    The row is locked while it is sent (``SKIP LOCKED`` on PostgreSQL), so two workers never send it
+    at the same time, and a second call after success finds it delivered and sends nothing. A
+    failure (non-2xx, timeout, connection error) counts an attempt and schedules the next one
+    with backoff; after ``MAX_ATTEMPTS`` the delivery is ``failed`` until an admin replays it.
+    Transport errors never raise.
+    """
+    with transaction.atomic():
+        delivery = _lock(_due(clock.now()).filter(pk=delivery_id)).select_related("endpoint").first()
+        if delivery is None:
+            return False
+        return _deliver_locked(delivery)
+
+
+def deliver_due(*, batch: int = 50) -> int:
+    """Send the deliveries whose attempt is due (beat); returns how many were delivered.
+
+    Each row is sent in its own short transaction. The sweep walks the due rows once, by
+    (next attempt, id), up to the time it started: a failed row is rescheduled past that time,
+    so the sweep always ends, and rows another worker holds are skipped.
+    """
+    started = clock.now()
+    delivered = 0
+    after: tuple[datetime, int] | None = None
+    while True:
+        qs = _due(started)
+        if after is not None:
+            qs = qs.filter(Q(next_attempt_at__gt=after[0]) | Q(next_attempt_at=after[0], pk__gt=after[1]))
+        page = list(qs.order_by("next_attempt_at", "id").values_list("next_attempt_at", "pk")[:batch])
+        for _at, pk in page:
+            delivered += deliver(delivery_id=pk)
+        if len(page) < batch:
+            return delivered
+        after = page[-1]
+
+
+def replay(*, deliveries: Iterable[WebhookDelivery] | QuerySet[WebhookDelivery], actor: AbstractBaseUser) -> int:
+    """Send the chosen deliveries again (admin), with their original event id; returns how many.
+
+    Each goes back to ``pending``, due now, with its attempts counted from 0 again (a fresh round of
+    ``MAX_ATTEMPTS``). What it had been through is not lost: ``last_error`` starts with a note of
+    who replayed it, when, its status, attempts and last HTTP status before, followed by its last
+    error. ``delivered_at`` keeps the time of the last success until the next one. A delivery being
+    sent right now (row locked) is skipped.
+    """
+    ids = (
+        [d.pk for d in deliveries]
+        if not isinstance(deliveries, QuerySet)
+        else list(deliveries.values_list("pk", flat=True))
+    )
+    if not ids:
+        return 0
+    at = clock.now()
+    who = actor.get_username()
+    with transaction.atomic():
+        rows = list(_lock(WebhookDelivery.objects.filter(pk__in=ids)).order_by("id"))
+        for row in rows:
+            note = _("Replayed by %(user)s at %(at)s; before: %(status)s, %(n)s attempts, HTTP %(code)s.") % {
+                "user": who,
+                "at": at.isoformat(timespec="seconds"),
+                "status": row.get_status_display(),
+                "n": row.attempts,
+                "code": row.last_status_code or "-",
+            }
+            row.last_error = f"{note} {row.last_error}".strip()[:300]
+            row.status, row.attempts, row.next_attempt_at = WebhookDeliveryStatus.PENDING, 0, at
+            row.save(update_fields=["last_error", "status", "attempts", "next_attempt_at"])
+        _nudge_after_commit([row.pk for row in rows])
+    log.info("%s replayed webhook deliveries %s", who, [row.pk for row in rows])
+    return len(rows)
