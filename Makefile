@@ -63,6 +63,7 @@ run: messages
 	@mkdir -p "$${DATA_DIR:-data}"
 	$(BIN)/python manage.py migrate --no-input -v 0
 	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py seed_demo_channels
 	@echo ""
 	@echo "  Open http://$(HOST):$(PORT)/  (admin: /admin/, API docs: /api/v1/docs/, health: /healthz)"
 	@echo ""

@@ -23,7 +23,8 @@ def should_email(event: CaseEvent) -> bool:
     if not event.public or event.type == EventType.CREATED:
         return False
     if event.type == EventType.REPLY:
-        return event.data.get("direction") == "out"
+        # An agent's written reply, not a phone call logged after the customer heard it.
+        return event.data.get("direction") == "out" and "call" not in event.data
     if event.type == EventType.TRANSITION and event.actor_id is None and event.transition in ("approve", "reject"):
         return event.actor_label not in ("", "system")  # made by the policy: the policy event said it
     return event.type in (EventType.POLICY, EventType.TRANSITION, EventType.SHIPMENT)

@@ -161,6 +161,10 @@ def test_a_manager_raising_a_customer_to_vip_in_admin_recomputes_their_cases(cli
             "phone": customer.phone,
             "tier": "vip",
             "language": customer.language,
+            # The contact identities inline (channels_app adds it to the customer page), empty.
+            "identities-TOTAL_FORMS": "0",
+            "identities-INITIAL_FORMS": "0",
+            "identities-MAX_NUM_FORMS": "1000",
         },
     )
     assert response.status_code == 302, response.content[:500]
