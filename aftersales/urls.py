@@ -17,6 +17,7 @@ urlpatterns = [
     path("api/v1/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
     path("admin/", admin.site.urls),
     path("portal/", include("channels_app.urls")),
+    path("desk/calls/", include("channels_app.desk_urls")),
     path("desk/", include(desk_patterns)),
     path("", include("cases.urls")),
 ]

@@ -151,6 +151,11 @@ def _render_case(
     case = _case_or_404(number, request.user)
     kb_query = request.GET.get("kb", "")
     staff = get_user_model().objects.filter(is_active=True, is_staff=True).order_by("username")
+    reply_channels = selectors.reply_channels(case)
+    # After a refused reply the agent's choice stays picked; otherwise the most recent channel.
+    chosen = request.POST.get("channel", "") if request.method == "POST" else ""
+    if chosen not in dict(reply_channels):
+        chosen = reply_channels[0][0] if reply_channels else ""
     return render(
         request,
         "desk/case.html",
@@ -170,6 +175,8 @@ def _render_case(
             "carriers": [(code, label) for code, (label, _pattern) in CARRIERS.items()],
             "error": error,
             "draft": draft,
+            "reply_channels": reply_channels,
+            "reply_channel": chosen,
             "canned": selectors.canned_replies(),
             "kb_query": kb_query,
             "approval": approvals.pending(case),
@@ -264,16 +271,22 @@ def step(request, number: str, name: str):
 @desk_required
 @require_POST
 def message(request, number: str):
+    """A reply on the channel the agent picked ("Reply via": one the customer used), or a note."""
     case = _case_or_404(number, request.user)
     text = request.POST.get("text", "")
-    return _after_write(
-        request,
-        number,
-        lambda: services.add_message(
-            case=case, actor=request.user, text=text, public=request.POST.get("public") == "1"
-        ),
-        draft=text,
-    )
+    public = request.POST.get("public") == "1"
+    offered = [value for value, _label in selectors.reply_channels(case)]
+    channel = request.POST.get("channel", "") or (offered[0] if offered else "")
+
+    def write():
+        if channel not in offered:
+            raise InvalidInput(
+                _("The customer has not written on “%(channel)s” in this case: choose one of the channels offered.")
+                % {"channel": channel[:20]}
+            )
+        services.add_message(case=case, actor=request.user, text=text, public=public, channel=channel)
+
+    return _after_write(request, number, write, draft=text)
 
 
 @desk_required

@@ -122,7 +122,7 @@ def _referenced_cases(inbound: Inbound) -> list[Case]:
     return cases
 
 
-def _recent_open_case(customer) -> Case | None:
+def recent_open_case(customer) -> Case | None:
     """The customer's most recently active open case: a message without a thread joins it, so a
     customer who switches channels keeps one timeline."""
     since = clock.now() - timedelta(days=settings.CHANNELS_JOIN_OPEN_CASE_DAYS)
@@ -151,7 +151,7 @@ def _choose_case(inbound: Inbound, match: identity.Match, sender_key: str) -> tu
         return None, flag, None
     if inbound.start_new_case:
         return None, "", None
-    return _recent_open_case(match.customer), "", None
+    return recent_open_case(match.customer), "", None
 
 
 def _store_files(*, case: Case, message: Message, files: tuple[InboundFile, ...]) -> None:

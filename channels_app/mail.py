@@ -54,10 +54,6 @@ class MailAttachment:
     content_id: str
     sniffed_type: str = ""  # what the bytes look like (filetype), "" if unknown: a ".png" that is an .exe shows here
 
-    @property
-    def size(self) -> int:
-        return len(self.content)
-
 
 @dataclass(frozen=True)
 class ParsedMail:
@@ -82,25 +78,22 @@ class ParsedMail:
     raw_size: int
 
 
-def _setting(name: str, default: int) -> int:
-    """Limits come from settings when Django is set up, so the parser also works in a plain script."""
-    return getattr(settings, name, default) if settings.configured else default
-
-
 # --- charsets -----------------------------------------------------------------------------------------------------
 
 # Mailers label text with the narrow legacy name and then use the superset (GBK in "gb2312", HKSCS in "big5",
 # Windows-1252 in "iso-8859-1"), so decode with the superset. ASCII labels carry no information: Chinese mailers
 # send GBK labelled us-ascii, so those fall through to the generic chain.
 _CHARSET_ALIASES = {
-    **dict.fromkeys(
-        ("gb2312", "gbk", "x-gbk", "cp936", "ms936", "euc-cn", "x-euc-cn", "csgb2312", "gb_2312-80"), "gb18030"
-    ),
-    **dict.fromkeys(("big5", "big-5", "x-x-big5", "cn-big5", "csbig5", "big5-hkscs"), "big5hkscs"),
-    **dict.fromkeys(("shift_jis", "shift-jis", "sjis", "x-sjis", "windows-31j"), "cp932"),
-    **dict.fromkeys(("euc-kr", "ks_c_5601-1987", "ks_c_5601"), "cp949"),
-    **dict.fromkeys(("iso-8859-1", "latin1", "latin-1", "windows-1252"), "cp1252"),
-    **dict.fromkeys(("us-ascii", "ascii", "unknown-8bit", "x-unknown", "default"), ""),
+    alias: codec
+    for codec, aliases in {
+        "gb18030": "gb2312 gbk x-gbk cp936 ms936 euc-cn x-euc-cn csgb2312 gb_2312-80",
+        "big5hkscs": "big5 big-5 x-x-big5 cn-big5 csbig5 big5-hkscs",
+        "cp932": "shift_jis shift-jis sjis x-sjis windows-31j",
+        "cp949": "euc-kr ks_c_5601-1987 ks_c_5601",
+        "cp1252": "iso-8859-1 latin1 latin-1 windows-1252",
+        "": "us-ascii ascii unknown-8bit x-unknown default",
+    }.items()
+    for alias in aliases.split()
 }
 # Tried right after the declared codec fails: Japanese mail labelled ISO-2022-JP often uses the extended sets.
 _CHARSET_NEXT = {"iso2022_jp": ("iso2022_jp_2", "iso2022_jp_ext", "iso2022_jp_3"), "cp1252": ("latin-1",)}
@@ -247,12 +240,11 @@ class _RawHeaders(Compat32):
 
 _POLICY = _RawHeaders(linesep="\n")
 _MAX_DEPTH = 40
-_CONTENT_TYPE = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*")
 
 
 def _content_type(part: Message) -> str | None:
-    value = (part.get("content-type") or "").split(";")[0].strip().lower()
-    return value if _CONTENT_TYPE.fullmatch(value) else None
+    """The declared type, lowercased, or None when the part has no Content-Type (malformed ones read as text/plain)."""
+    return part.get_content_type() if part.get("content-type") else None
 
 
 def _param(part: Message, name: str, header: str = "content-type") -> str:
@@ -265,18 +257,11 @@ def _param(part: Message, name: str, header: str = "content-type") -> str:
 
 def _payload_bytes(part: Message) -> bytes:
     """The decoded bytes of a leaf part; unlike get_payload(decode=True) this accepts "base64 " and bad padding."""
-    payload = part.get_payload()
-    if not isinstance(payload, str):
-        return b""
-    data = _raw(payload)
+    data = _raw(part.get_payload())  # a str for every leaf part the parser makes
     encoding = (part.get("content-transfer-encoding") or "").strip().lower()
     if encoding == "base64":
         return _b64(data)
-    if encoding == "quoted-printable":
-        return quopri.decodestring(data)
-    if encoding in ("x-uuencode", "uuencode", "uue", "x-uue"):
-        return part.get_payload(decode=True) or b""
-    return data
+    return quopri.decodestring(data) if encoding == "quoted-printable" else part.get_payload(decode=True) or b""
 
 
 def _flatten(part: Message) -> bytes | None:
@@ -286,8 +271,8 @@ def _flatten(part: Message) -> bytes | None:
     try:
         for sub in part.get_payload():
             generator.flatten(sub)
-    except (MessageError, UnicodeError, LookupError, ValueError, TypeError):  # the generator's complaints
-        return None
+    except (MessageError, UnicodeError, LookupError, ValueError, TypeError, RecursionError):
+        return None  # what the generator raises on odd parts; it also recurses deeper per level than the parser
     return _raw(out.getvalue())
 
 
@@ -310,6 +295,8 @@ _BLOCK_TAGS |= {"h1", "h2", "h3", "h4", "h5", "h6", "section", "article", "heade
 _URL_SCHEMES = nh3.ALLOWED_URL_SCHEMES | {"cid"}  # keep cid: so a renderer can point inline images at attachments
 _SCRIPT_URL = re.compile(r"(?:java|vb)script\s*:", re.IGNORECASE)
 _EVENT_ATTR = re.compile(r"on[a-z]+\s*=", re.IGNORECASE)
+_PARAGRAPH_TAG = re.compile(r"</?(?:p|h[1-6]|blockquote|table|ul|ol|pre|hr)>")
+_PARAGRAPH = "\ue000"  # a private-use character marks paragraph breaks while lines are tidied
 
 
 def sanitize_html(markup: str) -> str:
@@ -326,18 +313,18 @@ def sanitize_html(markup: str) -> str:
         strip_comments=True,
     )
     clean = _SCRIPT_URL.sub(lambda m: m.group(0)[:-1] + "&#58;", clean)
-    return _EVENT_ATTR.sub(lambda m: m.group(0)[:-1] + "&#61;", clean)
+    return _EVENT_ATTR.sub(lambda m: m.group(0)[:-1] + "&#61;", clean).strip()
 
 
 def html_to_text(markup: str) -> str:
-    """Readable text from HTML: ammonia reduces it to bare block tags (no scripts, styles or attributes),
-    so plain regexes can turn those into line breaks."""
+    """Readable text from HTML. ammonia first reduces it to bare block tags (no scripts, styles, attributes,
+    comments), so plain regexes can then turn paragraphs into blank lines and other blocks into line breaks."""
     skeleton = nh3.clean(markup, tags=_BLOCK_TAGS, attributes={}, clean_content_tags=_DROP_WITH_CONTENT, link_rel=None)
-    skeleton = re.sub(r"\s+", " ", skeleton)
-    skeleton = re.sub(r"</?t[dh]>", " ", skeleton)
-    skeleton = html_lib.unescape(re.sub(r"<[^>]*>", "\n", skeleton))
-    lines = [" ".join(line.split()) for line in _clean(skeleton).split("\n")]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+    skeleton = re.sub(r"</?t[dh]>", " ", re.sub(r"\s+", " ", _clean(skeleton)))
+    skeleton = re.sub(r"<[^>]*>", "\n", _PARAGRAPH_TAG.sub(_PARAGRAPH, skeleton))
+    lines = (" ".join(line.split()) for line in html_lib.unescape(skeleton).split("\n"))
+    text = "\n".join(line for line in lines if line)
+    return re.sub(rf"\s*(?:{_PARAGRAPH}\s*)+", "\n\n", text).strip()
 
 
 # --- quoted history -----------------------------------------------------------------------------------------------
@@ -359,10 +346,11 @@ _WROTE = re.compile(
     r"(?P<lead>.{0,300}?)\s*(?:wrote|writes|写道|寫道|schrieb|a écrit|escribió|ha scritto|schreef|skrev)\s*[:：]",
     re.IGNORECASE,
 )
+_WROTE_OPENER = re.compile(r"(?:on|am|le|el|il|op|den|在|于|於)\s", re.IGNORECASE)
 # mailparser_reply's header patterns for the languages it knows; its Chinese "wrote" pattern never matches
 # (its own lookahead excludes it) and it has no QQ Mail/Foxmail separators, which the patterns above cover.
-_LIBRARY_HEADERS = EmailMessage(text="", languages=["en", "de", "fr", "es", "it", "nl", "ja", "ko", "da", "sv", "cs"])
-_LIBRARY_HEADER_RE = _LIBRARY_HEADERS.HEADER_REGEX
+_LIBRARY_LANGUAGES = ["en", "de", "fr", "es", "it", "nl", "ja", "ko", "da", "sv", "cs"]
+_LIBRARY_HEADERS = EmailMessage(text="", languages=_LIBRARY_LANGUAGES).HEADER_REGEX
 _RULE = re.compile(r"[-_=*~\s]*")
 
 
@@ -387,23 +375,11 @@ def _starts_history(lines: list[str], i: int) -> bool:
     if key and key.group(1).lower() in _FROM_KEYS and any(_HEADER_KEY.match(_bare(n)) for n in lines[i + 1 : i + 4]):
         return True  # Outlook/Foxmail block: "From: ..." then "Sent:/To:/发送时间: ..."
     following = _bare(lines[i + 1]) if i + 1 < len(lines) else ""
-    if following and not _wrote(following) and _wrote(f"{line} {following}"):
+    if following and (_WROTE_OPENER.match(line) or not _wrote(following)) and _wrote(f"{line} {following}"):
         return True  # Gmail wraps "On ... <\naddress> wrote:" over two lines
     window = "\n".join(_bare(n)[:200] for n in lines[i : i + 4])
     # Bounded windows: the library's patterns are quadratic on long lines, so they never see a whole body.
-    return (":" in window or "：" in window) and bool(_LIBRARY_HEADER_RE.match(window))
-
-
-def _trailing_quote(lines: list[str]) -> int | None:
-    """Where the block of ">" lines that ends the message starts, if it does end with one."""
-    start = None
-    for i in range(len(lines) - 1, -1, -1):
-        line = lines[i].strip()
-        if line and not line.startswith(">"):
-            break
-        if line:
-            start = i
-    return start
+    return (":" in window or "：" in window) and bool(_LIBRARY_HEADERS.match(window))
 
 
 def _joined(lines: list[str]) -> str:
@@ -418,11 +394,13 @@ def strip_quoted(text: str) -> str:
     "wrote:" line, an "Original Message" separator, an Outlook header block) or the trailing ">" block.
     Bottom-posted replies (history first) keep the unquoted lines after it. Falls back to the whole text."""
     lines = text.split("\n")
-    cut = next((i for i in range(min(len(lines), _SCAN_LINES)) if _starts_history(lines, i)), None)
-    quote = _trailing_quote(lines)
-    if quote is not None and (cut is None or quote < cut):
-        cut = quote
-    if cut is None:
+    cut = next((i for i in range(min(len(lines), _SCAN_LINES)) if _starts_history(lines, i)), len(lines))
+    last_own = max(
+        (i for i, line in enumerate(lines) if line.strip() and not line.lstrip().startswith(">")), default=-1
+    )
+    if any(line.strip() for line in lines[last_own + 1 :]):  # the message ends with a block of ">" lines
+        cut = min(cut, last_own + 1)
+    if cut == len(lines):
         return text
     kept = _joined(lines[:cut])
     if kept:
@@ -450,15 +428,13 @@ def _auto_reason(headers: dict[str, str], message: Message, subject: str, from_a
     report = (
         _content_type(message) == "multipart/report" and "delivery-status" in _param(message, "report-type").lower()
     )
-    if from_address.split("@")[0] in ("mailer-daemon", "postmaster") or report:
+    if from_address.split("@")[0] in ("mailer-daemon", "postmaster") or report or value("return-path") == "<>":
         return "bounce"
-    if re.fullmatch(r"<\s*>", value("return-path")):
-        return "bounce"
-    if value("auto-submitted") and value("auto-submitted").split(";")[0].strip() != "no":
+    if value("auto-submitted").split(";")[0].strip() not in ("", "no"):
         return "auto-submitted"
     if value("x-autoreply") or value("x-autorespond") or "x-ms-exchange-generated-message-source" in headers:
         return "auto-reply-header"
-    if _AUTO_SUBJECT.match(subject):
+    if _AUTO_SUBJECT.match(subject):  # Outlook out-of-office replies carry no header that says so
         return "auto-reply-header"
     if value("precedence") in _BULK_PRECEDENCE:
         return "precedence"
@@ -499,6 +475,13 @@ _KNOWN_HEADERS |= {"return-path", "reply-to", "sender", "delivered-to", "in-repl
 _CID_REF = re.compile(r"cid:([^\s\"'<>)]+)", re.IGNORECASE)
 
 
+def _limit(given: int | None, name: str, default: int) -> int:
+    """An explicit argument wins (0 included); then settings, when Django is set up; a plain script gets the default."""
+    if given is not None:
+        return given
+    return getattr(settings, name, default) if settings.configured else default
+
+
 def _fallback_id(source: bytes, headers: dict[str, str]) -> str:
     """A stable id for mail without Message-ID: the same bytes give the same id, so a re-delivery is a duplicate."""
     digest = hashlib.sha256()
@@ -518,10 +501,8 @@ def parse_email(
         raw = bytes(raw)
     if not isinstance(raw, bytes):
         raise MailRejected(_("The message must be given as raw bytes."), code="not_bytes")
-    max_total = max_total_bytes if max_total_bytes is not None else _setting("MAIL_MAX_MESSAGE_BYTES", 25 * 2**20)
-    max_part = (
-        max_attachment_bytes if max_attachment_bytes is not None else _setting("MAIL_MAX_ATTACHMENT_BYTES", 10 * 2**20)
-    )
+    max_total = _limit(max_total_bytes, "MAIL_MAX_MESSAGE_BYTES", 25 * 2**20)
+    max_part = _limit(max_attachment_bytes, "MAIL_MAX_ATTACHMENT_BYTES", 10 * 2**20)
     if not raw.strip():
         raise MailRejected(_("The message is empty."), code="empty")
     if len(raw) > max_total:

@@ -218,21 +218,26 @@ def _deliver_locked(message: Message) -> bool:
 
 
 def deliver(*, message_id: int) -> bool:
-    """Send one pending outbound message now; False when it is not pending or the send failed."""
+    """Send one pending outbound message whose attempt is due; False when it is not pending, not
+    due yet (a redelivered task does not jump its backoff), or the send failed. The row is locked
+    (SKIP LOCKED) for the send, so two workers never send it twice."""
     with transaction.atomic():
-        message = _pending(Message.objects.filter(pk=message_id)).select_related("inbox", "social_account").first()
+        due = Message.objects.filter(pk=message_id, next_attempt_at__lte=clock.now())
+        message = _pending(due).select_related("inbox", "social_account").first()
         if message is None:
             return False
         return _deliver_locked(message)
 
 
-def deliver_due(*, batch: int = 50) -> int:
-    """Send the pending messages whose next attempt is due (beat); returns how many were sent."""
-    sent = 0
-    while True:
-        with transaction.atomic():
-            due = _pending(Message.objects.filter(next_attempt_at__lte=clock.now()))
-            rows = list(due.select_related("inbox", "social_account").order_by("next_attempt_at", "id")[:batch])
-            sent += sum(_deliver_locked(m) for m in rows)
-        if len(rows) < batch:
-            return sent
+def deliver_due(*, batch: int = 200) -> int:
+    """Send the pending messages whose next attempt is due (beat); returns how many were sent.
+
+    Each send is its own short transaction (a slow mail server holds one row, not a batch); the
+    sweep walks the rows that were due when it started, so it ends even while sends fail.
+    """
+    ids = list(
+        Message.objects.filter(direction=Direction.OUT, status=DeliveryStatus.PENDING, next_attempt_at__lte=clock.now())
+        .order_by("next_attempt_at", "id")
+        .values_list("pk", flat=True)[:batch]
+    )
+    return sum(deliver(message_id=pk) for pk in ids)

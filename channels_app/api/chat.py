@@ -11,7 +11,8 @@ POST /api/v1/channels/chat/sessions/                    start (201); 400 bad inp
 POST /api/v1/channels/chat/sessions/{token}/messages/   write (201; 200 for a repeated client_id)
 GET  /api/v1/channels/chat/sessions/{token}/messages/   poll: messages after ``?after=<id>``
 GET  /api/v1/channels/chat/sessions/{token}/events/     the same as server-sent events, for at most
-                                                        CHAT_SSE_SECONDS; reconnect with Last-Event-ID
+                                                        CHAT_SSE_SECONDS (0: off, 503); reconnect
+                                                        with Last-Event-ID
 POST /api/v1/channels/chat/sessions/{token}/end/        end the chat
 ======================================================  ============================================
 
@@ -23,7 +24,6 @@ from __future__ import annotations
 import json
 import time
 
-from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import StreamingHttpResponse
 from django.urls import path
@@ -44,7 +44,9 @@ from cases.exceptions import InvalidInput
 from .. import chat
 from ..models import ChatSession, Direction, Message
 
-HEARTBEAT_SECONDS = 10
+# A comment when nothing else was sent for this long: proxies keep the connection, and a visitor who
+# left is noticed at the next write (the worker is then free), not only at CHAT_SSE_SECONDS.
+HEARTBEAT_SECONDS = 2
 POLL_SECONDS = 1.0
 CORS_METHODS = "GET, POST, OPTIONS"
 CORS_HEADERS = "Content-Type, Last-Event-ID"
@@ -68,7 +70,10 @@ class ChatStartIn(serializers.Serializer):
         required=False, allow_blank=True, max_length=chat.MAX_TEXT, help_text="The first message (optional)."
     )
     client_id = serializers.CharField(
-        required=False, allow_blank=True, max_length=chat.MAX_CLIENT_ID, help_text="Idempotency id of the first message."
+        required=False,
+        allow_blank=True,
+        max_length=chat.MAX_CLIENT_ID,
+        help_text="Idempotency id of the first message.",
     )
 
 
@@ -343,7 +348,8 @@ class ChatEventsView(ChatView):
             "A text/event-stream: `id: <message id>`, `event: message`, `data: <the message as JSON>` for each "
             "message after `after` (or the Last-Event-ID header, whichever is later), comments as heartbeats, "
             "`event: ended` when the chat ends. The stream closes after CHAT_SSE_SECONDS (25 s by default); "
-            "the EventSource then reconnects by itself."
+            "the EventSource then reconnects by itself. CHAT_SSE_SECONDS = 0 turns streams off (503): the widget "
+            "then polls."
         ),
         parameters=[
             TOKEN,
@@ -359,6 +365,7 @@ class ChatEventsView(ChatView):
             (403, "application/json"): FORBIDDEN,
             (404, "application/json"): NOT_FOUND,
             (429, "application/json"): TOO_MANY,
+            (503, "application/json"): error("Streams are off (CHAT_SSE_SECONDS = 0): poll the messages instead."),
         },
         tags=["chat"],
     )
@@ -368,9 +375,8 @@ class ChatEventsView(ChatView):
             _int(request.query_params.get("after"), "after"),
             _int(request.headers.get("Last-Event-ID"), "Last-Event-ID"),
         )
-        chat.open_stream(session=session)
+        seconds = chat.open_stream(session=session)
         chat.touch(session)
-        seconds = float(getattr(settings, "CHAT_SSE_SECONDS", 25))
         response = StreamingHttpResponse(
             event_stream(session_id=session.pk, after=after, seconds=seconds),
             content_type="text/event-stream; charset=utf-8",

@@ -27,6 +27,8 @@ class Command(BaseCommand):
             code="hotline", defaults={"name": "400 hotline", "number": "+864008001234"}
         )
         self.stdout.write(
-            _("Demo channels: inbox %(inbox)s, chat widget key %(key)s, social account %(social)s, phone line %(line)s.")
+            _(
+                "Demo channels: inbox %(inbox)s, chat widget key %(key)s, social account %(social)s, phone line %(line)s."
+            )
             % {"inbox": inbox.address, "key": widget.key, "social": social.code, "line": line.number}
         )

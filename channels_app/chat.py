@@ -1,0 +1,492 @@
+"""Live chat: a visitor on the shop's site talks to an agent through the embeddable widget.
+
+The widget's public ``key`` names the widget; the session ``token`` (returned once, when the chat
+starts) is the visitor's secret for everything after. Every visitor message goes through
+``intake.receive`` like a mail would, so it joins the customer's case and timeline; the agent's
+public replies on channel ``chat`` come back as outbound ``Message`` rows of the session
+(``outbound._chat_reply``), which the widget reads by polling or server-sent events.
+
+Who the visitor is: an order number plus the email on that order makes them that order's
+customer; an email alone makes them that email's customer (``identity.match_sender``); an order
+number with another email, or alone, identifies nobody: they get a customer of their own. Nothing
+is proven here (the portal's one-time code is the proof), so a visitor only ever sees their own
+session: its messages and, when this chat opened it, its case number. Never the customer's name,
+orders or other cases; the agent reads an internal note saying how the visitor identified
+themselves.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+
+from cases import clock
+from cases.exceptions import CaseError, InvalidInput
+from cases.models import FINAL_STATUSES, OPEN_STATUSES, Case, Channel, Customer, EventType, Order
+from cases.services import record_event
+
+from . import identity, intake
+from .models import ChatSession, ChatWidget, ContactIdentity, Direction, IdentityKind, Message
+from .models.messages import new_chat_token
+
+MAX_TEXT = 5000
+MAX_NAME = 200
+MAX_ORDER_NUMBER = 64
+MAX_CLIENT_ID = 64
+PAGE = 100
+MAX_PAGE = 500
+CLIENT_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+ANONYMOUS_PROVIDER = "chat"  # the identity of a visitor who gave no email: one per session
+START_LIMIT, START_WINDOW = 20, 600  # chats started per IP
+MESSAGE_LIMIT, MESSAGE_WINDOW = 30, 60  # messages per session
+STREAM_LIMIT, STREAM_WINDOW = 12, 60  # event streams opened per session (each holds a worker)
+SEEN_EVERY = timedelta(seconds=30)
+
+
+class ChatNotFound(CaseError):
+    """Unknown or inactive widget, unknown token: one answer for all, so a token cannot be probed."""
+
+    http_status = 404
+    code = "not_found"
+
+
+class OriginNotAllowed(CaseError):
+    http_status = 403
+    code = "origin_not_allowed"
+
+
+class TooManyRequests(CaseError):
+    http_status = 429
+    code = "too_many_attempts"
+
+
+class ChatEnded(InvalidInput):
+    code = "chat_ended"
+
+
+class StreamingOff(CaseError):
+    """CHAT_SSE_SECONDS is 0: the widget polls instead."""
+
+    http_status = 503
+    code = "streaming_off"
+
+
+@dataclass(frozen=True)
+class Posted:
+    message: Message
+    duplicate: bool
+
+
+@dataclass(frozen=True)
+class Started:
+    session: ChatSession
+    message: Message | None  # the first message, when the visitor wrote one
+
+
+# --- finding the widget and the session -------------------------------------------------------------
+
+
+def origin_allowed(*, widget: ChatWidget, origin: str, own_origin: str = "") -> bool:
+    """A browser names the page's origin; no Origin (a server, or a same-origin GET) is not checked,
+    and this site's own pages (the demo page) are always allowed."""
+    if not origin:
+        return True
+    if own_origin and origin.rstrip("/") == own_origin.rstrip("/"):
+        return True
+    return widget.origin_allowed(origin)
+
+
+def _check_origin(widget: ChatWidget, origin: str, own_origin: str) -> None:
+    if not origin_allowed(widget=widget, origin=origin, own_origin=own_origin):
+        raise OriginNotAllowed(_("This chat is not available on this website."))
+
+
+def widget_for(*, key: str, origin: str = "", own_origin: str = "") -> ChatWidget:
+    """The active widget with this public key, for a page on one of its allowed origins."""
+    key = (key or "").strip() if isinstance(key, str) else ""
+    widget = ChatWidget.objects.filter(key=key, active=True).first() if key else None
+    if widget is None:
+        raise ChatNotFound(_("There is no such chat."))
+    _check_origin(widget, origin, own_origin)
+    return widget
+
+
+def session_for(*, token: str, origin: str = "", own_origin: str = "") -> ChatSession:
+    """The session this token opens (its widget still active), for a page on an allowed origin."""
+    session = ChatSession.objects.select_related("widget", "case").filter(token=token, widget__active=True).first()
+    if session is None:
+        raise ChatNotFound(_("This chat does not exist or has expired. Start a new one."))
+    _check_origin(session.widget, origin, own_origin)
+    return session
+
+
+def _limit(key: str, *, limit: int, seconds: int) -> None:
+    """Count one attempt under ``key``; refuse once ``limit`` were made in the window."""
+    cache.add(key, 0, timeout=seconds)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=seconds)
+        count = 1
+    if count > limit:
+        raise TooManyRequests(_("Too many requests. Wait a few minutes and try again."))
+
+
+# --- checking what the visitor typed ----------------------------------------------------------------
+
+
+def _string(value, field: str) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise InvalidInput(_("“%(field)s” must be text.") % {"field": field}, details={field: [_("Must be text.")]})
+    return value.strip()
+
+
+def clean_text(value, *, required: bool = True) -> str:
+    text = _string(value, "text")
+    if required and not text:
+        raise InvalidInput(_("Write a message first."), details={"text": [_("This field is required.")]})
+    if len(text) > MAX_TEXT:
+        message = _("The message is too long (at most %(n)s characters).") % {"n": MAX_TEXT}
+        raise InvalidInput(message, details={"text": [message]})
+    return text
+
+
+def clean_client_id(value) -> str:
+    client_id = _string(value, "client_id")
+    if client_id and not CLIENT_ID.match(client_id):
+        message = _("client_id may have at most %(n)s letters, digits and - _ . :") % {"n": MAX_CLIENT_ID}
+        raise InvalidInput(message, details={"client_id": [message]})
+    return client_id
+
+
+def _clean_start(*, email, order_number, name) -> tuple[str, str, str]:
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    email, order_number, name = (
+        _string(email, "email"),
+        _string(order_number, "order_number"),
+        _string(name, "name"),
+    )
+    if not email and not order_number:
+        message = _("Give your email address or your order number.")
+        raise InvalidInput(message, details={"email": [message], "order_number": [message]})
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            message = _("Enter a valid email address.")
+            raise InvalidInput(message, details={"email": [message]})
+    if len(order_number) > MAX_ORDER_NUMBER:
+        message = _("The order number is too long.")
+        raise InvalidInput(message, details={"order_number": [message]})
+    if len(name) > MAX_NAME:
+        message = _("The name is too long (at most %(n)s characters).") % {"n": MAX_NAME}
+        raise InvalidInput(message, details={"name": [message]})
+    return email, order_number, name
+
+
+# --- who the visitor is -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Visitor:
+    customer: Customer
+    kind: str
+    provider: str
+    value: str
+    order: Order | None  # the order the visitor proved with its email
+    note: str  # for the agent: how the visitor identified themselves
+
+
+def _anonymous_value(token: str) -> str:
+    return "session-" + hashlib.sha256(token.encode()).hexdigest()[:32]
+
+
+def _identify(*, token: str, email: str, order_number: str, name: str) -> _Visitor:
+    order = None
+    if order_number:
+        candidate = Order.objects.select_related("customer").filter(number=order_number).first()
+        owner = candidate.customer if candidate is not None else None
+        if owner is not None and email and identity.normal_email(owner.email) == identity.normal_email(email):
+            order = candidate
+    with override(settings.LANGUAGE_CODE):  # the agent's note, in the site's language like intake's
+        if order is not None:
+            note = _("Live chat: the visitor gave order %(order)s and the email on it, %(email)s.")
+        elif email and order_number:
+            note = _(
+                "Live chat: the visitor gave order %(order)s with the email %(email)s, which is not the "
+                "email on that order; they were not matched to its customer."
+            )
+        elif email:
+            note = _("Live chat: the visitor gave the email %(email)s; it is not verified.")
+        else:
+            note = _("Live chat: the visitor gave order %(order)s and no email; they were not matched to anyone.")
+    note = note % {"order": order_number, "email": email}
+    if email:
+        # texts=(): an order number typed here must never attach the visitor to its customer.
+        match = identity.match_sender(kind=IdentityKind.EMAIL, value=email, name=name)
+        customer = order.customer if order is not None else match.customer
+        return _Visitor(customer, IdentityKind.EMAIL, "", email, order, note)
+    value = _anonymous_value(token)
+    match = identity.match_sender(
+        kind=IdentityKind.SOCIAL, provider=ANONYMOUS_PROVIDER, value=value, name=name or _("Chat visitor")
+    )
+    return _Visitor(match.customer, IdentityKind.SOCIAL, ANONYMOUS_PROVIDER, value, None, note)
+
+
+def _identity_of(session: ChatSession) -> tuple[str, str, str]:
+    """(kind, provider, value) the session's messages are sent under: as the first one was; before
+    any message, the customer's own identity (the session keeps no copy of what was typed)."""
+    data = (
+        Message.objects.filter(chat_session=session, direction=Direction.IN)
+        .order_by("id")
+        .values_list("data", flat=True)
+        .first()
+    )
+    if data and data.get("chat_identity"):
+        kind, provider, value = data["chat_identity"]
+        return kind, provider, value
+    anonymous = _anonymous_value(session.token)
+    if ContactIdentity.objects.filter(kind=IdentityKind.SOCIAL, provider=ANONYMOUS_PROVIDER, value=anonymous).exists():
+        return IdentityKind.SOCIAL, ANONYMOUS_PROVIDER, anonymous
+    customer = session.customer
+    emails = ContactIdentity.objects.filter(customer=customer, kind=IdentityKind.EMAIL)
+    own = identity.normal_email(customer.email)
+    if own and emails.filter(value=own).exists():
+        return IdentityKind.EMAIL, "", own
+    first = emails.order_by("-verified", "id").values_list("value", flat=True).first()
+    return IdentityKind.EMAIL, "", first or own
+
+
+# --- the conversation -------------------------------------------------------------------------------
+
+
+def _receive(
+    *,
+    session: ChatSession,
+    text: str,
+    client_id: str,
+    who: tuple[str, str, str],
+    name: str = "",
+    order: Order | None = None,
+    note: str = "",
+) -> Posted:
+    """One visitor message through the intake; the session takes the case it joined. Call in a
+    transaction holding the session's row lock."""
+    kind, provider, value = who
+    case = session.case
+    start_new = False
+    thread: tuple[str, ...] = ()
+    if case is not None and case.status in FINAL_STATUSES:
+        # The chat's case is closed: the intake opens a new one and links it (the visitor wrote on it).
+        thread, case = (case.number,), None
+    elif case is None and order is not None:
+        case = (
+            Case.objects.filter(customer=order.customer, order=order, status__in=OPEN_STATUSES)
+            .order_by("-updated_at", "-id")
+            .first()
+        )
+        start_new = case is None  # a chat about this order, not about the customer's other cases
+    result = intake.receive(
+        intake.Inbound(
+            channel=Channel.CHAT,
+            dedupe_key=f"chat:{session.pk}:{client_id or uuid.uuid4().hex}",
+            identity_kind=kind,
+            identity_provider=provider,
+            identity_value=value,
+            sender_name=name[:MAX_NAME],
+            text=text,  # no external_id: the client's id is the visitor's to choose, never a mail's thread
+            case=case,
+            thread_case_numbers=thread,
+            start_new_case=start_new,
+            links={"chat_session": session},
+            data={"client_id": client_id, "chat_identity": [kind, provider, value]},
+            team=session.widget.team,
+        )
+    )
+    if result.duplicate:
+        return Posted(result.message, True)
+    if result.case is not None and result.case.pk != session.case_id:
+        first_case = session.case_id is None
+        session.case = result.case
+        session.save(update_fields=["case"])
+        if first_case and note:
+            record_event(
+                case=result.case, type=EventType.NOTE, actor=None, note=note, data={"chat_session": session.pk}
+            )
+    return Posted(result.message, False)
+
+
+def start_session(
+    *,
+    widget: ChatWidget,
+    email: str = "",
+    order_number: str = "",
+    name: str = "",
+    text: str = "",
+    client_id: str = "",
+    ip: str = "",
+) -> Started:
+    """Open a chat for a visitor of ``widget``; with ``text`` its first message goes to the intake.
+
+    Refused (nothing written) without an email or an order number, with a bad email or a text too
+    long; limited to START_LIMIT starts per IP in START_WINDOW seconds.
+    """
+    email, order_number, name = _clean_start(email=email, order_number=order_number, name=name)
+    text = clean_text(text, required=False)
+    client_id = clean_client_id(client_id)
+    _limit(f"chat:start:{ip}", limit=START_LIMIT, seconds=START_WINDOW)
+    token = new_chat_token()
+    with transaction.atomic():
+        visitor = _identify(token=token, email=email, order_number=order_number, name=name)
+        now = clock.now()
+        session = ChatSession.objects.create(
+            widget=widget, token=token, customer=visitor.customer, started_at=now, last_seen_at=now
+        )
+        message = None
+        if text:
+            message = _receive(
+                session=session,
+                text=text,
+                client_id=client_id,
+                who=(visitor.kind, visitor.provider, visitor.value),
+                name=name,
+                order=visitor.order,
+                note=visitor.note,
+            ).message
+    return Started(session, message)
+
+
+def post_visitor_message(*, session: ChatSession, text, client_id="") -> Posted:
+    """The visitor writes; a repeated ``client_id`` returns the first message (``duplicate``)."""
+    text = clean_text(text)
+    client_id = clean_client_id(client_id)
+    if session.ended_at is not None:
+        raise ChatEnded(_("This chat has ended. Start a new one to write to us."))
+    _limit(f"chat:messages:{session.pk}", limit=MESSAGE_LIMIT, seconds=MESSAGE_WINDOW)
+    with transaction.atomic():
+        # The row lock makes two first messages sent at once open one case, not two.
+        locked = ChatSession.objects.select_for_update(of=("self",)).select_related("widget", "case").get(pk=session.pk)
+        name = (
+            Message.objects.filter(chat_session=locked, direction=Direction.IN)
+            .exclude(sender_name="")
+            .values_list("sender_name", flat=True)
+            .first()
+        ) or ""
+        posted = _receive(session=locked, text=text, client_id=client_id, who=_identity_of(locked), name=name)
+        locked.last_seen_at = clock.now()
+        locked.save(update_fields=["last_seen_at"])
+    session.case, session.case_id, session.last_seen_at = locked.case, locked.case_id, locked.last_seen_at
+    return posted
+
+
+def messages_after(*, session: ChatSession, after: int = 0, limit: int = PAGE) -> list[Message]:
+    """The session's messages (both directions) with an id above ``after``, oldest first."""
+    return list(
+        Message.objects.filter(chat_session=session, id__gt=max(after, 0))
+        .select_related("event__actor")
+        .order_by("id")[: max(1, min(limit, MAX_PAGE))]
+    )
+
+
+def visible_case_number(session: ChatSession) -> str | None:
+    """The case number the visitor may see: only a case this chat opened. A case the chat joined
+    is the customer's, and the visitor has proven nothing about being them."""
+    if session.case_id is None:
+        return None
+    opened_here = Message.objects.filter(
+        chat_session=session, case_id=session.case_id, event__type=EventType.CREATED
+    ).exists()
+    return session.case.number if opened_here else None
+
+
+def touch(session: ChatSession) -> None:
+    """Note the visitor is still there (at most one write per SEEN_EVERY)."""
+    now = clock.now()
+    if session.last_seen_at is None or now - session.last_seen_at >= SEEN_EVERY:
+        ChatSession.objects.filter(pk=session.pk).update(last_seen_at=now)
+        session.last_seen_at = now
+
+
+def end_session(*, session: ChatSession) -> ChatSession:
+    """The visitor closes the chat; ending it again changes nothing."""
+    if session.ended_at is None:
+        now = clock.now()
+        ChatSession.objects.filter(pk=session.pk, ended_at__isnull=True).update(ended_at=now, last_seen_at=now)
+        session.refresh_from_db(fields=["ended_at", "last_seen_at"])
+    return session
+
+
+def stream_seconds() -> float:
+    """How long one event stream stays open (CHAT_SSE_SECONDS, 25 by default; 0 turns streams off)."""
+    return float(getattr(settings, "CHAT_SSE_SECONDS", 25))
+
+
+def open_stream(*, session: ChatSession) -> float:
+    """Count one event stream of the session (each holds a server worker while open); its duration."""
+    seconds = stream_seconds()
+    if seconds <= 0:
+        raise StreamingOff(_("Live updates are switched off here; ask for new messages instead."))
+    _limit(f"chat:streams:{session.pk}", limit=STREAM_LIMIT, seconds=STREAM_WINDOW)
+    return seconds
+
+
+def watch(*, session_id: int, after: int, seconds: float, poll: float = 1.0) -> Iterator[list[Message] | None]:
+    """New messages of the session as they arrive, for at most ``seconds``: one list per poll
+    (empty when nothing came), then ``None`` when the session has ended.
+
+    Each poll is its own autocommit query, so it sees what other workers committed. Between polls
+    the database connection is released when it is broken or past its age, as Django does between
+    requests (a stream is one long request); inside a test's transaction it is left alone.
+    """
+    deadline = time.monotonic() + seconds
+    while True:
+        rows = messages_after(session=ChatSession(pk=session_id), after=after)
+        if rows:
+            after = rows[-1].pk
+        yield rows
+        if ChatSession.objects.filter(pk=session_id, ended_at__isnull=False).exists():
+            yield None
+            return
+        if time.monotonic() + poll > deadline:
+            return
+        if not connection.in_atomic_block:
+            connection.close_if_unusable_or_obsolete()
+        time.sleep(poll)
+
+
+__all__ = [
+    "ChatEnded",
+    "ChatNotFound",
+    "OriginNotAllowed",
+    "Posted",
+    "Started",
+    "StreamingOff",
+    "TooManyRequests",
+    "clean_text",
+    "end_session",
+    "messages_after",
+    "open_stream",
+    "origin_allowed",
+    "post_visitor_message",
+    "session_for",
+    "start_session",
+    "touch",
+    "visible_case_number",
+    "watch",
+    "widget_for",
+]

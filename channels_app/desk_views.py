@@ -1,0 +1,120 @@
+"""The workbench page "Log a call" (/desk/calls/new/): an agent writes down a call they took or made.
+
+Thin: the form checks the fields, ``channels_app.phone.log_call`` does the work. Who: desk staff
+(``cases.views.desk_required``: anonymous visitors go to the sign-in page, users without the desk
+role get 403) who may work cases (``cases.work_case``, else 403). A refused call shows the form
+again with the message and what the agent typed, status 400, and writes nothing.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
+
+from cases.exceptions import CaseError, InvalidInput
+from cases.models.case import WORK
+from cases.selectors import can_see, case_by_number
+from cases.views import desk_required
+
+from . import phone
+from .models import Direction, PhoneLine
+
+
+class LogCallForm(forms.Form):
+    direction = forms.ChoiceField(
+        label=gettext_lazy("Call"),
+        choices=[
+            (Direction.IN, gettext_lazy("Inbound: the customer called us")),
+            (Direction.OUT, gettext_lazy("Outbound: we called the customer")),
+        ],
+        initial=Direction.IN,
+    )
+    number = forms.CharField(label=gettext_lazy("Customer's phone number"), max_length=phone.MAX_NUMBER)
+    duration = forms.CharField(
+        label=gettext_lazy("Duration"),
+        max_length=12,
+        required=False,
+        help_text=gettext_lazy("Seconds, or minutes and seconds as mm:ss."),
+    )
+    summary = forms.CharField(label=gettext_lazy("Summary"), max_length=phone.MAX_SUMMARY, widget=forms.Textarea)
+    outcome = forms.ChoiceField(label=gettext_lazy("Outcome"), choices=phone.CallOutcome.choices)
+    case = forms.CharField(
+        label=gettext_lazy("Case number"),
+        max_length=32,
+        required=False,
+        help_text=gettext_lazy("Empty: the caller's open case, or a new one."),
+    )
+    line = forms.ModelChoiceField(
+        label=gettext_lazy("Phone line"),
+        queryset=PhoneLine.objects.none(),
+        required=False,
+        empty_label="—",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["line"].queryset = PhoneLine.objects.filter(active=True).order_by("name")
+
+    def clean_number(self) -> str:
+        try:
+            return phone.clean_number(self.cleaned_data["number"])
+        except InvalidInput as exc:
+            raise forms.ValidationError(exc.message)
+
+    def clean_duration(self) -> int:
+        try:
+            return phone.parse_duration(self.cleaned_data.get("duration", ""))
+        except InvalidInput as exc:
+            raise forms.ValidationError(exc.message)
+
+
+def _page(request, form: LogCallForm, *, error: str = "", notice: str = "", status: int = 200):
+    return render(
+        request,
+        "desk/log_call.html",
+        {"form": form, "error": error, "notice": notice, "has_lines": form.fields["line"].queryset.exists()},
+        status=status,
+    )
+
+
+@desk_required
+@require_http_methods(["GET", "POST"])
+def new_call(request):
+    if not request.user.has_perm(WORK):
+        raise PermissionDenied
+    if request.method == "GET":
+        initial = {}
+        case = case_by_number(number=request.GET.get("case", "").strip().upper()[:32])
+        if case is not None and can_see(request.user, case):
+            initial = {"case": case.number, "number": case.customer.phone}
+        return _page(request, LogCallForm(initial=initial))
+    form = LogCallForm(request.POST)
+    if not form.is_valid():
+        return _page(request, form, error=_("Check the fields marked below."), status=400)
+    data = form.cleaned_data
+    try:
+        result = phone.log_call(
+            actor=request.user,
+            direction=data["direction"],
+            number=data["number"],
+            duration_seconds=data["duration"],
+            summary=data["summary"],
+            outcome=data["outcome"],
+            case=data["case"] or None,
+            line=data["line"],
+        )
+    except CaseError as exc:
+        return _page(request, form, error=exc.message, status=exc.http_status)
+    if can_see(request.user, result.case):
+        return redirect(reverse("desk:case", args=[result.case.number]) + "#timeline")
+    # The call joined a case of a team the agent does not see: say where it went, log the next one.
+    return _page(
+        request,
+        LogCallForm(),
+        notice=_("The call was logged on case %(number)s.") % {"number": result.case.number},
+    )

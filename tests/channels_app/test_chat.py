@@ -1,0 +1,493 @@
+"""Live chat API: who the visitor is, one timeline with the customer's case, idempotent messages,
+the agent's reply back by polling and server-sent events, origins, limits, and what a stranger
+can (not) learn."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+
+from cases.models import Case, CaseEvent, CaseKind, CaseStatus, Channel, EventType
+from cases.services import add_message, create_case
+from channels_app import chat
+from channels_app.api import chat as chat_api
+from channels_app.models import ChatSession, ChatWidget, Message
+from tests.factories import CustomerFactory, OrderFactory
+
+SHOP = "https://shop.example.com"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_limits():
+    cache.clear()  # the per-IP and per-session counters live in the cache
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def widget(db):
+    return ChatWidget.objects.create(code="shop", name="Shop chat", greeting="Hi, this is the shop.")
+
+
+def start(client, widget, origin: str | None = None, ip: str = "10.0.0.1", **body):
+    headers = {"HTTP_ORIGIN": origin} if origin else {}
+    return client.post(
+        reverse("channels:chat-start"),
+        json.dumps({"widget": widget.key if widget else "nope", **body}),
+        content_type="application/json",
+        REMOTE_ADDR=ip,
+        **headers,
+    )
+
+
+def say(client, token: str, text, client_id: str | None = None, origin: str | None = None):
+    body = {"text": text} if client_id is None else {"text": text, "client_id": client_id}
+    headers = {"HTTP_ORIGIN": origin} if origin else {}
+    return client.post(
+        reverse("channels:chat-messages", args=[token]), json.dumps(body), content_type="application/json", **headers
+    )
+
+
+def poll(client, token: str, after: int = 0, **headers):
+    return client.get(reverse("channels:chat-messages", args=[token]), {"after": after}, **headers)
+
+
+def open_case(customer, order=None) -> Case:
+    return create_case(
+        customer=customer,
+        kind=CaseKind.INQUIRY,
+        channel=Channel.EMAIL,
+        actor_label="customer",
+        order=order,
+        subject="Where is my parcel?",
+        reason_text="Where is my parcel?",
+    )
+
+
+def stream_text(response) -> str:
+    return b"".join(response.streaming_content).decode()
+
+
+# --- who the visitor is -----------------------------------------------------------------------------
+
+
+def test_start_by_email_of_a_known_customer_joins_their_open_case_without_revealing_it(client, widget):
+    customer = CustomerFactory(email="wang@example.com", name="王小明")
+    order = OrderFactory(customer=customer)
+    case = open_case(customer, order)
+    response = start(client, widget, email="Wang@Example.com", name="Xiaoming", text="Any news on my parcel?")
+
+    assert response.status_code == 201
+    body = response.json()
+    session = ChatSession.objects.get(pk=body["session"])
+    assert session.customer == customer and session.case == case
+    assert body["token"] == session.token and body["greeting"] == "Hi, this is the shop."
+    # The case, the customer's name and order belong to the customer, not to whoever typed an email.
+    assert body["case"] is None
+    raw = response.content.decode()
+    assert case.number not in raw and "王小明" not in raw and order.number not in raw
+    message = Message.objects.get(chat_session=session)
+    assert message.case == case and message.customer == customer and message.direction == "in"
+    assert body["message"] == {
+        "id": message.pk,
+        "direction": "in",
+        "author": "Xiaoming",
+        "text": "Any news on my parcel?",
+        "created_at": body["message"]["created_at"],
+        "client_id": "",
+    }
+    reply = case.events.get(type=EventType.REPLY)
+    assert reply.channel == Channel.CHAT and reply.public and reply.note == "Any news on my parcel?"
+    note = case.events.get(type=EventType.NOTE, data__chat_session=session.pk)
+    assert not note.public and "wang@example.com" in note.note.lower() and "not verified" in note.note
+
+
+def test_start_by_order_number_and_its_email_opens_a_case_for_that_order(client, widget):
+    customer = CustomerFactory(email="li@example.com")
+    OrderFactory(number="SO-CHAT-1", customer=customer)
+    other = open_case(customer)  # about something else: the chat about the order gets its own case
+    response = start(client, widget, email="li@example.com", order_number="SO-CHAT-1", text="The zip is broken.")
+
+    assert response.status_code == 201
+    session = ChatSession.objects.get(pk=response.json()["session"])
+    assert session.customer == customer
+    assert session.case != other and session.case.customer == customer and session.case.channel == Channel.CHAT
+    assert response.json()["case"] == session.case.number  # this chat opened it: the visitor may know it
+    note = session.case.events.get(type=EventType.NOTE, data__chat_session=session.pk)
+    assert "SO-CHAT-1" in note.note and not note.public
+
+
+def test_order_number_and_its_email_join_the_open_case_of_that_order(client, widget):
+    customer = CustomerFactory(email="li@example.com")
+    order = OrderFactory(number="SO-CHAT-2", customer=customer)
+    case = open_case(customer, order)
+    response = start(client, widget, email="li@example.com", order_number="SO-CHAT-2", text="Hello again")
+    assert ChatSession.objects.get(pk=response.json()["session"]).case == case
+
+
+def test_someone_elses_order_number_with_another_email_does_not_attach_the_visitor(client, widget):
+    victim = CustomerFactory(email="victim@example.com", name="Victim Name")
+    order = OrderFactory(number="SO-VICTIM", customer=victim)
+    case = open_case(victim, order)
+    events_before = case.events.count()
+
+    wrong = start(
+        client, widget, email="stranger@example.com", order_number="SO-VICTIM", text="Order SO-VICTIM: refund me"
+    )
+    unknown = start(client, widget, email="stranger2@example.com", order_number="SO-NOSUCH", text="Refund me")
+    alone = start(client, widget, order_number="SO-VICTIM", text="About order SO-VICTIM")
+
+    for response in (wrong, unknown, alone):
+        assert response.status_code == 201
+        body = response.json()
+        assert set(body) == {"token", "session", "case", "greeting", "message"}
+        session = ChatSession.objects.get(pk=body["session"])
+        assert session.customer != victim and session.case.customer != victim
+        assert "Victim Name" not in response.content.decode()
+        assert Message.objects.get(chat_session=session).customer != victim
+    case.refresh_from_db()
+    assert case.events.count() == events_before
+    # The agent reads why: the order given was not the visitor's.
+    stranger_case = ChatSession.objects.get(pk=wrong.json()["session"]).case
+    assert "SO-VICTIM" in stranger_case.events.get(type=EventType.NOTE).note
+    # Writing on afterwards, naming the order, still does not attach them.
+    token = alone.json()["token"]
+    assert say(client, token, "My order is SO-VICTIM, really").status_code == 201
+    assert not Message.objects.filter(customer=victim).exists()
+
+
+def test_a_chat_started_without_text_opens_its_case_with_the_first_message(client, widget):
+    customer = CustomerFactory(email="chen@example.com")
+    response = start(client, widget, email="chen@example.com")
+    body = response.json()
+    assert response.status_code == 201 and body["case"] is None and body["message"] is None
+    assert Message.objects.count() == 0
+    posted = say(client, body["token"], "Can I change my address?")
+    assert posted.status_code == 201
+    session = ChatSession.objects.get(pk=body["session"])
+    assert session.case.customer == customer and posted.json()["case"] == session.case.number
+    assert Message.objects.get().customer == customer
+
+
+def test_a_message_on_a_chat_whose_case_is_closed_opens_a_new_linked_case(client, widget):
+    CustomerFactory(email="zhao@example.com")
+    body = start(client, widget, email="zhao@example.com", text="First question").json()
+    first = ChatSession.objects.get(pk=body["session"]).case
+    Case.objects.filter(pk=first.pk).update(status=CaseStatus.CLOSED)
+    assert say(client, body["token"], "One more thing").status_code == 201
+    session = ChatSession.objects.get(pk=body["session"])
+    assert session.case != first and first in session.case.related.all()
+
+
+# --- messages ---------------------------------------------------------------------------------------
+
+
+def test_messages_are_idempotent_by_client_id(client, widget):
+    CustomerFactory(email="sun@example.com")
+    token = start(client, widget, email="sun@example.com", text="hi").json()["token"]
+    first = say(client, token, "Is it in stock?", client_id="m-1")
+    again = say(client, token, "Is it in stock?", client_id="m-1")
+    other = say(client, token, "Is it in stock?", client_id="m-2")
+
+    assert first.status_code == 201 and first.json()["duplicate"] is False
+    assert again.status_code == 200 and again.json()["duplicate"] is True
+    assert again.json()["message"]["id"] == first.json()["message"]["id"]
+    assert first.json()["message"]["client_id"] == "m-1"
+    assert other.status_code == 201
+    assert Message.objects.filter(chat_session__token=token).count() == 3
+    session = ChatSession.objects.get(token=token)
+    assert session.case.events.filter(type=EventType.REPLY).count() == 2  # the first message opened it
+
+
+def test_polling_returns_the_agents_chat_reply_after_the_visitors_message(client, widget, agent):
+    CustomerFactory(email="zhou@example.com")
+    body = start(client, widget, email="zhou@example.com", name="Zhou", text="Does it fit a 15-inch laptop?").json()
+    session = ChatSession.objects.get(pk=body["session"])
+    add_message(case=session.case, actor=agent, text="Yes, up to 16 inches.", public=True, channel="chat")
+
+    everything = poll(client, body["token"]).json()
+    assert [(m["direction"], m["text"], m["author"]) for m in everything["messages"]] == [
+        ("in", "Does it fit a 15-inch laptop?", "Zhou"),
+        ("out", "Yes, up to 16 inches.", "Li"),  # the agent's first name, not their user name
+    ]
+    assert everything["more"] is False and everything["ended"] is False
+    newer = poll(client, body["token"], after=body["message"]["id"]).json()["messages"]
+    assert [m["text"] for m in newer] == ["Yes, up to 16 inches."]
+    assert poll(client, body["token"], after=newer[0]["id"]).json()["messages"] == []
+
+
+def test_polling_pages_by_one_hundred(client, widget, agent):
+    CustomerFactory(email="page@example.com")
+    body = start(client, widget, email="page@example.com", text="hello").json()
+    session = ChatSession.objects.get(pk=body["session"])
+    for n in range(100):
+        add_message(case=session.case, actor=agent, text=f"reply {n}", public=True, channel="chat")
+    page = poll(client, body["token"]).json()
+    assert len(page["messages"]) == 100 and page["more"] is True
+    rest = poll(client, body["token"], after=page["messages"][-1]["id"]).json()
+    assert [m["text"] for m in rest["messages"]] == ["reply 99"] and rest["more"] is False
+
+
+def test_the_event_stream_sends_new_messages_as_they_come(client, widget, agent, settings, monkeypatch):
+    settings.CHAT_SSE_SECONDS = 0.6
+    monkeypatch.setattr(chat_api, "POLL_SECONDS", 0.05)
+    CustomerFactory(email="wu@example.com")
+    body = start(client, widget, email="wu@example.com", text="Hello?").json()
+    session = ChatSession.objects.get(pk=body["session"])
+
+    response = client.get(
+        reverse("channels:chat-events", args=[body["token"]]),
+        {"after": body["message"]["id"]},
+        HTTP_ACCEPT="text/event-stream",
+    )
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/event-stream")
+    assert response["Cache-Control"] == "no-cache"
+    frames = iter(response.streaming_content)
+    assert next(frames).decode().startswith("retry: 3000")
+    # The stream is open; the agent answers now and the next poll sends it.
+    add_message(case=session.case, actor=agent, text="Hello! How can I help?", public=True, channel="chat")
+    rest = b"".join(frames).decode()
+    reply = Message.objects.get(chat_session=session, direction="out")
+    assert f"id: {reply.pk}\nevent: message\ndata: " in rest
+    data = json.loads(rest.split("data: ", 1)[1].split("\n", 1)[0])
+    assert data["text"] == "Hello! How can I help?" and data["direction"] == "out" and data["id"] == reply.pk
+    assert "Hello?" not in rest  # what came before ``after`` is not sent again
+
+    # Reconnecting with Last-Event-ID: nothing new, the stream just ends after its time.
+    again = client.get(
+        reverse("channels:chat-events", args=[body["token"]]),
+        {"after": body["message"]["id"]},
+        HTTP_ACCEPT="text/event-stream",
+        HTTP_LAST_EVENT_ID=str(reply.pk),
+    )
+    assert "event: message" not in stream_text(again)
+
+
+def test_the_event_stream_says_when_the_chat_ended(client, widget, settings, monkeypatch):
+    settings.CHAT_SSE_SECONDS = 5
+    monkeypatch.setattr(chat_api, "POLL_SECONDS", 0.05)
+    CustomerFactory(email="end@example.com")
+    token = start(client, widget, email="end@example.com", text="bye").json()["token"]
+    assert client.post(reverse("channels:chat-end", args=[token])).status_code == 200
+    text = stream_text(client.get(reverse("channels:chat-events", args=[token]), HTTP_ACCEPT="text/event-stream"))
+    assert "event: message" in text and text.endswith("event: ended\ndata: {}\n\n")
+
+
+def test_a_heartbeat_keeps_a_quiet_stream_open(client, widget, settings, monkeypatch):
+    settings.CHAT_SSE_SECONDS = 0.3
+    monkeypatch.setattr(chat_api, "POLL_SECONDS", 0.05)
+    monkeypatch.setattr(chat_api, "HEARTBEAT_SECONDS", 0.1)
+    CustomerFactory(email="quiet@example.com")
+    body = start(client, widget, email="quiet@example.com", text="hm").json()
+    text = stream_text(
+        client.get(reverse("channels:chat-events", args=[body["token"]]), {"after": body["message"]["id"]})
+    )
+    assert ": keep-alive\n\n" in text and "event: message" not in text
+
+
+def test_streams_can_be_switched_off_and_then_the_widget_polls(client, widget, settings):
+    settings.CHAT_SSE_SECONDS = 0
+    CustomerFactory(email="nostream@example.com")
+    token = start(client, widget, email="nostream@example.com", text="hi").json()["token"]
+    response = client.get(reverse("channels:chat-events", args=[token]), HTTP_ACCEPT="text/event-stream")
+    assert response.status_code == 503 and json.loads(response.content)["code"] == "streaming_off"
+    assert poll(client, token).status_code == 200
+
+
+def test_ending_a_chat_stops_writing_but_not_reading(client, widget):
+    CustomerFactory(email="qian@example.com")
+    token = start(client, widget, email="qian@example.com", text="thanks").json()["token"]
+    ended = client.post(reverse("channels:chat-end", args=[token]))
+    assert ended.status_code == 200 and ended.json()["ended_at"]
+    assert client.post(reverse("channels:chat-end", args=[token])).json() == ended.json()
+    count = Message.objects.count()
+    refused = say(client, token, "one more")
+    assert refused.status_code == 400 and refused.json()["code"] == "chat_ended"
+    assert Message.objects.count() == count
+    page = poll(client, token).json()
+    assert page["ended"] is True and [m["text"] for m in page["messages"]] == ["thanks"]
+
+
+# --- origins and CORS -------------------------------------------------------------------------------
+
+
+def test_only_the_widgets_allowed_origins_may_use_it(client, widget):
+    widget.allowed_origins = f"{SHOP}\nhttps://m.shop.example.com/"
+    widget.save()
+    CustomerFactory(email="he@example.com")
+
+    refused = start(client, widget, origin="https://evil.example.net", email="he@example.com", text="hi")
+    assert refused.status_code == 403 and refused.json()["code"] == "origin_not_allowed"
+    assert "Access-Control-Allow-Origin" not in refused
+    assert ChatSession.objects.count() == 0 and Message.objects.count() == 0
+
+    allowed = start(client, widget, origin=SHOP, email="he@example.com", text="hi")
+    assert allowed.status_code == 201
+    assert allowed["Access-Control-Allow-Origin"] == SHOP and "Origin" in allowed["Vary"]
+    token = allowed.json()["token"]
+    assert start(client, widget, origin="https://m.shop.example.com", email="he@example.com").status_code == 201
+    # The site's own pages (the demo page) and callers without an Origin (servers) are not refused.
+    assert start(client, widget, origin="http://testserver", email="he@example.com").status_code == 201
+    assert start(client, widget, email="he@example.com").status_code == 201
+
+    count = Message.objects.count()
+    assert say(client, token, "from elsewhere", origin="https://evil.example.net").status_code == 403
+    assert poll(client, token, HTTP_ORIGIN="https://evil.example.net").status_code == 403
+    assert client.post(reverse("channels:chat-end", args=[token]), HTTP_ORIGIN="null").status_code == 403
+    assert Message.objects.count() == count and ChatSession.objects.get(token=token).ended_at is None
+    ok = poll(client, token, HTTP_ORIGIN=SHOP)
+    assert ok.status_code == 200 and ok["Access-Control-Allow-Origin"] == SHOP
+
+
+def test_the_cors_preflight_is_answered(client, widget):
+    for url in (reverse("channels:chat-start"), reverse("channels:chat-messages", args=["any-token"])):
+        response = client.options(
+            url,
+            HTTP_ORIGIN=SHOP,
+            HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST",
+            HTTP_ACCESS_CONTROL_REQUEST_HEADERS="content-type",
+        )
+        assert response.status_code == 204
+        assert response["Access-Control-Allow-Origin"] == SHOP
+        assert "POST" in response["Access-Control-Allow-Methods"]
+        assert "Content-Type" in response["Access-Control-Allow-Headers"]
+
+
+# --- limits -----------------------------------------------------------------------------------------
+
+
+def test_chat_starts_are_limited_per_ip(client, widget):
+    CustomerFactory(email="many@example.com")
+    for _n in range(chat.START_LIMIT):
+        assert start(client, widget, email="many@example.com").status_code == 201
+    sessions = ChatSession.objects.count()
+    refused = start(client, widget, email="many@example.com", text="again")
+    assert refused.status_code == 429 and refused.json()["code"] == "too_many_attempts"
+    assert ChatSession.objects.count() == sessions and Message.objects.count() == 0
+    assert start(client, widget, ip="10.0.0.2", email="many@example.com").status_code == 201
+
+
+def test_messages_are_limited_per_session(client, widget):
+    CustomerFactory(email="flood@example.com")
+    token = start(client, widget, email="flood@example.com").json()["token"]
+    for n in range(chat.MESSAGE_LIMIT):
+        assert say(client, token, f"message {n}").status_code == 201
+    assert say(client, token, "one too many").status_code == 429
+    assert Message.objects.count() == chat.MESSAGE_LIMIT
+
+
+# --- who may read and write -------------------------------------------------------------------------
+
+
+def test_only_the_token_opens_a_session_and_each_visitor_sees_only_their_own(client, widget, agent):
+    customer = CustomerFactory(email="shared@example.com")
+    a = start(client, widget, email="shared@example.com", text="I am visitor A").json()
+    b = start(client, widget, email="shared@example.com", text="I am visitor B").json()
+    case = ChatSession.objects.get(pk=a["session"]).case
+    assert ChatSession.objects.get(pk=b["session"]).case == case  # one customer, one timeline
+    assert case.customer == customer
+
+    # Anonymous, with the token: allowed.
+    assert [m["text"] for m in poll(client, a["token"]).json()["messages"]] == ["I am visitor A"]
+    assert [m["text"] for m in poll(client, b["token"]).json()["messages"]] == ["I am visitor B"]
+    # The agent's chat reply goes to the case's latest session only.
+    add_message(case=case, actor=agent, text="Answer for B", public=True, channel="chat")
+    assert "Answer for B" not in poll(client, a["token"]).content.decode()
+    assert "Answer for B" in poll(client, b["token"]).content.decode()
+
+    # No token, a wrong one, or a near miss: 404, and nothing written.
+    count = Message.objects.count()
+    assert client.get("/api/v1/channels/chat/sessions//messages/").status_code == 404
+    for token in ("not-a-token", a["token"][:-1], a["token"] + "x"):
+        assert poll(client, token).status_code == 404
+        response = say(client, token, "let me in")
+        assert response.status_code == 404 and response.json()["code"] == "not_found"
+        assert client.post(reverse("channels:chat-end", args=[token])).status_code == 404
+        assert client.get(reverse("channels:chat-events", args=[token])).status_code == 404
+    assert Message.objects.count() == count
+    # A signed-in agent's cookie gives no access either: the token is the only credential.
+    client.force_login(agent)
+    assert poll(client, "not-a-token").status_code == 404
+
+
+def test_a_deactivated_widget_closes_its_sessions(client, widget):
+    CustomerFactory(email="off@example.com")
+    token = start(client, widget, email="off@example.com", text="hi").json()["token"]
+    ChatWidget.objects.filter(pk=widget.pk).update(active=False)
+    assert poll(client, token).status_code == 404
+    assert say(client, token, "hello?").status_code == 404
+
+
+# --- bad input: a 4xx and nothing written -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ({"email": "", "order_number": ""}, 400),
+        ({"name": "Only a name"}, 400),
+        ({"email": "not-an-email"}, 400),
+        ({"email": ["x@example.com"]}, 400),
+        ({"email": "x@example.com", "text": "x" * 5001}, 400),
+        ({"email": "x@example.com", "text": 12}, 400),
+        ({"email": "x@example.com", "text": "hi", "client_id": "no spaces allowed"}, 400),
+        ({"email": "x@example.com", "order_number": "S" * 65}, 400),
+        ({"email": "x@example.com", "name": "n" * 201}, 400),
+        ({"widget": "unknown-key", "email": "x@example.com"}, 404),
+        ({"widget": None, "email": "x@example.com"}, 404),
+    ],
+)
+def test_a_bad_start_is_refused_and_writes_nothing(client, widget, body, expected):
+    payload = {"widget": widget.key, **body}
+    response = client.post(reverse("channels:chat-start"), json.dumps(payload), content_type="application/json")
+    assert response.status_code == expected
+    assert response.json()["detail"] and response.json()["code"]
+    assert ChatSession.objects.count() == 0 and Message.objects.count() == 0 and Case.objects.count() == 0
+
+
+def test_an_inactive_widget_or_a_body_that_is_no_object_is_refused(client, widget):
+    CustomerFactory(email="x@example.com")
+    for payload, expected in (([1, 2], 400), ("text", 400), ("{broken", 400)):
+        data = payload if isinstance(payload, str) and payload.startswith("{") else json.dumps(payload)
+        response = client.post(reverse("channels:chat-start"), data, content_type="application/json")
+        assert response.status_code == expected and response.json()["detail"]
+    widget.active = False
+    widget.save()
+    response = start(client, widget, email="x@example.com", text="hi")
+    assert response.status_code == 404 and response.json()["code"] == "not_found"
+    assert ChatSession.objects.count() == 0 and Message.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"text": ""},
+        {"text": "   \n "},
+        {"text": None},
+        {"text": "x" * 5001},
+        {"text": ["a"]},
+        {"text": "hi", "client_id": "é"},
+    ],
+)
+def test_a_bad_message_is_refused_and_writes_nothing(client, widget, body):
+    CustomerFactory(email="bad@example.com")
+    token = start(client, widget, email="bad@example.com", text="first").json()["token"]
+    messages, events = Message.objects.count(), CaseEvent.objects.count()
+    response = client.post(
+        reverse("channels:chat-messages", args=[token]), json.dumps(body), content_type="application/json"
+    )
+    assert response.status_code == 400 and response.json()["detail"]
+    assert Message.objects.count() == messages and CaseEvent.objects.count() == events
+
+
+def test_a_bad_after_is_refused(client, widget):
+    CustomerFactory(email="after@example.com")
+    token = start(client, widget, email="after@example.com").json()["token"]
+    for after in ("abc", "-1", "1.5"):
+        assert poll(client, token, after=after).status_code == 400
+        response = client.get(reverse("channels:chat-events", args=[token]), {"after": after})
+        assert response.status_code == 400
