@@ -15,3 +15,10 @@ from .settings import *  # noqa: E402,F403
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 LANGUAGE_CODE = "en"
+
+# Each pytest-xdist worker keeps its cache (rate-limit counters, locks) in a Redis database of its
+# own: a test's cache.clear() (FLUSHDB) or counter must not reach the tests of the other worker.
+_worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+if _worker.startswith("gw") and _worker[2:].isdigit() and "redis" in CACHES["default"]["BACKEND"].lower():  # noqa: F405
+    _base = CACHES["default"]["LOCATION"].rsplit("/", 1)[0]  # noqa: F405
+    CACHES["default"]["LOCATION"] = f"{_base}/{10 - int(_worker[2:]) % 8}"  # noqa: F405  gw0 -> db 10, gw1 -> 9

@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from cases.urls import desk_patterns
+from channels_app import chat_views
 
 from .health import healthz
 
@@ -18,6 +19,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("portal/", include("channels_app.urls")),
     path("desk/calls/", include("channels_app.desk_urls")),
+    path("chat/demo/", chat_views.demo, name="chat-demo"),
     path("desk/", include(desk_patterns)),
     path("", include("cases.urls")),
 ]

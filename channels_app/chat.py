@@ -313,6 +313,9 @@ def _receive(
             case=case,
             thread_case_numbers=thread,
             start_new_case=start_new,
+            # An email typed into the chat proves nothing; an order number with its email does.
+            sender_verified=kind != IdentityKind.EMAIL or order is not None,
+            order=order,
             links={"chat_session": session},
             data={"client_id": client_id, "chat_identity": [kind, provider, value]},
             team=session.widget.team,

@@ -74,9 +74,7 @@ def _phone_variants(digits: str) -> list[str]:
 
 def _customer_by_contact(kind: str, value: str) -> Customer | None:
     if kind == IdentityKind.EMAIL:
-        return Customer.objects.filter(email__in=[value, value.upper()]).order_by("id").first() or (
-            Customer.objects.filter(email__iexact=value).order_by("id").first()
-        )
+        return Customer.objects.filter(email__iexact=value).order_by("id").first()  # customer_by_email_ci
     if kind == IdentityKind.PHONE:
         return Customer.objects.filter(phone__in=_phone_variants(value)).order_by("id").first()
     return None
@@ -135,10 +133,10 @@ def match_sender(*, kind: str, value: str, provider: str = "", name: str = "", t
     return Match(identity.customer, identity, "new" if identity.customer_id == customer.pk else "identity")
 
 
-def is_participant(*, case: Case, match: Match, sender_key: str) -> bool:
+def is_participant(*, case: Case, match: Match, sender_key: str, verified: bool = True) -> bool:
     """The sender may write on the case: it is the case's customer by a verified identity, or they
     have written on this very case before (a sender matched by order number who opened it)."""
-    if match.customer.pk == case.customer_id and match.verified:
+    if match.customer.pk == case.customer_id and match.verified and verified:
         return True
     return Message.objects.filter(case=case, direction="in", data__sender_key=sender_key).exists()
 

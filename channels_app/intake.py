@@ -94,6 +94,10 @@ class Inbound:
     kind: str = CaseKind.INQUIRY
     received_at: datetime | None = None
     start_new_case: bool = False  # the channel wants a case of its own (a new chat about a new order)
+    # False when the channel cannot vouch for the sender (an email address typed into a chat): such a
+    # message never joins the customer's other cases, it opens its own for an agent to look at.
+    sender_verified: bool = True
+    order: Any = None  # the order the channel proved the message is about
 
 
 @dataclass(frozen=True)
@@ -137,9 +141,10 @@ def _choose_case(inbound: Inbound, match: identity.Match, sender_key: str) -> tu
     """(case to join or None for a new one, flag text, earlier case to link)."""
     if inbound.case is not None:
         return inbound.case, "", None
+    verified = inbound.sender_verified and match.verified
     referenced = _referenced_cases(inbound)
     for case in referenced:
-        if identity.is_participant(case=case, match=match, sender_key=sender_key):
+        if identity.is_participant(case=case, match=match, sender_key=sender_key, verified=verified):
             if case.status in FINAL_STATUSES:
                 return None, "", case  # a closed case is not reopened by mail: a new one, linked
             return case, "", None
@@ -149,7 +154,9 @@ def _choose_case(inbound: Inbound, match: identity.Match, sender_key: str) -> tu
             "case": referenced[0].number,
         }
         return None, flag, None
-    if inbound.start_new_case:
+    if inbound.start_new_case or not verified:
+        # A sender we cannot vouch for (matched by an order number, or typed into a chat) must not
+        # land on — and so receive the answers of — the customer's existing cases.
         return None, "", None
     return recent_open_case(match.customer), "", None
 
@@ -228,7 +235,7 @@ def receive(inbound: Inbound) -> IntakeResult:
                 kind=inbound.kind,
                 channel=inbound.channel,
                 actor_label=CUSTOMER,
-                order=match.order,
+                order=inbound.order or match.order,
                 subject=(inbound.subject or text.splitlines()[0])[:200],
                 reason_text=text,
                 team=inbound.team,

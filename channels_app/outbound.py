@@ -85,7 +85,8 @@ def _email_reply(case: Case, event: CaseEvent) -> Message | None:
 
 
 def _chat_reply(case: Case, event: CaseEvent) -> Message | None:
-    session = ChatSession.objects.filter(case=case).order_by("-started_at", "-id").first()
+    # The visitor's open chat; an ended one is read by nobody: the customer is emailed instead.
+    session = ChatSession.objects.filter(case=case, ended_at__isnull=True).order_by("-started_at", "-id").first()
     if session is None:
         return None
     return Message.objects.create(

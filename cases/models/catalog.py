@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
 
@@ -72,6 +73,8 @@ class Customer(models.Model):
         verbose_name_plural = _("customers")
         indexes = [
             models.Index(fields=["email"], name="customer_by_email"),
+            # Email addresses match without regard to case (channels: who wrote this mail?).
+            models.Index(Upper("email"), name="customer_by_email_ci"),
             models.Index(fields=["phone"], name="customer_by_phone"),
         ]
 

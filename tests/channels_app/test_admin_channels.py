@@ -101,7 +101,7 @@ def test_a_manager_merges_customers_from_the_admin_after_choosing_whom_to_keep(c
     case = CaseFactory(customer=dup)
     client.force_login(manager)
     confirm = merge_post(client, [keep.pk, dup.pk])
-    assert confirm.status_code == 200 and "Keep".encode() in confirm.content
+    assert confirm.status_code == 200 and b"Keep" in confirm.content
     assert Customer.objects.filter(pk=dup.pk).exists()  # nothing merged before the choice
     done = merge_post(client, [keep.pk, dup.pk], target=str(keep.pk))
     assert done.status_code == 302

@@ -1,5 +1,4 @@
-"""The site's URLs plus the chat demo page (until aftersales/urls.py wires ``chat/demo/``) and,
-for the browser test, a stand-in shop page on another origin: served as http://127.0.0.1:<port>,
+"""The site's URLs plus, for the browser test, a stand-in shop page on another origin: served as http://127.0.0.1:<port>,
 it embeds the widget from http://localhost:<port>, the same live server under another name."""
 
 from django.http import HttpResponse
@@ -7,7 +6,6 @@ from django.urls import path
 from django.utils.html import format_html
 
 from aftersales.urls import urlpatterns as site_patterns
-from channels_app.chat_views import demo
 from channels_app.models import ChatWidget
 
 
@@ -26,7 +24,6 @@ def other_origin_shop(request):
 
 
 urlpatterns = [
-    path("chat/demo/", demo, name="chat-demo"),
     path("test-shop/", other_origin_shop),
     *site_patterns,
 ]

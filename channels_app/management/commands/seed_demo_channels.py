@@ -28,7 +28,8 @@ class Command(BaseCommand):
         )
         self.stdout.write(
             _(
-                "Demo channels: inbox %(inbox)s, chat widget key %(key)s, social account %(social)s, phone line %(line)s."
+                "Demo channels: inbox %(inbox)s, chat widget key %(key)s, "
+                "social account %(social)s, phone line %(line)s."
             )
             % {"inbox": inbox.address, "key": widget.key, "social": social.code, "line": line.number}
         )
