@@ -299,12 +299,40 @@ _PARAGRAPH_TAG = re.compile(r"</?(?:p|h[1-6]|blockquote|table|ul|ol|pre|hr)>")
 _PARAGRAPH = "\ue000"  # a private-use character marks paragraph breaks while lines are tidied
 
 
+_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)")
+_NOT_NESTING = {"br", "img", "hr", "meta", "link", "input", "col", "area", "base", "wbr", "source", "embed", "param"}
+_NOT_NESTING |= {"p", "li", "dt", "dd", "tr", "td", "th", "option", "tbody", "thead"}  # closed implicitly
+_MAX_HTML_DEPTH = 1000
+
+
+def _too_deep(markup: str) -> bool:
+    """html5ever (under nh3) is quadratic in the nesting of block elements: 20,000 nested divs take a second,
+    100,000 most of a minute. Legitimate mail nests a few dozen deep, so deeper HTML is not handed to it."""
+    if markup.count("<") <= _MAX_HTML_DEPTH:
+        return False
+    open_tags: dict[str, int] = {}
+    for match in _TAG.finditer(markup):
+        name = match.group(2).lower()
+        if name in _NOT_NESTING:
+            continue
+        if not match.group(1):
+            open_tags[name] = open_tags.get(name, 0) + 1
+        elif open_tags.get(name):  # a stray end tag closes nothing, as in the parser
+            open_tags[name] -= 1
+        if sum(open_tags.values()) > _MAX_HTML_DEPTH:
+            return True
+    return False
+
+
 def sanitize_html(markup: str) -> str:
     """nh3 (ammonia) with its allow-list, then the words of a payload that survived as text get entity-encoded.
 
     ammonia already drops scripts, on* attributes, javascript: URLs, styles, iframes and forms; a text node
     saying "javascript:" or "onerror=" is harmless, but encoding it keeps every later filter and grep simple.
+    HTML nested too deeply to parse in reasonable time gives "" (the text is still there).
     """
+    if _too_deep(markup):
+        return ""
     clean = nh3.clean(
         markup,
         url_schemes=_URL_SCHEMES,
@@ -319,6 +347,8 @@ def sanitize_html(markup: str) -> str:
 def html_to_text(markup: str) -> str:
     """Readable text from HTML. ammonia first reduces it to bare block tags (no scripts, styles, attributes,
     comments), so plain regexes can then turn paragraphs into blank lines and other blocks into line breaks."""
+    if _too_deep(markup):  # no parser: drop the tags and keep the words
+        return " ".join(html_lib.unescape(re.sub(r"<[^>]*>", " ", _clean(markup))).split())
     skeleton = nh3.clean(markup, tags=_BLOCK_TAGS, attributes={}, clean_content_tags=_DROP_WITH_CONTENT, link_rel=None)
     skeleton = re.sub(r"</?t[dh]>", " ", re.sub(r"\s+", " ", _clean(skeleton)))
     skeleton = re.sub(r"<[^>]*>", "\n", _PARAGRAPH_TAG.sub(_PARAGRAPH, skeleton))
@@ -351,6 +381,7 @@ _WROTE_OPENER = re.compile(r"(?:on|am|le|el|il|op|den|在|于|於)\s", re.IGNORE
 # (its own lookahead excludes it) and it has no QQ Mail/Foxmail separators, which the patterns above cover.
 _LIBRARY_LANGUAGES = ["en", "de", "fr", "es", "it", "nl", "ja", "ko", "da", "sv", "cs"]
 _LIBRARY_HEADERS = EmailMessage(text="", languages=_LIBRARY_LANGUAGES).HEADER_REGEX
+_HEADERISH = re.compile(r"^[* ]*[^\s:：]{1,20}[* ]*[:：]", re.MULTILINE)
 _RULE = re.compile(r"[-_=*~\s]*")
 
 
@@ -371,15 +402,23 @@ def _starts_history(lines: list[str], i: int) -> bool:
         return False
     if _SEPARATOR.fullmatch(line) or _wrote(line):
         return True
-    key = _HEADER_KEY.match(line)
-    if key and key.group(1).lower() in _FROM_KEYS and any(_HEADER_KEY.match(_bare(n)) for n in lines[i + 1 : i + 4]):
-        return True  # Outlook/Foxmail block: "From: ..." then "Sent:/To:/发送时间: ..."
     following = _bare(lines[i + 1]) if i + 1 < len(lines) else ""
     if following and (_WROTE_OPENER.match(line) or not _wrote(following)) and _wrote(f"{line} {following}"):
         return True  # Gmail wraps "On ... <\naddress> wrote:" over two lines
-    window = "\n".join(_bare(n)[:200] for n in lines[i : i + 4])
+    window = "\n".join(_bare(n)[:200] for n in lines[i : i + 5])
+    key = _HEADER_KEY.match(line)
+    outlook_rule = i > 0 and _bare(lines[i - 1]).startswith("_" * 20)  # Outlook draws a line above its block
+    if key and key.group(1).lower() in _FROM_KEYS and _HEADER_KEY.match(following or ""):
+        return outlook_rule or _header_block(window)  # Outlook/Foxmail: "From: ..." then "Sent:/To:/发送时间: ..."
     # Bounded windows: the library's patterns are quadratic on long lines, so they never see a whole body.
-    return (":" in window or "：" in window) and bool(_LIBRARY_HEADERS.match(window))
+    match = (":" in window or "：" in window) and _LIBRARY_HEADERS.match(window)
+    return bool(match) and (match.group(0).rstrip().endswith((":", "：")) or _header_block(match.group(0)))
+
+
+def _header_block(text: str) -> bool:
+    """A quoted header block names an address or has three header lines; "From: Berlin / To: Munich" in a
+    customer's own words has neither."""
+    return "@" in text or len(_HEADERISH.findall(text)) >= 3
 
 
 def _joined(lines: list[str]) -> str:

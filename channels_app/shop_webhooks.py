@@ -32,19 +32,14 @@ for every endpoint an event goes to and never changes on retries or replays).
 
 from __future__ import annotations
 
-import http.client
 import json
 import logging
-import urllib.error
-import urllib.parse
-import urllib.request
 import uuid
 from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
 from django.db.models import Q, QuerySet
@@ -53,7 +48,7 @@ from django.utils.translation import gettext as _
 from cases import clock
 from cases.models import REFUNDING_RESOLUTIONS, Case, CaseEvent, CaseKind, CustomerTier, EventType, ResolutionType
 
-from . import signing
+from . import outgoing
 from .models import ShopWebhook, WebhookDelivery, WebhookDeliveryStatus, WebhookEventType
 from .outbound import backoff
 
@@ -65,7 +60,6 @@ DELIVERY_HEADER = "X-Aftersales-Delivery"
 # Sent only by the admin's "Send a test event"; not one of WebhookEventType, never a case's event.
 TEST_EVENT = "webhook.test"
 REPLACEMENT_RESOLUTIONS = frozenset({ResolutionType.EXCHANGE, ResolutionType.REPAIR, ResolutionType.RESHIP_PART})
-_SENT_BODY_EXCERPT = 200
 
 
 # --- writing the outbox ---------------------------------------------------------------------------
@@ -277,55 +271,20 @@ def _nudge_after_commit(ids: list[int]) -> None:
 # --- delivering -----------------------------------------------------------------------------------
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    """A POST is never re-sent elsewhere (urllib would turn it into a GET without the body)."""
-
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        return None
-
-
-_opener = urllib.request.build_opener(_NoRedirect)
-
-
 def _body(delivery: WebhookDelivery) -> bytes:
     return json.dumps(delivery.payload, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
 
 
 def _post(delivery: WebhookDelivery) -> tuple[int | None, str]:
     """POST the delivery; (status code or None, error text or "" on a 2xx). Never raises."""
-    endpoint = delivery.endpoint
-    if urllib.parse.urlsplit(endpoint.url).scheme not in ("http", "https"):
-        return None, _("Only http and https URLs can receive webhooks.")
-    body = _body(delivery)
-    headers = {
-        "Content-Type": "application/json",
-        "User-Agent": "aftersales-webhooks/1",
-        EVENT_HEADER: delivery.event_type,
-        DELIVERY_HEADER: str(delivery.event_id),
-        **signing.signed_headers(secret=endpoint.secret, body=body),
-    }
-    request = urllib.request.Request(endpoint.url, data=body, headers=headers, method="POST")  # noqa: S310 - scheme checked
+    headers = {EVENT_HEADER: delivery.event_type, DELIVERY_HEADER: str(delivery.event_id)}
     try:
-        with _opener.open(request, timeout=settings.CHANNELS_HTTP_TIMEOUT) as response:
-            response.read(_SENT_BODY_EXCERPT)
-            code = response.status
-    except urllib.error.HTTPError as exc:
-        try:
-            excerpt = exc.read(_SENT_BODY_EXCERPT).decode("utf-8", "replace").strip()
-        except (OSError, http.client.HTTPException):
-            excerpt = ""
-        finally:
-            exc.close()
-        return exc.code, f"HTTP {exc.code} {exc.reason}: {excerpt}".strip().rstrip(":")
-    except urllib.error.URLError as exc:  # connection refused, DNS, TLS: the cause is in ``reason``
-        reason = exc.reason
-        kind = type(reason).__name__ if isinstance(reason, BaseException) else "URLError"
-        return None, f"{kind}: {reason}"
-    except (OSError, http.client.HTTPException, ValueError) as exc:  # timeout, reset, bad status line, bad URL
-        return None, f"{type(exc).__name__}: {exc}"
-    if 200 <= code < 300:
-        return code, ""
-    return code, f"HTTP {code}"
+        code, _answer = outgoing.post_signed(
+            url=delivery.endpoint.url, secret=delivery.endpoint.secret, body=_body(delivery), headers=headers
+        )
+    except outgoing.DeliveryError as exc:
+        return exc.status, exc.message
+    return code, ""
 
 
 def _lock(qs: QuerySet[WebhookDelivery]) -> QuerySet[WebhookDelivery]:

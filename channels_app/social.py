@@ -14,17 +14,15 @@ from __future__ import annotations
 
 import json
 import logging
-import urllib.request
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from django.conf import settings
 from django.utils.translation import gettext as _
 
 from cases.exceptions import InvalidInput
 from cases.models import Channel
 
-from . import intake, signing
+from . import intake, outgoing, signing
 from .models import IdentityKind, SocialAccount
 
 log = logging.getLogger(__name__)
@@ -97,10 +95,7 @@ class GenericAdapter:
             },
             ensure_ascii=False,
         ).encode()
-        headers = {"Content-Type": "application/json", **signing.signed_headers(secret=account.secret, body=body)}
-        request = urllib.request.Request(account.reply_url, data=body, headers=headers, method="POST")  # noqa: S310
-        with urllib.request.urlopen(request, timeout=settings.CHANNELS_HTTP_TIMEOUT) as response:  # noqa: S310
-            answer = response.read(64 * 1024)
+        _code, answer = outgoing.post_signed(url=account.reply_url, secret=account.secret, body=body)
         try:
             return str(json.loads(answer).get("id", "")) or None
         except (ValueError, AttributeError):
