@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cases.admin import CustomerAdmin as BaseCustomerAdmin
+from cases.admin import ReadOnlyAdmin
 from cases.exceptions import CaseError
 from cases.models import Customer
 
@@ -103,17 +104,6 @@ class SocialAccountAdmin(admin.ModelAdmin):
 @admin.register(PhoneLine)
 class PhoneLineAdmin(admin.ModelAdmin):
     list_display = ["name", "number", "code", "active"]
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class MessageAttachmentInline(admin.TabularInline):

@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import override
@@ -36,7 +35,7 @@ from cases.exceptions import CaseError, InvalidInput
 from cases.models import FINAL_STATUSES, OPEN_STATUSES, Case, Channel, Customer, EventType, Order
 from cases.services import record_event
 
-from . import identity, intake
+from . import identity, intake, throttle
 from .models import ChatSession, ChatWidget, ContactIdentity, Direction, IdentityKind, Message
 from .models.messages import new_chat_token
 
@@ -133,13 +132,7 @@ def session_for(*, token: str, origin: str = "", own_origin: str = "") -> ChatSe
 
 def _limit(key: str, *, limit: int, seconds: int) -> None:
     """Count one attempt under ``key``; refuse once ``limit`` were made in the window."""
-    cache.add(key, 0, timeout=seconds)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=seconds)
-        count = 1
-    if count > limit:
+    if throttle.count_attempt(key, seconds=seconds) > limit:
         raise TooManyRequests(_("Too many requests. Wait a few minutes and try again."))
 
 

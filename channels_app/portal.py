@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.mail import send_mail
 from django.db import transaction
@@ -47,6 +46,7 @@ from cases.models import (
 from cases.photos import PhotoRejected, clean_photo
 from cases.services import LineRequest, create_case, record_event, transition_case
 
+from . import throttle
 from .models import PortalCode
 
 CODE_TTL = timedelta(minutes=10)
@@ -78,13 +78,7 @@ NEUTRAL = gettext_lazy(
 
 def _limit(key: str, *, limit: int, seconds: int) -> None:
     """Count one attempt under ``key``; refuse once ``limit`` attempts were made in the window."""
-    cache.add(key, 0, timeout=seconds)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=seconds)
-        count = 1
-    if count > limit:
+    if throttle.count_attempt(key, seconds=seconds) > limit:
         raise TooManyAttempts(_("Too many attempts. Wait a few minutes and try again."))
 
 
