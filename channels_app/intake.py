@@ -180,14 +180,11 @@ def _store_files(*, case: Case, message: Message, files: tuple[InboundFile, ...]
         )
 
 
-def receive(inbound: Inbound) -> IntakeResult:
-    """Store one inbound message and put it on the right customer and case (see the module doc)."""
-    at = inbound.received_at or clock.now()
-    with transaction.atomic():
-        existing = Message.objects.filter(dedupe_key=inbound.dedupe_key).select_related("case").first()
-        if existing is not None:
-            return IntakeResult(existing, existing.case, False, True)
-        sender_key = _sender_key(inbound)
+def _claim(inbound: Inbound, *, status: str, data: dict, at) -> Message | IntakeResult:
+    """Store the message under its deduplication key (with its raw bytes), or return the earlier
+    delivery's result. Call inside the intake's transaction."""
+    existing = Message.objects.filter(dedupe_key=inbound.dedupe_key).select_related("case").first()
+    if existing is None:
         message = Message(
             direction=Direction.IN,
             channel=inbound.channel,
@@ -201,8 +198,8 @@ def receive(inbound: Inbound) -> IntakeResult:
             html=inbound.html,
             in_reply_to=inbound.in_reply_to[:300],
             references=" ".join(inbound.references),
-            data={**inbound.data, "sender_key": sender_key},
-            status=DeliveryStatus.RECEIVED,
+            data={**inbound.data, **data},
+            status=status,
             created_at=at,
             **inbound.links,
         )
@@ -211,10 +208,21 @@ def receive(inbound: Inbound) -> IntakeResult:
                 message.save()  # the unique key waits for a concurrent twin and then refuses this one
         except IntegrityError:
             existing = Message.objects.select_related("case").get(dedupe_key=inbound.dedupe_key)
-            return IntakeResult(existing, existing.case, False, True)
-        if inbound.raw is not None:
-            RawEmail.objects.create(message=message, content=inbound.raw, size=len(inbound.raw))
+        else:
+            if inbound.raw is not None:
+                RawEmail.objects.create(message=message, content=inbound.raw, size=len(inbound.raw))
+            return message
+    return IntakeResult(existing, existing.case, False, True)
 
+
+def receive(inbound: Inbound) -> IntakeResult:
+    """Store one inbound message and put it on the right customer and case (see the module doc)."""
+    at = inbound.received_at or clock.now()
+    with transaction.atomic():
+        sender_key = _sender_key(inbound)
+        message = _claim(inbound, status=DeliveryStatus.RECEIVED, data={"sender_key": sender_key}, at=at)
+        if isinstance(message, IntakeResult):
+            return message
         match = identity.match_sender(
             kind=inbound.identity_kind,
             value=inbound.identity_value,
@@ -278,31 +286,9 @@ def _flag(*, case: Case, text: str) -> None:
 def ignore_automatic(*, inbound: Inbound, reason: str) -> IntakeResult:
     """Keep an auto-reply, out-of-office or bounce for audit, on no case and with no answer."""
     with transaction.atomic():
-        existing = Message.objects.filter(dedupe_key=inbound.dedupe_key).first()
-        if existing is not None:
-            return IntakeResult(existing, existing.case, False, True)
-        message = Message(
-            direction=Direction.IN,
-            channel=inbound.channel,
-            dedupe_key=inbound.dedupe_key,
-            external_id=inbound.external_id[:300],
-            sender=inbound.identity_value[:254],
-            sender_name=inbound.sender_name[:200],
-            subject=inbound.subject[:300],
-            text=inbound.text,
-            data={**inbound.data, "automatic": reason},
-            status=DeliveryStatus.IGNORED,
-            created_at=inbound.received_at or clock.now(),
-            **inbound.links,
-        )
-        try:
-            with transaction.atomic():
-                message.save()
-        except IntegrityError:
-            return IntakeResult(Message.objects.get(dedupe_key=inbound.dedupe_key), None, False, True)
-        if inbound.raw is not None:
-            RawEmail.objects.create(message=message, content=inbound.raw, size=len(inbound.raw))
-    return IntakeResult(message, None, False, False)
+        at = inbound.received_at or clock.now()
+        message = _claim(inbound, status=DeliveryStatus.IGNORED, data={"automatic": reason}, at=at)
+    return message if isinstance(message, IntakeResult) else IntakeResult(message, None, False, False)
 
 
 __all__ = ["Inbound", "InboundFile", "IntakeResult", "case_numbers_in", "ignore_automatic", "receive"]

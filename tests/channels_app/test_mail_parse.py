@@ -354,6 +354,18 @@ def test_xss_payloads_are_removed_from_html(payload):
     assert "refund please" in html
 
 
+def test_hostile_nesting_is_not_given_to_the_html_parser():
+    started = time.monotonic()
+    parsed = mail("From: a@example.com\nContent-Type: text/html", "<div>" * 200_000 + "<script>x</script>words")
+    assert time.monotonic() - started < 5
+    assert parsed.html == ""
+    assert "words" in parsed.text
+
+
+def test_ordinary_nesting_is_sanitized_as_usual():
+    assert sanitize_html("<blockquote>" * 300 + "<p>deep</p>").count("<blockquote>") == 300
+
+
 def test_inline_cid_images_keep_their_reference():
     assert 'src="cid:img1@example.com"' in sanitize_html('<img src="cid:img1@example.com">')
 
@@ -388,6 +400,9 @@ def test_html_only_text_drops_scripts_and_styles_and_breaks_blocks():
         ("新的\n2026年11月3日 10:00，客服 <s@example.cn> 写道：\n> 旧的", "新的"),
         ("新的\n客服 <s@example.cn> 于2026年11月3日周二 10:00写道：\n> 旧的", "新的"),
         ("New\nFrom: Bob\nSent: Monday\nTo: Me\nSubject: x\n\nold", "New"),
+        ("New\nFrom: Bob <bob@example.com>\nDate: Monday\n\nold", "New"),
+        ("Nouveau\n\nLe 3 nov. 2026 à 10:00, Support <s@example.com> a écrit :\n> ancien", "Nouveau"),
+        ("Nuevo\n\nDe: Soporte <s@example.com>\nEnviado: lunes\nPara: yo\nAsunto: x\n\nviejo", "Nuevo"),
         ("New\n________________________________\nFrom: Bob\nSent: Monday", "New"),
         ("Neu\n\nAm 03.11.2026 um 10:00 schrieb Max Muster <max@example.de>:\n> alt", "Neu"),
         ("New\n\n> quoted only at the end\n> more", "New"),
@@ -405,6 +420,8 @@ def test_quoted_history_is_stripped(text, expected):
         "> everything\n> is quoted",
         "On Tuesday I called you.\nFrom now on I want e-mail only.",
         "From: the shop in Lyon\nI bought it there.",
+        "From: Berlin\nTo: Munich\nThe parcel went the wrong way.",
+        "发件人: 我\n收件人: 我妈\n礼物寄错了。",
     ],
 )
 def test_text_that_only_looks_like_history_is_kept(text):
