@@ -388,3 +388,35 @@ def test_a_wrong_password_is_recorded_on_the_inbox_not_raised(dovecot, inbox):
     assert isinstance(result, str)
     inbox.refresh_from_db()
     assert inbox.last_error
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_mail_arriving_twice_at_once_is_one_message_and_one_case():
+    """Poller and webhook (or two pollers) take the same mail at the same moment: the unique key
+    makes the second wait for the first and then find it."""
+    import threading
+
+    from django.db import connection
+
+    inbox = EmailInbox.objects.create(code="race", name="Race", address="race@shop.example.com")
+    raw = raw_email(sender="racer@example.cn", message_id="<race-1@example.cn>", body="twice at once")
+    barrier, results, errors = threading.Barrier(4), [], []
+
+    def take():
+        try:
+            barrier.wait(5)
+            results.append(email_in.ingest(inbox=inbox, raw=raw))
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=take) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert errors == []
+    assert sorted(r.duplicate for r in results) == [False, True, True, True]
+    assert Message.objects.count() == 1 and Case.objects.count() == 1
+    assert len({r.message.pk for r in results}) == 1
