@@ -8,6 +8,8 @@ import json
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from cases.models import Case, CaseEvent, CaseKind, CaseStatus, Channel, EventType
@@ -493,3 +495,17 @@ def test_a_bad_after_is_refused(client, widget):
         assert poll(client, token, after=after).status_code == 400
         response = client.get(reverse("channels:chat-events", args=[token]), {"after": after})
         assert response.status_code == 400
+
+
+def test_polling_costs_the_same_queries_for_one_message_or_many(client, widget, agent, django_assert_num_queries):
+    customer = CustomerFactory(email="count@example.com")
+    order = OrderFactory(customer=customer)
+    token = start(client, widget, email="count@example.com", order_number=order.number, text="first").json()["token"]
+    poll(client, token)
+    with CaptureQueriesContext(connection) as one:
+        assert len(poll(client, token).json()["messages"]) == 1
+    session = ChatSession.objects.get(token=token)
+    for n in range(5):
+        add_message(case=session.case, actor=agent, text=f"answer {n}", public=True, channel="chat")
+    with django_assert_num_queries(len(one)):
+        assert len(poll(client, token).json()["messages"]) == 6
