@@ -8,7 +8,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from cases.admin import CustomerAdmin as BaseCustomerAdmin
 from cases.admin import ReadOnlyAdmin
@@ -187,7 +187,11 @@ class CustomerAdmin(BaseCustomerAdmin):
                 self.message_user(request, exc.message, messages.ERROR)
                 return None
             self.message_user(
-                request, _("%(n)s customers merged into %(target)s.") % {"n": len(chosen) - 1, "target": target}
+                request,
+                ngettext(
+                    "%(n)s customer merged into %(target)s.", "%(n)s customers merged into %(target)s.", len(chosen) - 1
+                )
+                % {"n": len(chosen) - 1, "target": target},
             )
             return None
         return TemplateResponse(

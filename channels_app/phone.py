@@ -27,7 +27,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from cases import clock
 from cases.exceptions import InvalidInput, TransitionForbidden
@@ -57,7 +57,7 @@ class CallEvent(models.TextChoices):
     """What a telephony system reports; only the last three are stored."""
 
     RINGING = "ringing", gettext_lazy("Ringing")
-    ANSWERED = "answered", gettext_lazy("Answered")
+    ANSWERED = "answered", pgettext_lazy("call", "Answered")
     ENDED = "ended", gettext_lazy("Ended")
     MISSED = "missed", gettext_lazy("Missed")
     VOICEMAIL = "voicemail", gettext_lazy("Voicemail")

@@ -12,6 +12,7 @@ import secrets
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cases.models import Attachment, Case, CaseEvent, Channel, Customer
 
@@ -90,7 +91,7 @@ class Direction(models.TextChoices):
 
 
 class DeliveryStatus(models.TextChoices):
-    RECEIVED = "received", _("Received")
+    RECEIVED = "received", pgettext_lazy("message status", "Received")
     PENDING = "pending", _("Waiting to be sent")
     SENT = "sent", _("Sent")
     FAILED = "failed", _("Failed")
@@ -146,9 +147,9 @@ class Message(models.Model):
     external_id = models.CharField(
         _("external id"), max_length=300, blank=True, help_text=_("Message-ID or the provider's id.")
     )
-    sender = models.CharField(_("from"), max_length=254, blank=True)
+    sender = models.CharField(_("sender"), max_length=254, blank=True)
     sender_name = models.CharField(_("sender name"), max_length=200, blank=True)
-    recipient = models.CharField(_("to"), max_length=254, blank=True)
+    recipient = models.CharField(_("recipient"), max_length=254, blank=True)
     subject = models.CharField(_("subject"), max_length=300, blank=True)
     text = models.TextField(_("text"), blank=True)
     html = models.TextField(_("HTML (sanitized)"), blank=True)

@@ -6,6 +6,7 @@ import uuid
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cases.models import Case
 
@@ -14,7 +15,7 @@ from .config import ShopWebhook, WebhookEventType
 
 class WebhookDeliveryStatus(models.TextChoices):
     PENDING = "pending", _("Pending")
-    DELIVERED = "delivered", _("Delivered")
+    DELIVERED = "delivered", pgettext_lazy("webhook", "Delivered")
     FAILED = "failed", _("Failed (gave up)")
 
 
@@ -37,7 +38,7 @@ class WebhookDelivery(models.Model):
     next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
     last_status_code = models.PositiveSmallIntegerField(_("last HTTP status"), null=True, blank=True)
     last_error = models.CharField(_("last error"), max_length=300, blank=True)
-    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    delivered_at = models.DateTimeField(pgettext_lazy("webhook", "delivered at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"))
 
     class Meta:
