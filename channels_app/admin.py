@@ -100,6 +100,11 @@ class ChatWidgetAdmin(admin.ModelAdmin):
 class SocialAccountAdmin(admin.ModelAdmin):
     list_display = ["name", "code", "provider", "active"]
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "reply_url":
+            kwargs["assume_scheme"] = "https"  # a reply URL typed without a scheme is https
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
 
 @admin.register(PhoneLine)
 class PhoneLineAdmin(admin.ModelAdmin):
