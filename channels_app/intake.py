@@ -154,9 +154,10 @@ def _choose_case(inbound: Inbound, match: identity.Match, sender_key: str) -> tu
             "case": referenced[0].number,
         }
         return None, flag, None
-    if inbound.start_new_case or not verified:
+    if inbound.start_new_case or not verified or match.how == "new":
         # A sender we cannot vouch for (matched by an order number, or typed into a chat) must not
-        # land on — and so receive the answers of — the customer's existing cases.
+        # land on — and so receive the answers of — the customer's existing cases; a customer
+        # created just now has none to join.
         return None, "", None
     return recent_open_case(match.customer), "", None
 
