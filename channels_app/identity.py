@@ -130,7 +130,12 @@ def match_sender(*, kind: str, value: str, provider: str = "", name: str = "", t
         fields["phone"] = "+" + value
     customer = Customer.objects.create(**fields)
     identity = _identity(customer, kind, value, provider, display, True)
-    return Match(identity.customer, identity, "new" if identity.customer_id == customer.pk else "identity")
+    if identity.customer_id != customer.pk:
+        # A concurrent message from the same new sender created the customer first: use theirs
+        # and drop ours (nothing refers to it yet).
+        customer.delete()
+        return Match(identity.customer, identity, "identity")
+    return Match(customer, identity, "new")
 
 
 def is_participant(*, case: Case, match: Match, sender_key: str, verified: bool = True) -> bool:

@@ -433,3 +433,35 @@ def test_the_intake_costs_a_fixed_number_of_queries(django_assert_num_queries, i
         assert email_in.ingest(
             inbox=inbox, raw=raw_email(sender="new@example.cn", message_id="<q-1@example.cn>")
         ).duplicate
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_first_mails_of_a_new_sender_at_once_make_one_customer():
+    import threading
+
+    from django.db import connection
+
+    from cases.models import Customer
+
+    inbox = EmailInbox.objects.create(code="race2", name="Race", address="race2@shop.example.com")
+    raws = [raw_email(sender="twin@example.cn", subject=f"问题 {n}", body=f"第 {n} 封") for n in range(3)]
+    barrier, errors = threading.Barrier(3), []
+
+    def take(raw):
+        try:
+            barrier.wait(5)
+            email_in.ingest(inbox=inbox, raw=raw)
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=take, args=(raw,)) for raw in raws]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert errors == []
+    assert Customer.objects.filter(email="twin@example.cn").count() == 1
+    assert ContactIdentity.objects.filter(value="twin@example.cn").count() == 1
+    assert Message.objects.filter(customer__email="twin@example.cn").count() == 3
