@@ -127,9 +127,12 @@ def _used_until(c: SlaClock, at: datetime) -> int:
     return c.used_seconds + calendar.business_seconds_between(wt, c.resumed_at, at)
 
 
-def start_clock(*, case: Case, kind: str, at: datetime, target: Target | None = None) -> SlaClock | None:
-    """Start clock ``kind`` unless one is already running or paused; None when no target applies."""
-    existing = case.clocks.filter(kind=kind, state__in=ACTIVE_CLOCK_STATES).first()
+def start_clock(
+    *, case: Case, kind: str, at: datetime, target: Target | None = None, new_case: bool = False
+) -> SlaClock | None:
+    """Start clock ``kind`` unless one is already running or paused; None when no target applies.
+    ``new_case``: the case was created in this transaction, so it has no clock to look for."""
+    existing = None if new_case else case.clocks.filter(kind=kind, state__in=ACTIVE_CLOCK_STATES).first()
     if existing is not None:
         return existing
     target = target or target_for(case, kind)
@@ -287,8 +290,11 @@ def on_case_event(*, case: Case, event: CaseEvent) -> None:
     at = event.created_at
     kind, step = event.type, event.transition
     if kind == EventType.CREATED:
-        start_clock(case=case, kind=ClockKind.FIRST_RESPONSE, at=at)
-        start_clock(case=case, kind=ClockKind.RESOLUTION, at=at)
+        policy = policy_for(case)  # one lookup for both clocks of the new case
+        for clock_kind in (ClockKind.FIRST_RESPONSE, ClockKind.RESOLUTION):
+            target = target_for(case, clock_kind, policy=policy) if policy is not None else None
+            if target is not None:
+                start_clock(case=case, kind=clock_kind, at=at, target=target, new_case=True)
     elif kind == EventType.REPLY and event.data.get("direction") == "in":
         if case.first_responded_at is not None and case.is_open:
             start_clock(case=case, kind=ClockKind.NEXT_RESPONSE, at=at)
