@@ -858,9 +858,8 @@ def reading(args, r: dict) -> list[str]:
         f"Under the profiler the largest part is {words[biggest]} ({share(biggest)}); parsing the MIME message, "
         f"quotes and HTML is {share('parse_email')}. Opening the case is {share('create_case')} "
         f"and {statements('create_case')} statements, of which the SLA clocks alone are {share('sla')} "
-        f"and {statements('sla')} statements; in this version, for each of the two clocks a check for a running "
-        "clock on the case just created, a read of the SLA policies (the same answer both times) and the insert, "
-        "then an aggregate read of the due times just written and an UPDATE of the case. Finding or creating "
+        f"and {statements('sla')} statements (one read of the SLA policies, an insert per clock, then an "
+        "aggregate read of the due times just written and an UPDATE of the case). Finding or creating "
         f"the customer is {share('match_sender')} and {statements('match_sender')} statements.",
         "",
         f"In the email and social rounds a database session was waiting for a lock in {lock_share:.0%} of the "
