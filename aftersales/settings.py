@@ -227,6 +227,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 30.0,
         "options": {"expires": 60},
     },
+    "expire-survey-invitations": {
+        "task": "feedback.tasks.expire_invitations",
+        "schedule": 3600.0,
+        "options": {"expires": 600},
+    },
     "deliver-webhooks": {
         "task": "channels_app.tasks.deliver_due_webhooks",
         "schedule": 30.0,

@@ -58,6 +58,12 @@ ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
             "view_contactidentity",
             "view_chatsession",
         ],
+        # Feedback: read the answers and the free feedback of their work.
+        "feedback": [
+            "view_surveyresponse",
+            "view_surveyinvitation",
+            "view_freefeedback",
+        ],
     },
     MANAGER: {
         "cases": [
@@ -150,6 +156,28 @@ ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
             "view_shopwebhook",
             "view_webhookdelivery",
         ],
+        # Feedback: managers set the surveys, their rules, the closed loop's numbers and the
+        # categories of free feedback, and read and export every answer.
+        "feedback": [
+            "view_survey",
+            "add_survey",
+            "change_survey",
+            "view_surveyrule",
+            "add_surveyrule",
+            "change_surveyrule",
+            "delete_surveyrule",
+            "view_feedbacksettings",
+            "change_feedbacksettings",
+            "view_surveyinvitation",
+            "view_surveyresponse",
+            "add_surveyresponse",
+            "view_feedbackcategory",
+            "add_feedbackcategory",
+            "change_feedbackcategory",
+            "delete_feedbackcategory",
+            "view_freefeedback",
+            "change_freefeedback",
+        ],
     },
     # The shop's order system: pushes orders and opens cases through the API with a token.
     INTEGRATION: {
@@ -163,6 +191,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
             "add_case",
             "view_case",
         ],
+        # An external survey tool imports answers; the shop forwards free feedback.
+        "feedback": ["add_surveyresponse", "view_surveyresponse", "add_freefeedback"],
     },
 }
 

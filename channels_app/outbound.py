@@ -130,9 +130,10 @@ WRITERS = {Channel.EMAIL: _email_reply, Channel.CHAT: _chat_reply, Channel.SOCIA
 
 
 def queue_reply(*, case: Case, event: CaseEvent) -> Message | None:
-    """Write the outbound message for an agent's public reply; None when its channel has no way
-    back (portal, phone, API: the customer is emailed a notification instead)."""
-    if event.type != EventType.REPLY or not event.public or event.data.get("direction") != "out":
+    """Write the outbound message for an agent's public reply (or a survey invitation); None when
+    its channel has no way back (portal, phone, API: the customer is emailed a notification instead)."""
+    is_reply = event.type == EventType.REPLY and event.data.get("direction") == "out"
+    if not event.public or not (is_reply or event.type == EventType.SURVEY):
         return None
     writer = WRITERS.get(event.channel)
     message = writer(case, event) if writer else None

@@ -10,6 +10,7 @@ transaction of the change, so a rolled-back change sends nothing.
 from __future__ import annotations
 
 from django.conf import settings
+from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -17,6 +18,7 @@ from cases.models import Case, CaseEvent, CaseStatus, EventType, NotificationKin
 from cases.notifications import notify_customer
 
 from . import outbound, shop_webhooks
+from .portal import send_sms
 
 
 def should_email(event: CaseEvent) -> bool:
@@ -27,13 +29,17 @@ def should_email(event: CaseEvent) -> bool:
         return event.data.get("direction") == "out" and "call" not in event.data
     if event.type == EventType.TRANSITION and event.actor_id is None and event.transition in ("approve", "reject"):
         return event.actor_label not in ("", "system")  # made by the policy: the policy event said it
-    return event.type in (EventType.POLICY, EventType.TRANSITION, EventType.SHIPMENT)
+    return event.type in (EventType.POLICY, EventType.TRANSITION, EventType.SHIPMENT, EventType.SURVEY)
 
 
 def on_case_event(sender, case: Case, event: CaseEvent, **kwargs) -> None:
     shop_webhooks.on_case_event(case=case, event=event)
     if outbound.queue_reply(case=case, event=event) is not None:
         return  # answered on its own channel
+    if event.type == EventType.SURVEY and not case.customer.email and case.customer.phone:
+        text, phone = event.note, case.customer.phone
+        transaction.on_commit(lambda: send_sms(phone, text))  # the SMS backend (PORTAL_SMS_BACKEND)
+        return
     email_customer(case=case, event=event)
 
 

@@ -7,7 +7,11 @@ What is sent
                                pays it (amount, currency, order number, the case's lines);
     ``replacement.requested``  the shop ships an item: a resolution ``exchange``, ``repair`` or
                                ``reship_part``, or, for a VIP customer's exchange, already on approval
-                               (instant exchange). Sent once per case and endpoint, whichever comes first.
+                               (instant exchange). Sent once per case and endpoint, whichever comes first;
+    ``coupon.requested``       a customer answered a satisfaction survey and the feedback app thanks them
+                               with a coupon (``FeedbackSettings.reward_enabled``): the shop issues it
+                               (value, currency, the survey response's id). Sent once per response and
+                               endpoint.
 
 How
     ``on_case_event`` runs inside the transaction of the case change (``channels_app.receivers``) and
@@ -19,7 +23,8 @@ How
 The request
     ``POST <url>`` with the JSON body ``{"id", "type", "created_at", "data"}`` where ``data`` holds
     ``case`` (number, kind, status, channel, priority, reason, customer external id and tier, order
-    number, resolution, refund, lines) and, by type, ``change``, ``refund`` or ``replacement``.
+    number, resolution, refund, lines) and, by type, ``change``, ``refund``, ``replacement`` or
+    ``coupon``.
     Headers: ``Content-Type: application/json``, ``X-Aftersales-Event`` (the type),
     ``X-Aftersales-Delivery`` (the event id), and ``X-Aftersales-Timestamp`` /
     ``X-Aftersales-Signature`` (``channels_app.signing``, signed at each attempt with the endpoint's
@@ -60,6 +65,9 @@ DELIVERY_HEADER = "X-Aftersales-Delivery"
 # Sent only by the admin's "Send a test event"; not one of WebhookEventType, never a case's event.
 TEST_EVENT = "webhook.test"
 REPLACEMENT_RESOLUTIONS = frozenset({ResolutionType.EXCHANGE, ResolutionType.REPAIR, ResolutionType.RESHIP_PART})
+# The ``follow_up`` CaseEvent the feedback app writes to thank a survey answer with a coupon (its data:
+# ``{"follow_up": "coupon", "response", "value", "currency"}``); channels_app reads the event, not the app.
+COUPON_FOLLOW_UP = "coupon"
 
 
 # --- writing the outbox ---------------------------------------------------------------------------
@@ -110,10 +118,28 @@ def case_summary(case: Case, lines: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def _is_coupon(event: CaseEvent) -> bool:
+    return event.type == EventType.FOLLOW_UP and (event.data or {}).get("follow_up") == COUPON_FOLLOW_UP
+
+
+def _coupon(event: CaseEvent) -> dict[str, Any] | None:
+    """The coupon a survey thank-you asks for; None when the event does not name one."""
+    data = event.data or {}
+    try:
+        value = Decimal(str(data["value"])).quantize(Decimal("0.01"))
+        response = int(data["response"])
+    except (KeyError, TypeError, ValueError, ArithmeticError):
+        log.warning("Coupon follow-up %s of case %s has no value or response; no webhook.", event.pk, event.case_id)
+        return None
+    return {"value": _money(value), "currency": str(data.get("currency") or "CNY"), "response": response}
+
+
 def _candidate_types(event: CaseEvent) -> list[str]:
     """The event types this case event may lead to, decided without a query."""
     if event.type == EventType.CREATED:
         return [WebhookEventType.CASE_CREATED]
+    if _is_coupon(event):
+        return [WebhookEventType.COUPON_REQUESTED]
     if event.type != EventType.TRANSITION:
         return []
     types = [WebhookEventType.CASE_STATUS_CHANGED]
@@ -171,6 +197,9 @@ def _type_data(*, event_type: str, case: Case, event: CaseEvent, lines: list[dic
                 "lines": lines,
             }
         }
+    if event_type == WebhookEventType.COUPON_REQUESTED:
+        coupon = _coupon(event)
+        return {"coupon": coupon} if coupon is not None else None
     return None
 
 
@@ -183,7 +212,8 @@ def on_case_event(*, case: Case, event: CaseEvent) -> None:
     """Write one delivery per interested active endpoint, in the transaction of the case change.
 
     ``replacement.requested`` goes once per case and endpoint: a VIP exchange asks for it on
-    approval, and its later ``resolve`` with ``exchange`` does not ask again.
+    approval, and its later ``resolve`` with ``exchange`` does not ask again. ``coupon.requested``
+    goes once per survey response and endpoint, however often its follow-up event is written.
     """
     candidates = _candidate_types(event)
     if not candidates:
@@ -196,11 +226,20 @@ def on_case_event(*, case: Case, event: CaseEvent) -> None:
     summary = case_summary(case, lines)
     extras = {t: _type_data(event_type=t, case=case, event=event, lines=lines) for t in candidates}
     extras = {t: extra for t, extra in extras.items() if extra is not None}
-    already = set()
+    already: dict[str, set[int]] = {}  # event type -> endpoints that had it already
     if WebhookEventType.REPLACEMENT_REQUESTED in extras:
-        already = set(
+        already[WebhookEventType.REPLACEMENT_REQUESTED] = set(
             WebhookDelivery.objects.filter(
                 case=case, event_type=WebhookEventType.REPLACEMENT_REQUESTED, endpoint__in=endpoints
+            ).values_list("endpoint_id", flat=True)
+        )
+    if WebhookEventType.COUPON_REQUESTED in extras:
+        already[WebhookEventType.COUPON_REQUESTED] = set(
+            WebhookDelivery.objects.filter(
+                case=case,
+                event_type=WebhookEventType.COUPON_REQUESTED,
+                endpoint__in=endpoints,
+                payload__data__coupon__response=extras[WebhookEventType.COUPON_REQUESTED]["coupon"]["response"],
             ).values_list("endpoint_id", flat=True)
         )
     rows = []
@@ -212,7 +251,7 @@ def on_case_event(*, case: Case, event: CaseEvent) -> None:
         for endpoint in endpoints:
             if not endpoint.wants(event_type):
                 continue
-            if event_type == WebhookEventType.REPLACEMENT_REQUESTED and endpoint.pk in already:
+            if endpoint.pk in already.get(event_type, ()):
                 continue
             rows.append(
                 WebhookDelivery(

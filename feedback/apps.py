@@ -2,9 +2,35 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 
+def _invite(sender, case, **kwargs):
+    from .services import invite
+
+    invite(case=case)
+
+
+def _remind(sender, case, **kwargs):
+    from .services import remind
+
+    remind(case=case)
+
+
+def _on_case_event(sender, case, event, **kwargs):
+    if event.type == "transition" and event.transition == "reopen":
+        from .services import cancel_open
+
+        cancel_open(case=case)
+
+
 class FeedbackConfig(AppConfig):
-    """Surveys (CSAT, NPS, CES), invitations, responses and the closed loop: issue 7."""
+    """Surveys (CSAT, NPS, CES), invitations, answers and the closed loop; free feedback."""
 
     default_auto_field = "django.db.models.BigAutoField"
     name = "feedback"
     verbose_name = _("Feedback")
+
+    def ready(self):
+        from cases.signals import case_event_recorded, survey_due, survey_reminder_due
+
+        survey_due.connect(_invite, dispatch_uid="feedback.invite")
+        survey_reminder_due.connect(_remind, dispatch_uid="feedback.remind")
+        case_event_recorded.connect(_on_case_event, dispatch_uid="feedback.on_case_event")

@@ -1,4 +1,5 @@
-"""The dependency rule of DESIGN.md §2: cases imports no other app of the project."""
+"""The dependency rule of DESIGN.md §2: cases imports no other app of the project; channels_app and
+feedback import only cases; analytics may import them all."""
 
 from __future__ import annotations
 
@@ -28,3 +29,17 @@ def test_cases_imports_no_other_app():
     }
     assert offenders == {}
     assert len(list((ROOT / "cases").rglob("*.py"))) > 10  # the walk really read the app
+
+
+def offenders_of(app: str, forbidden: set[str]) -> dict[str, list[str]]:
+    return {
+        str(path.relative_to(ROOT)): sorted(imported_modules(path) & forbidden)
+        for path in (ROOT / app).rglob("*.py")
+        if imported_modules(path) & forbidden
+    }
+
+
+def test_channels_app_and_feedback_import_only_cases():
+    assert offenders_of("channels_app", {"feedback", "analytics"}) == {}
+    assert offenders_of("feedback", {"channels_app", "analytics"}) == {}
+    assert len(list((ROOT / "feedback").rglob("*.py"))) > 5

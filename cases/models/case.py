@@ -558,6 +558,7 @@ class EventType(models.TextChoices):
     SLA_BREACH = "sla_breach", _("SLA breached")
     FOLLOW_UP = "follow_up", _("Follow-up")
     SHIPMENT = "shipment", _("Shipment update")
+    SURVEY = "survey", _("Satisfaction survey")
 
 
 class CaseEvent(models.Model):

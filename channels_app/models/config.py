@@ -134,6 +134,7 @@ class WebhookEventType(models.TextChoices):
     CASE_STATUS_CHANGED = "case.status_changed", _("Case status changed")
     REFUND_REQUESTED = "refund.requested", _("Refund requested")
     REPLACEMENT_REQUESTED = "replacement.requested", _("Replacement requested")
+    COUPON_REQUESTED = "coupon.requested", _("Coupon requested (survey thanks)")
     TEST = "webhook.test", _("Test event")
 
 
