@@ -41,10 +41,7 @@ import pstats
 import random
 import re
 import shutil
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -69,6 +66,8 @@ if "DATA_DIR" not in os.environ:
     atexit.register(shutil.rmtree, os.environ["DATA_DIR"], ignore_errors=True)
 
 import django  # noqa: E402
+
+from benchmarks.benchserver import Gunicorn, refuse_unless_bench_database, say  # noqa: E402
 
 django.setup()
 
@@ -113,20 +112,6 @@ FILLER = (
 )
 SIGNATURE = "\n\n-- \n{name}\n手机 / Mobile: +86 138 0013 {n:04d}\nSent from my phone\n"
 AUTO_SUBJECTS = ["自动回复: {s}", "Automatic reply: {s}", "Out of office: {s}", "休假中: {s}"]
-
-
-def say(text: str) -> None:
-    print(text, flush=True)
-
-
-def refuse_unless_bench_database() -> str:
-    name = str(connection.settings_dict["NAME"])
-    if connection.vendor != "postgresql" or not name.endswith("_bench") or name.startswith("test_"):
-        sys.exit(
-            f"Refusing to run on database {name!r} ({connection.vendor}): the benchmark writes customers and "
-            "cases. Point DATABASE_URL at a PostgreSQL database whose name ends in _bench (make bench does)."
-        )
-    return name
 
 
 # --- the messages ------------------------------------------------------------------------------------
@@ -325,81 +310,6 @@ class Mailbag:
 
 
 # --- the server ---------------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Gunicorn:
-    def __init__(self, *, workers: int, log: Path):
-        self.port = free_port()
-        self.log = log
-        binary = Path(sys.executable).with_name("gunicorn")
-        env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": SETTINGS,
-            "DEBUG": "1",
-            "CELERY_BROKER_URL": "memory://",
-            "DATABASE_URL": os.environ.get("DATABASE_URL", ""),
-        }
-        self.process = subprocess.Popen(  # noqa: S603 - our own virtual environment's gunicorn
-            [
-                str(binary),
-                "aftersales.wsgi:application",
-                "--chdir",
-                str(ROOT),
-                "--workers",
-                str(workers),
-                "--worker-class",
-                "sync",
-                "--bind",
-                f"127.0.0.1:{self.port}",
-                "--timeout",
-                "120",
-                "--log-level",
-                "warning",
-                "--error-logfile",
-                str(log),
-            ],
-            env=env,
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.STDOUT,
-        )
-        atexit.register(self.stop)
-
-    def wait_ready(self, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                sys.exit(f"gunicorn exited with {self.process.returncode}:\n{self.tail()}")
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
-                conn.request("POST", "/bench/noop/", body=b"{}", headers={"Content-Type": "application/json"})
-                if conn.getresponse().status == 202:
-                    conn.close()
-                    return
-            except OSError:
-                time.sleep(0.2)
-        sys.exit(f"gunicorn did not answer on 127.0.0.1:{self.port} within {timeout:.0f} s:\n{self.tail()}")
-
-    def tail(self, lines: int = 40) -> str:
-        try:
-            return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return "(no log)"
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
 
 
 # --- sending ------------------------------------------------------------------------------------------

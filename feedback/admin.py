@@ -9,6 +9,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from solo.admin import SingletonModelAdmin
 
+from cases.admin import ReadOnlyAdmin
 from cases.models import CaseKind, Channel
 
 from . import free
@@ -21,20 +22,6 @@ from .models import (
     SurveyResponse,
     SurveyRule,
 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Rows written only by the services: read and searched here, never edited."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 # --- configuration ---------------------------------------------------------------------------------------
 

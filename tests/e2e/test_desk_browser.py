@@ -67,6 +67,7 @@ def test_an_agent_works_a_return_and_the_portal_shows_each_step(live_server, bro
     desk.click("button:has-text('Sign in')")
     desk.wait_for_url("**/desk/")
     desk.click("text=All open")
+    desk.wait_for_url("**/desk/?queue=open")  # the open queue is shown before we click into it
     shot(desk, "1-queue")
     desk.click(f"text={case.number}")
     desk.wait_for_url(f"**/desk/cases/{case.number}/")
@@ -152,8 +153,10 @@ def test_an_agent_works_a_complaint_from_start_to_finish(live_server, browser, s
     )
     desk = sign_in(browser, live_server)
     desk.click("text=All open")
+    desk.wait_for_url("**/desk/?queue=open")  # the queue is there before we type into its search box
     desk.fill("#q", "threw the parcel")
     desk.press("#q", "Enter")
+    desk.wait_for_url("**q=threw*")  # the results replaced the queue before we click one
     desk.click(f"text={case.number}")
     desk.wait_for_url(f"**/desk/cases/{case.number}/")
     documents, partial = [], []
