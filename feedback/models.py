@@ -45,9 +45,13 @@ class Survey(models.Model):
     )
     nps_zh = models.CharField(_("NPS question (Chinese)"), max_length=300, default="您有多大可能把我们推荐给朋友？")
     ces_en = models.CharField(
-        _("CES question (English)"), max_length=300, default="How much effort did it take to get your request handled? (1 = very little)"
+        _("CES question (English)"),
+        max_length=300,
+        default="How much effort did it take to get your request handled? (1 = very little)",
     )
-    ces_zh = models.CharField(_("CES question (Chinese)"), max_length=300, default="这次办理售后，您花了多少力气？（1 = 非常省力）")
+    ces_zh = models.CharField(
+        _("CES question (Chinese)"), max_length=300, default="这次办理售后，您花了多少力气？（1 = 非常省力）"
+    )
     comment_en = models.CharField(
         _("comment prompt (English)"), max_length=300, default="Anything you would like to tell us?"
     )
