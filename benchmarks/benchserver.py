@@ -7,6 +7,7 @@ from __future__ import annotations
 import atexit
 import http.client
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -100,3 +101,31 @@ class Gunicorn:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return "unknown CPU"
+
+
+def write_report(heading: str, section: str) -> None:
+    """Write (or replace) the section ``## <heading>`` of docs/performance.md."""
+    path = ROOT / "docs" / "performance.md"
+    text = path.read_text(encoding="utf-8")
+    section = f"## {heading}\n\n" + section.strip("\n") + "\n"
+    pattern = rf"^## {re.escape(heading)}$"
+    if re.search(pattern, text, flags=re.M):
+        text = re.sub(pattern + r"\n.*?(?=^## |\Z)", lambda _: section + "\n", text, flags=re.S | re.M)
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    path.write_text(text.rstrip("\n") + "\n", encoding="utf-8")

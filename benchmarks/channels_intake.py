@@ -67,7 +67,14 @@ if "DATA_DIR" not in os.environ:
 
 import django  # noqa: E402
 
-from benchmarks.benchserver import Gunicorn, refuse_unless_bench_database, say  # noqa: E402
+from benchmarks.benchserver import (  # noqa: E402
+    Gunicorn,
+    cpu_model,
+    percentile,
+    refuse_unless_bench_database,
+    say,
+    write_report,
+)
 
 django.setup()
 
@@ -449,11 +456,6 @@ def check(rnd: Round) -> tuple[list[str], Counter]:
     return errors, said
 
 
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
-
-
 def latencies(rnd: Round, kind: str | None = None) -> list[float]:
     return [
         o.seconds * 1000
@@ -595,27 +597,6 @@ def explain_new_sender_lookup(address: str) -> str:
 
 
 # --- report -------------------------------------------------------------------------------------------
-
-
-def write_report(section: str) -> None:
-    path = ROOT / "docs" / "performance.md"
-    text = path.read_text(encoding="utf-8")
-    section = "## Channel intake\n\n" + section.strip("\n") + "\n"
-    if re.search(r"^## Channel intake$", text, flags=re.M):
-        text = re.sub(r"^## Channel intake\n.*?(?=^## |\Z)", lambda _: section + "\n", text, flags=re.S | re.M)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return "unknown CPU"
 
 
 def render(args, r: dict) -> str:
@@ -978,7 +959,7 @@ def main() -> None:
     if failed:
         sys.exit(f"\n{failed} errors: docs/performance.md left as it was.")
     if not args.no_report:
-        write_report(section)
+        write_report("Channel intake", section)
         say("\nWritten to docs/performance.md")
 
 

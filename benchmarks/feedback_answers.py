@@ -31,7 +31,6 @@ import atexit
 import http.client
 import os
 import random
-import re
 import shutil
 import statistics
 import sys
@@ -56,7 +55,14 @@ if "DATA_DIR" not in os.environ:
 
 import django  # noqa: E402
 
-from benchmarks.benchserver import Gunicorn, refuse_unless_bench_database, say  # noqa: E402
+from benchmarks.benchserver import (  # noqa: E402
+    Gunicorn,
+    cpu_model,
+    percentile,
+    refuse_unless_bench_database,
+    say,
+    write_report,
+)
 
 django.setup()
 
@@ -85,7 +91,7 @@ COMMENTS = [
 ]
 
 
-# say, free_port, Gunicorn, refuse_unless_bench_database: benchmarks/benchserver.py
+# The server, the report and percentiles: benchmarks/benchserver.py
 
 
 # --- the requests ---------------------------------------------------------------------------------------
@@ -195,11 +201,6 @@ def check(rnd: Round) -> list[str]:
     return errors
 
 
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
-
-
 def latencies(rnd: Round) -> list[float]:
     return [o.seconds * 1000 for o in rnd.outcomes if o is not None]
 
@@ -288,27 +289,6 @@ def in_process(invitations: list[tuple[SurveyInvitation, str, str]]) -> dict:
 
 
 # --- the report ---------------------------------------------------------------------------------------------
-
-
-def write_report(section: str) -> None:
-    path = ROOT / "docs" / "performance.md"
-    text = path.read_text(encoding="utf-8")
-    section = "## Survey answers\n\n" + section.strip("\n") + "\n"
-    if re.search(r"^## Survey answers$", text, flags=re.M):
-        text = re.sub(r"^## Survey answers\n.*?(?=^## |\Z)", lambda _: section + "\n", text, flags=re.S | re.M)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return "unknown CPU"
 
 
 def render(args, r: dict) -> str:
@@ -481,7 +461,7 @@ def main() -> None:
     if failed:
         sys.exit(f"\n{failed} errors: docs/performance.md left as it was.")
     if not args.no_report:
-        write_report(section)
+        write_report("Survey answers", section)
         say("\nWritten to docs/performance.md")
 
 
