@@ -12,6 +12,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -129,3 +130,28 @@ def write_report(heading: str, section: str) -> None:
     else:
         text = text.rstrip("\n") + "\n\n" + section
     path.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
+
+
+def run_clients(client, *, threads: int, outcomes: list, eta_after) -> float:
+    """Run ``client`` in ``threads`` threads until they are done, printing progress and an
+    estimate every 3 s (``outcomes`` fills with one entry per request; None until it is sent;
+    ``eta_after(rate)`` is the rest of the run after this round). Returns the seconds taken."""
+    workers = [threading.Thread(target=client, daemon=True) for _ in range(threads)]
+    began = time.perf_counter()
+    for w in workers:
+        w.start()
+    next_report = began + 3
+    while any(w.is_alive() for w in workers):
+        for w in workers:
+            w.join(timeout=0.2)
+        now = time.perf_counter()
+        if now >= next_report:
+            next_report = now + 3
+            done = sum(1 for o in outcomes if o is not None)
+            rate = done / (now - began)
+            left = (len(outcomes) - done) / rate if rate else 0
+            say(
+                f"     {done:>6,} / {len(outcomes):,}  {rate:>7,.0f} /s  "
+                f"ETA {left:>4.0f} s this round, ~{left + eta_after(rate):,.0f} s for the run"
+            )
+    return time.perf_counter() - began

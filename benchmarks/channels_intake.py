@@ -72,6 +72,7 @@ from benchmarks.benchserver import (  # noqa: E402
     cpu_model,
     percentile,
     refuse_unless_bench_database,
+    run_clients,
     say,
     write_report,
 )
@@ -397,25 +398,7 @@ def fire(port: int, rnd: Round, *, threads: int, eta_after) -> None:
             rnd.outcomes[i] = Outcome(status, time.perf_counter() - began, body)
         conn.close()
 
-    workers = [threading.Thread(target=client, daemon=True) for _ in range(threads)]
-    began = time.perf_counter()
-    for w in workers:
-        w.start()
-    next_report = began + 3
-    while any(w.is_alive() for w in workers):
-        for w in workers:
-            w.join(timeout=0.2)
-        now = time.perf_counter()
-        if now >= next_report:
-            next_report = now + 3
-            done = sum(1 for o in rnd.outcomes if o is not None)
-            rate = done / (now - began)
-            left = (len(rnd.shots) - done) / rate if rate else 0
-            say(
-                f"     {done:>6,} / {len(rnd.shots):,}  {rate:>7,.0f} /s  "
-                f"ETA {left:>4.0f} s this round, ~{left + eta_after(rate):,.0f} s for the run"
-            )
-    rnd.seconds = time.perf_counter() - began
+    rnd.seconds = run_clients(client, threads=threads, outcomes=rnd.outcomes, eta_after=eta_after)
 
 
 def check(rnd: Round) -> tuple[list[str], Counter]:
