@@ -140,15 +140,22 @@ def _form(
     )
 
 
+def _open_link(request: HttpRequest, token: str):
+    """The link's invitation, or the page that says what is wrong with the link."""
+    try:
+        with translation.override(_language(request, None)):  # the error's text, before we know whose link
+            return services.invitation_for_token(token)
+    except (services.LinkInvalid, services.LinkExpired) as error:
+        return _link_problem(request, error)
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 def answer(request: HttpRequest, token: str) -> HttpResponse:
     """The survey: GET shows the questions, POST stores the answers once and says thank you (303)."""
-    try:
-        with translation.override(_language(request, None)):  # the error's text, before we know whose link
-            invitation = services.invitation_for_token(token)
-    except (services.LinkInvalid, services.LinkExpired) as error:
-        return _link_problem(request, error)
+    invitation = _open_link(request, token)
+    if isinstance(invitation, HttpResponse):
+        return invitation
     language = _language(request, invitation)
     if invitation.status == InvitationStatus.ANSWERED:
         return _see_thanks(token, language)
@@ -169,11 +176,9 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
 @require_http_methods(["GET"])
 def thanks(request: HttpRequest, token: str) -> HttpResponse:
     """Thank you, for an answered invitation; an unanswered one goes back to its questions."""
-    try:
-        with translation.override(_language(request, None)):  # the error's text, before we know whose link
-            invitation = services.invitation_for_token(token)
-    except (services.LinkInvalid, services.LinkExpired) as error:
-        return _link_problem(request, error)
+    invitation = _open_link(request, token)
+    if isinstance(invitation, HttpResponse):
+        return invitation
     language = _language(request, invitation)
     if invitation.status != InvitationStatus.ANSWERED:
         return redirect(reverse("feedback:answer", args=[token]) + f"?lang={language}")
