@@ -509,3 +509,13 @@ def test_polling_costs_the_same_queries_for_one_message_or_many(client, widget, 
         add_message(case=session.case, actor=agent, text=f"answer {n}", public=True, channel="chat")
     with django_assert_num_queries(len(one)):
         assert len(poll(client, token).json()["messages"]) == 6
+
+
+def test_the_demo_page_embeds_an_active_widget_and_refuses_others(client, widget):
+    page = client.get("/chat/demo/", {"widget": widget.key})
+    assert page.status_code == 200 and widget.key in page.content.decode() and "widget.js" in page.content.decode()
+    assert client.get("/chat/demo/").status_code == 404
+    assert client.get("/chat/demo/", {"widget": "no-such-key"}).status_code == 404
+    widget.active = False
+    widget.save()
+    assert client.get("/chat/demo/", {"widget": widget.key}).status_code == 404
