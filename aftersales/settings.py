@@ -18,6 +18,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -212,6 +213,10 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 # The SLA sweep (cases.sweep): how often beat runs it, in seconds (the clocks live in the database,
 # so this is the detection lag, not a timer).
 SLA_SWEEP_SECONDS = env_int("SLA_SWEEP_SECONDS", 20)
+# Analytics: how often beat folds changed cases into the KPI rollups, in seconds.
+ANALYTICS_REFRESH_SECONDS = env_int("ANALYTICS_REFRESH_SECONDS", 30)
+# ... and how long a computed KPI report is kept in the cache (dropped early when the rollups change).
+ANALYTICS_CACHE_SECONDS = env_int("ANALYTICS_CACHE_SECONDS", 30)
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "aftersales.tasks.heartbeat", "schedule": 30.0},
     "sla-sweep": {"task": "cases.tasks.sweep", "schedule": SLA_SWEEP_SECONDS, "options": {"expires": 60}},
@@ -236,6 +241,32 @@ CELERY_BEAT_SCHEDULE = {
         "task": "channels_app.tasks.deliver_due_webhooks",
         "schedule": 30.0,
         "options": {"expires": 60},
+    },
+    # Analytics: fold changed cases into the KPI rollups (the dashboard is at most this old, plus
+    # the refresh's own time), and rebuild them from the raw rows every night as a safety net.
+    "refresh-rollups": {
+        "task": "analytics.tasks.refresh_rollups",
+        "schedule": float(ANALYTICS_REFRESH_SECONDS),
+        "options": {"expires": 60},
+    },
+    "rebuild-rollups": {
+        "task": "analytics.tasks.rebuild_rollups",
+        "schedule": crontab(hour=3, minute=30),
+        "options": {"expires": 3600},
+    },
+    # The KPI report emails (analytics.reports, sent once per period even if beat fires twice):
+    # Monday 08:00 for the week before, the 1st at 08:00 for the month before, in CELERY_TIMEZONE.
+    "kpi-report-weekly": {
+        "task": "analytics.tasks.send_report",
+        "schedule": crontab(hour=8, minute=0, day_of_week="mon"),
+        "args": ("weekly",),
+        "options": {"expires": 6 * 3600},
+    },
+    "kpi-report-monthly": {
+        "task": "analytics.tasks.send_report",
+        "schedule": crontab(hour=8, minute=0, day_of_month="1"),
+        "args": ("monthly",),
+        "options": {"expires": 6 * 3600},
     },
 }
 

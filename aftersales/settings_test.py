@@ -22,3 +22,7 @@ _worker = os.environ.get("PYTEST_XDIST_WORKER", "")
 if _worker.startswith("gw") and _worker[2:].isdigit() and "redis" in CACHES["default"]["BACKEND"].lower():  # noqa: F405
     _base = CACHES["default"]["LOCATION"].rsplit("/", 1)[0]  # noqa: F405
     CACHES["default"]["LOCATION"] = f"{_base}/{10 - int(_worker[2:]) % 8}"  # noqa: F405  gw0 -> db 10, gw1 -> 9
+
+# KPI reports are not cached across tests (each test's database starts its rollup counters anew);
+# tests/analytics/test_rollups.py turns the cache on to test it.
+ANALYTICS_CACHE_SECONDS = 0

@@ -11,6 +11,7 @@ from .health import healthz
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/kpis/", include("analytics.api.urls")),
     path("api/v1/", include("cases.api.urls")),
     path("api/v1/channels/", include("channels_app.api.urls")),
     path("api/v1/feedback/", include("feedback.api.urls")),
@@ -24,6 +25,7 @@ urlpatterns = [
     path("chat/demo/", chat_views.demo, name="chat-demo"),
     path("desk/feedback/", include("feedback.desk_urls")),
     path("desk/", include(desk_patterns)),
+    path("dashboard/", include("analytics.urls")),
     path("", include("cases.urls")),
 ]
 

@@ -64,6 +64,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
             "view_surveyinvitation",
             "view_freefeedback",
         ],
+        # Analytics: an agent sees their own scorecard only.
+        "analytics": ["view_own_scorecard"],
     },
     MANAGER: {
         "cases": [
@@ -177,6 +179,17 @@ ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
             "delete_feedbackcategory",
             "view_freefeedback",
             "change_freefeedback",
+        ],
+        # Analytics: the dashboard, every scorecard and the exports; the weights and the targets.
+        "analytics": [
+            "view_dashboard",
+            "view_own_scorecard",
+            "view_scorecardsettings",
+            "change_scorecardsettings",
+            "view_kpitarget",
+            "add_kpitarget",
+            "change_kpitarget",
+            "delete_kpitarget",
         ],
     },
     # The shop's order system: pushes orders and opens cases through the API with a token.

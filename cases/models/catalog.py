@@ -159,7 +159,13 @@ class Order(models.Model):
     class Meta:
         verbose_name = _("order")
         verbose_name_plural = _("orders")
-        indexes = [models.Index(fields=["customer", "-placed_at"], name="order_by_customer_recent")]
+        indexes = [
+            models.Index(fields=["customer", "-placed_at"], name="order_by_customer_recent"),
+            # The analytics refresh reads the orders changed since its last run.
+            models.Index(fields=["updated_at"], name="order_by_updated"),
+            # Orders placed per day (the complaint rate's denominator).
+            models.Index(fields=["placed_at"], name="order_by_placed"),
+        ]
 
     def __str__(self) -> str:
         return self.number

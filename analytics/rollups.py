@@ -1,0 +1,243 @@
+"""Keeping the analytics tables current: dirty markers, the refresh, the full rebuild.
+
+How a change reaches the dashboard:
+
+1. Every ``CaseEvent`` marks its case dirty (``DirtyCase`` upsert in the event's own transaction,
+   ``analytics.receivers``); answers and invitations mark the day they count on.
+2. ``refresh()`` (Celery beat, every ``ANALYTICS_REFRESH_SECONDS``) recomputes the facts of the
+   dirty cases from their raw rows, marks every past day whose daily figures the change moved
+   (before and after), reads the orders changed since its last run, seals the days that ended
+   since, and recomputes the dirty days' rows of the daily tables.
+3. ``analytics.kpis`` reads the daily tables for the sealed days and computes the rest (today,
+   and a day that ended a moment ago) live from ``CaseFact``: the live blend.
+
+The markers are locked while a refresh reads them (``FOR UPDATE SKIP LOCKED``); a writer that marks
+the same case waits for the refresh and re-marks it after, so a change that commits during a
+refresh is picked up by the next one rather than lost. Only one refresh runs at a time (an
+advisory lock on PostgreSQL).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import date, datetime, timedelta
+
+from django.db import connection, transaction
+from django.db.models import Max, Min
+from django.utils.translation import gettext as _
+
+from cases import clock
+from cases.models import Case, Order
+
+from . import measures
+from .facts import reporting_zone, store_facts
+from .measures import DIMENSIONS, MEASURES, Source
+from .models import (
+    CaseFact,
+    DailyOrderStat,
+    DailyProductStat,
+    DailyStat,
+    DirtyCase,
+    DirtyDay,
+    RollupState,
+)
+
+DAY_COLUMNS = ("created_day", "first_reply_day", "resolved_day", "fr_due_day", "res_due_day")
+LOCK_KEY = 0x616E616C  # "anal": the advisory lock of the refresh
+BATCH = 5000
+
+
+def local_today() -> date:
+    return clock.now().astimezone(reporting_zone()).date()
+
+
+def local_day(at: datetime) -> date:
+    return at.astimezone(reporting_zone()).date()
+
+
+# --- markers --------------------------------------------------------------------------------------
+
+
+def mark_cases(case_ids: Iterable[int]) -> None:
+    """The facts of these cases are stale (call inside the transaction of the change)."""
+    now = clock.now()
+    DirtyCase.objects.bulk_create(
+        [DirtyCase(case_id=pk, marked_at=now) for pk in set(case_ids)],
+        update_conflicts=True,
+        unique_fields=["case_id"],
+        update_fields=["marked_at"],
+    )
+
+
+def mark_days(days: Iterable[date | None]) -> None:
+    """The daily figures of these days are stale (today and later are read live: ignored)."""
+    today = local_today()
+    wanted = {d for d in days if d is not None and d < today}
+    if wanted:
+        DirtyDay.objects.bulk_create([DirtyDay(day=d) for d in wanted], ignore_conflicts=True)
+
+
+def _days_of(case_ids: list[int]) -> set[date]:
+    found: set[date] = set()
+    for row in CaseFact.objects.filter(case_id__in=case_ids).values_list(*DAY_COLUMNS):
+        found.update(d for d in row if d is not None)
+    return found
+
+
+def _try_lock() -> bool:
+    if connection.vendor != "postgresql":
+        return True
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [LOCK_KEY])
+        return bool(cursor.fetchone()[0])
+
+
+# --- the refresh ----------------------------------------------------------------------------------
+
+
+def refresh(*, batch: int = BATCH) -> dict:
+    """Bring the facts and daily tables up to date; returns what it did (or ``{"skipped": True}``)."""
+    done = {"cases": 0, "days": 0, "skipped": False}
+    with transaction.atomic():
+        if not _try_lock():
+            return {**done, "skipped": True}
+        state = RollupState.objects.select_for_update().get_or_create(pk=1)[0]
+        today = local_today()
+        while True:
+            ids = list(
+                DirtyCase.objects.select_for_update(skip_locked=True)
+                .order_by("case_id")
+                .values_list("case_id", flat=True)[:batch]
+            )
+            if not ids:
+                break
+            days = _days_of(ids)
+            store_facts(ids)
+            days |= _days_of(ids)
+            DirtyCase.objects.filter(case_id__in=ids).delete()
+            mark_days(days)
+            done["cases"] += len(ids)
+        now = clock.now()
+        changed_orders = Order.objects.all()
+        if state.orders_seen_until is not None:
+            changed_orders = changed_orders.filter(updated_at__gte=state.orders_seen_until)
+        mark_days({local_day(at) for at in changed_orders.values_list("placed_at", flat=True).distinct()})
+        yesterday = today - timedelta(days=1)
+        if state.sealed_through is None or state.sealed_through < yesterday:
+            first = state.sealed_through + timedelta(days=1) if state.sealed_through else _first_day()
+            if first is not None and first <= yesterday:
+                mark_days(first + timedelta(days=n) for n in range((yesterday - first).days + 1))
+            state.sealed_through = yesterday
+        while True:
+            days = list(
+                DirtyDay.objects.select_for_update(skip_locked=True).order_by("day").values_list("day", flat=True)[:31]
+            )
+            if not days:
+                break
+            rebuild_days(days)
+            DirtyDay.objects.filter(day__in=days).delete()
+            done["days"] += len(days)
+        state.orders_seen_until = now
+        state.refreshed_at = now
+        if done["cases"] or done["days"]:
+            state.generation += 1
+        state.save()
+    return done
+
+
+def _first_day() -> date | None:
+    earliest = Case.objects.aggregate(at=Min("created_at"))["at"]
+    first_order = Order.objects.aggregate(at=Min("placed_at"))["at"]
+    candidates = [local_day(at) for at in (earliest, first_order) if at is not None]
+    return min(candidates) if candidates else None
+
+
+# --- recomputing days -----------------------------------------------------------------------------
+
+
+def _daily_rows(days) -> list[DailyStat]:
+    rows: dict[tuple[date, str, str], dict] = {}
+    for dim in ("all", *DIMENSIONS):
+        for (day, value), values in measures.all_measures(Source.facts(), days=days, dim=dim).items():
+            rows[(day, dim, value)] = values
+    return [DailyStat(day=day, dim=dim, value=value, **values) for (day, dim, value), values in rows.items()]
+
+
+def _product_rows(days) -> list[DailyProductStat]:
+    rows: dict[tuple[date, int, str], dict] = {}
+    for line in measures.returned_lines(days=days):
+        key = (line["_day"], line["order_line__product_id"], line["case__reason_code"])
+        rows[key] = {name: line[name] or 0 for name in measures.PRODUCT_COUNTS}
+    for sale in measures.units_sold(days=days):
+        rows.setdefault((sale["_day"], sale["product_id"], ""), {})["units_sold"] = sale["units"] or 0
+    return [DailyProductStat(day=d, product_id=p, reason=r, **values) for (d, p, r), values in rows.items()]
+
+
+def rebuild_days(days) -> None:
+    """Replace the daily rows of these days (a list, or a (first, last) range) from the facts."""
+    selector = {"day__gte": days[0], "day__lte": days[1]} if isinstance(days, tuple) else {"day__in": list(days)}
+    DailyStat.objects.filter(**selector).delete()
+    DailyProductStat.objects.filter(**selector).delete()
+    DailyOrderStat.objects.filter(**selector).delete()
+    DailyStat.objects.bulk_create(_daily_rows(days), batch_size=2000)
+    DailyProductStat.objects.bulk_create(_product_rows(days), batch_size=2000)
+    DailyOrderStat.objects.bulk_create(
+        [DailyOrderStat(day=d, orders=n) for d, n in measures.orders_placed(days=days).items()], batch_size=2000
+    )
+
+
+def rebuild_all(*, progress: Callable[[str], None] | None = None, chunk: int = 50_000) -> None:
+    """Recompute every fact and every daily row from the raw rows (the nightly safety net, seeding)."""
+    say = progress or (lambda text: None)
+    started = clock.now()
+    bounds = Case.objects.aggregate(lo=Min("pk"), hi=Max("pk"))
+    if bounds["lo"] is not None:
+        total = bounds["hi"] - bounds["lo"] + 1
+        for lo in range(bounds["lo"], bounds["hi"] + 1, chunk):
+            with transaction.atomic():
+                store_facts(id_range=(lo, lo + chunk - 1))
+            _report(say, _("case facts"), lo - bounds["lo"] + chunk, total, started)
+    CaseFact.objects.exclude(case_id__in=Case.objects.values("pk")).delete()
+    first, yesterday = _first_day(), local_today() - timedelta(days=1)
+    with transaction.atomic():
+        DailyStat.objects.all().delete()
+        DailyProductStat.objects.all().delete()
+        DailyOrderStat.objects.all().delete()
+        DirtyCase.objects.filter(marked_at__lte=started).delete()
+        DirtyDay.objects.all().delete()
+    if first is not None and first <= yesterday:
+        span = (yesterday - first).days + 1
+        day = first
+        begun = clock.now()
+        while day <= yesterday:
+            last = min(day + timedelta(days=30), yesterday)
+            with transaction.atomic():
+                rebuild_days((day, last))
+            _report(say, _("days"), (last - first).days + 1, span, begun)
+            day = last + timedelta(days=1)
+    state = RollupState.get_solo()
+    state.sealed_through = yesterday
+    state.orders_seen_until = started
+    state.refreshed_at = clock.now()
+    state.generation += 1
+    state.save()
+
+
+def _report(say, what: str, done: int, total: int, started: datetime) -> None:
+    done = min(done, total)
+    elapsed = (clock.now() - started).total_seconds()
+    left = elapsed / done * (total - done) if done else 0
+    say(
+        _("%(what)s %(done)s/%(total)s (%(share)s), %(elapsed)s s elapsed, about %(left)s s left")
+        % {
+            "what": what,
+            "done": f"{done:,}",
+            "total": f"{total:,}",
+            "share": f"{done / total:.0%}",
+            "elapsed": f"{elapsed:.0f}",
+            "left": f"{left:.0f}",
+        }
+    )
+
+
+__all__ = ["MEASURES", "mark_cases", "mark_days", "refresh", "rebuild_all", "rebuild_days", "local_today"]
