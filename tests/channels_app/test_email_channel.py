@@ -425,9 +425,9 @@ def test_the_same_mail_arriving_twice_at_once_is_one_message_and_one_case():
 def test_the_intake_costs_a_fixed_number_of_queries(django_assert_num_queries, inbox):
     """Pinned so that an N+1 or a lost index shows up here first (see docs/performance.md)."""
     email_in.ingest(inbox=inbox, raw=raw_email(sender="warm@example.cn"))  # content types, tags: cached after
-    with django_assert_num_queries(27):  # a new sender: customer, identity, case, clocks, timeline
+    with django_assert_num_queries(28):  # a new sender: customer, identity, case, clocks, timeline, rollup marker
         first = email_in.ingest(inbox=inbox, raw=raw_email(sender="new@example.cn", message_id="<q-1@example.cn>"))
-    with django_assert_num_queries(12):  # a reply on the case
+    with django_assert_num_queries(13):  # a reply on the case (and its rollup marker)
         email_in.ingest(inbox=inbox, raw=raw_email(sender="new@example.cn", subject=f"Re: [{first.case.number}] x"))
     with django_assert_num_queries(3):  # the same mail again
         assert email_in.ingest(
