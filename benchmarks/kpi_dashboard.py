@@ -73,6 +73,8 @@ def manager_session() -> tuple[str, str]:
     user, _ = get_user_model().objects.get_or_create(
         username="bench-manager", defaults={"is_staff": True, "is_superuser": True}
     )
+    user.is_staff = user.is_superuser = True  # seed_bench may have made this user a plain manager
+    user.save(update_fields=["is_staff", "is_superuser"])
     user.groups.add(groups["manager"])
     store = SessionStore()
     store[SESSION_KEY] = str(user.pk)

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-START_TIMEOUT = 45  # seconds until /healthz answers 200 (migrate + seed_demo + servers)
+START_TIMEOUT = 90  # seconds until /healthz answers 200 (migrate + seed_demo + servers; a loaded 2-core machine)
 HEARTBEAT_TIMEOUT = 45  # beat sends the heartbeat every 30 s; the worker writes it to the cache
 STOP_TIMEOUT = 20
 
