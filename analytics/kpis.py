@@ -41,7 +41,7 @@ from cases.models import Case, CaseKind, CaseStatus, Channel, CustomerTier, Prod
 
 from . import measures
 from .facts import COST_COLUMNS, reporting_zone
-from .measures import DIMENSIONS, FACT_COLUMN, MEASURES, Source, add_into, empty, match
+from .measures import DIMENSIONS, FACT_COLUMN, MEASURES, Source, add_into, empty, match, rows_of
 from .models import DailyOrderStat, DailyProductStat, DailyStat, KpiTarget, RollupState
 from .rollups import local_today
 
@@ -374,24 +374,33 @@ class Plan:
         return Source.raw() if self.source == "live" else Source.facts()
 
 
-MEASURE_SUMS = {name: Sum(name) for name in MEASURES}
+MEASURE_SUMS = {name: measures.measure_sum(name) for name in MEASURES}
 
 
-def by_day(plan: Plan, req: ReportRequest) -> dict[date, dict]:
+def live_measures(plan: Plan, req: ReportRequest, dim: str = "all") -> dict[tuple[date, str], dict]:
+    """The measures of the plan's live days per (day, value of ``dim``); {} when every day is sealed.
+
+    Every case (answer, invitation) has exactly one value of a dimension, so the rows of one split
+    also sum to the day's totals: a report with a split computes its live part once, for both."""
+    return measures.all_measures(plan.facts, days=plan.live, dim=dim, filters=req.filters) if plan.live else {}
+
+
+def by_day(plan: Plan, req: ReportRequest, live: dict | None = None) -> dict[date, dict]:
+    """Measures per day: sealed days from the daily rows, live days from ``live`` (any split) or computed."""
     out: dict[date, dict] = defaultdict(empty)
     if plan.sealed:
         rows = DailyStat.objects.filter(dim="all", day__gte=plan.sealed[0], day__lte=plan.sealed[1]).values(
             "day", *MEASURES
         )
-        for row in rows:
+        for row in rows_of(rows):
             add_into(out[row["day"]], row)
-    if plan.live:
-        for (day, _value), values in measures.all_measures(plan.facts, days=plan.live, filters=req.filters).items():
-            add_into(out[day], values)
+    for (day, _value), values in (live_measures(plan, req) if live is None else live).items():
+        add_into(out[day], values)
     return out
 
 
-def by_value(plan: Plan, req: ReportRequest, dim: str) -> dict[str, dict]:
+def by_value(plan: Plan, req: ReportRequest, dim: str, live: dict | None = None) -> dict[str, dict]:
+    """Measures per value of ``dim`` over the period; ``live`` as from ``live_measures(plan, req, dim)``."""
     out: dict[str, dict] = defaultdict(empty)
     if plan.sealed:
         rows = (
@@ -399,12 +408,10 @@ def by_value(plan: Plan, req: ReportRequest, dim: str) -> dict[str, dict]:
             .values("value")
             .annotate(**MEASURE_SUMS)
         )
-        for row in rows:
+        for row in rows_of(rows):
             add_into(out[row["value"]], row)
-    if plan.live:
-        found = measures.all_measures(plan.facts, days=plan.live, dim=dim, filters=req.filters)
-        for (_day, value), values in found.items():
-            add_into(out[value], values)
+    for (_day, value), values in (live_measures(plan, req, dim) if live is None else live).items():
+        add_into(out[value], values)
     return out
 
 
@@ -422,7 +429,7 @@ def orders_in(plan: Plan) -> int:
     return total
 
 
-PRODUCT_SUMS = {name: Sum(name) for name in ("units_sold", *measures.PRODUCT_COUNTS)}
+PRODUCT_SUMS = {name: measures.measure_sum(name) for name in ("units_sold", *measures.PRODUCT_COUNTS)}
 
 
 def _products(plan: Plan, req: ReportRequest) -> dict[tuple[int, str], dict]:
@@ -434,7 +441,7 @@ def _products(plan: Plan, req: ReportRequest) -> dict[tuple[int, str], dict]:
             .values("product_id", "reason")
             .annotate(**PRODUCT_SUMS)
         )
-        for row in rows:
+        for row in rows_of(rows):
             target = out[(row["product_id"], row["reason"])]
             for name in PRODUCT_SUMS:
                 target[name] += row[name] or 0
@@ -633,7 +640,8 @@ def report(req: ReportRequest, *, source: str = "rollup") -> dict:
     if source not in ("rollup", "live"):
         raise BadRequest(_("Unknown source %(value)r: use rollup or live.") % {"value": source[:20]}, "source")
     plan = Plan.of(req, source)
-    days = by_day(plan, req)
+    live = live_measures(plan, req, req.split or "all")
+    days = by_day(plan, req, live)
     total = empty()
     for values in days.values():
         add_into(total, values)
@@ -644,7 +652,7 @@ def report(req: ReportRequest, *, source: str = "rollup") -> dict:
     total_kpis = kpis_of(total, fr=p_fr, res=p_res, orders=orders, returned_sold=returned_sold)
     rows = []
     if req.split:
-        per_value = by_value(plan, req, req.split)
+        per_value = by_value(plan, req, req.split, live)
         fr = percentiles(plan, req, "first_response", req.split)
         res = percentiles(plan, req, "resolution_time", req.split)
         labels = value_labels(req.split, list(per_value))

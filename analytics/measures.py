@@ -37,6 +37,7 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Cast, Coalesce, TruncDate
+from django.db.models.sql.constants import MULTI
 
 from cases.models import CaseKind, CaseLine, Order, OrderLine
 from feedback.models import SurveyInvitation, SurveyResponse
@@ -94,6 +95,25 @@ def empty() -> dict:
     return {m: (Decimal("0.00") if m in MONEY_MEASURES else 0) for m in MEASURES}
 
 
+def rows_of(qs: QuerySet) -> list[dict]:
+    """The rows of a ``values()`` queryset as dicts, as Django's ValuesIterable names them, but without
+    running every value through the fields' converters.
+
+    For the rollups' sums (ints, Decimals and dates, which psycopg2 already returns as such) the
+    converters were a third of a dashboard request."""
+    query = qs.query
+    names = (
+        list(query.selected)
+        if query.selected
+        else [*query.extra_select, *query.values_select, *query.annotation_select]
+    )
+    width = len(names)
+    out: list[dict] = []
+    for chunk in query.get_compiler(qs.db).execute_sql(MULTI):
+        out.extend(dict(zip(names, row[:width], strict=True)) for row in chunk)
+    return out
+
+
 def add_into(target: dict, source: dict) -> None:
     for name in MEASURES:
         target[name] += source.get(name) or 0
@@ -143,6 +163,17 @@ def _dim_expr(source: Source, dim: str):
 # --- case measures --------------------------------------------------------------------------------
 
 
+def int_sum(column: str):
+    """SUM of an integer column as bigint: PostgreSQL sums integers as numeric, and the rollups' rows
+    are read without Django's converters (``rows_of``), which would otherwise have made them ints."""
+    return Cast(Sum(column), BigIntegerField())
+
+
+def measure_sum(column: str):
+    """A measure's SUM: money stays numeric (Decimal), counts and seconds are bigint."""
+    return Sum(column) if column in COST_COLUMNS else int_sum(column)
+
+
 def _groups(source: Source) -> list[tuple[str, Q, dict]]:
     c = source.col
     return [
@@ -153,21 +184,21 @@ def _groups(source: Source) -> list[tuple[str, Q, dict]]:
                 "created": Count("pk"),
                 "created_resolved": Count("pk", filter=Q(**{c("is_resolved"): True})),
                 "complaints": Count("pk", filter=Q(**{c("kind"): CaseKind.COMPLAINT})),
-                "units_returned": Sum(c("units_returned")),
+                "units_returned": int_sum(c("units_returned")),
                 **{column: Sum(c(column)) for column in COST_COLUMNS},
             },
         ),
         (
             "first_reply_day",
             Q(**{f"{c('first_reply_day')}__isnull": False}),
-            {"fr_count": Count("pk"), "fr_seconds": Sum(c("first_reply_seconds"))},
+            {"fr_count": Count("pk"), "fr_seconds": int_sum(c("first_reply_seconds"))},
         ),
         (
             "resolved_day",
             Q(**{f"{c('resolved_day')}__isnull": False}),
             {
                 "resolved": Count("pk"),
-                "resolution_seconds": Sum(c("resolution_seconds")),
+                "resolution_seconds": int_sum(c("resolution_seconds")),
                 "fcr": Count("pk", filter=Q(**{c("reopened"): 0, f"{c('agent_replies')}__lte": 1})),
                 "reopened": Count("pk", filter=Q(**{f"{c('reopened')}__gt": 0})),
             },
@@ -224,7 +255,8 @@ def case_measures(
             .values(column, "_v")
             .annotate(**aggregates)
         )
-        for row in rows:
+        # The raw source's seconds come back as numeric (EXTRACT EPOCH): its rows keep Django's converters.
+        for row in rows if source.live else rows_of(rows):
             target = out[(row[column], row["_v"])]
             for name in aggregates:
                 target[name] += row[name] or 0
@@ -300,7 +332,7 @@ def survey_measures(*, days, dim: str = "all", filters: dict[str, str] | None = 
             survey_complaints=Count("pk", filter=Q(complaint=True)),
         )
     )
-    for row in answers:
+    for row in rows_of(answers):
         target = out[(row["_day"], row["_v"])]
         for name in ANSWER_MEASURES:
             target[name] += row[name] or 0
@@ -313,7 +345,7 @@ def survey_measures(*, days, dim: str = "all", filters: dict[str, str] | None = 
         .values("_day", "_v")
         .annotate(invited=Count("pk"), invited_answered=Count("pk", filter=Q(answered_at__isnull=False)))
     )
-    for row in invitations:
+    for row in rows_of(invitations):
         target = out[(row["_day"], row["_v"])]
         target["invited"] += row["invited"]
         target["invited_answered"] += row["invited_answered"]

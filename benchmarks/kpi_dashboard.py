@@ -138,10 +138,16 @@ def summary(values: list[float]) -> dict:
 
 def measure(size: int, args) -> dict:
     say(f"== {size:,} cases ==")
+    from cases.models import Case
+
     began = time.perf_counter()
-    call_command("seed_bench", cases=size, seed=1, reset=True, verbosity=1)
-    seeded = time.perf_counter() - began
-    say(f"   seeded in {seeded:,.0f} s; VACUUM ANALYZE ...")
+    if args.reuse and Case.objects.count() == size:
+        seeded = None
+        say("   the database already holds this many cases (--reuse): not seeding; VACUUM ANALYZE ...")
+    else:
+        call_command("seed_bench", cases=size, seed=1, reset=True, verbosity=1)
+        seeded = time.perf_counter() - began
+        say(f"   seeded in {seeded:,.0f} s; VACUUM ANALYZE ...")
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
     _, cookie = manager_session()
@@ -160,6 +166,10 @@ def measure(size: int, args) -> dict:
         "cold": {name: summary(v) for name, v in cold.items()},
         "warm": {name: summary(v) for name, v in warm.items()},
     }
+
+
+def _seconds(value: float | None) -> str:
+    return "(reused)" if value is None else f"{value:,.0f}"
 
 
 def pair(d: dict) -> str:
@@ -192,7 +202,7 @@ def render(results: list[dict], args) -> str:
         c, w, q = r["cold"], r["warm"], r["queries"]
         naive = f"{c['naive']['p50']:,.0f}" if "naive" in c else "–"
         lines.append(
-            f"| {r['size']:,} | {r['seeded_s']:,.0f} | {pair(c['noop'])} | {pair(c['dashboard'])} "
+            f"| {r['size']:,} | {_seconds(r['seeded_s'])} | {pair(c['noop'])} | {pair(c['dashboard'])} "
             f"| {pair(c['kpi_api'])} | {pair(c['queue'])} | {pair(w['dashboard'])} | {naive} "
             f"| {q['dashboard']} / {q['kpi_api']} / {q['queue']} |"
         )
@@ -231,6 +241,9 @@ def main() -> None:
     parser.add_argument("--sizes", default="10000,100000,1000000", help="case counts, comma-separated")
     parser.add_argument("--runs", type=int, default=40, help="timed rounds per size")
     parser.add_argument("--naive-runs", type=int, default=3, help="timed naive live aggregations per size")
+    parser.add_argument(
+        "--reuse", action="store_true", help="keep the bench database when it already holds N cases (no reseed)"
+    )
     args = parser.parse_args()
     refuse_unless_bench_database()
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
