@@ -486,7 +486,6 @@ def _times_in(rng: random.Random, day: _Day, count: int, hour_cum: list[float]) 
 # --- loading ----------------------------------------------------------------------------------------
 
 
-TIMING = {}
 
 
 class _CopyWriter:
@@ -514,11 +513,9 @@ class _CopyWriter:
                 table, columns, lines = job
                 try:
                     lines.append("")
-                    _t = time.perf_counter()
                     cur.copy_expert(
                         f"COPY {table} ({', '.join(columns)}) FROM STDIN", io.StringIO("\n".join(lines)), size=1 << 20
                     )
-                    TIMING[table] = TIMING.get(table, 0) + time.perf_counter() - _t
                 except BaseException as exc:  # noqa: BLE001 - handed to the main thread, which raises it
                     self.error = exc
 
@@ -1613,17 +1610,13 @@ def seed(
         with connection.cursor() as cur:
             say(_("Building the indexes and checking the foreign keys ..."))
             for statement in restore:
-                _t = time.perf_counter()
                 cur.execute(statement)
-                TIMING[statement[:90]] = time.perf_counter() - _t
-            say("\n".join(f"{k}: {v:.2f}" for k, v in TIMING.items()))
             for model in COLUMNS:
                 table = model._meta.db_table
                 cur.execute(
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE(MAX(id), 1), "
                     f"MAX(id) IS NOT NULL) FROM {table}"
                 )
-        say(str(TIMING))
         say(_("Committing ..."))
     say(_("Analysing the tables ..."))
     with connection.cursor() as cur:
