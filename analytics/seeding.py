@@ -486,8 +486,6 @@ def _times_in(rng: random.Random, day: _Day, count: int, hour_cum: list[float]) 
 # --- loading ----------------------------------------------------------------------------------------
 
 
-
-
 class _CopyWriter:
     """COPY batches into their tables on a second thread of the same connection (and transaction),
     so PostgreSQL loads one batch while Python draws the next."""
