@@ -227,6 +227,20 @@ def rebuild_days(days) -> None:
     insert_rows(DailyOrderStat, [{"day": d, "orders": n} for d, n in measures.orders_placed(days=days).items()])
 
 
+def _delete_orphan_facts() -> None:
+    """Drop the facts of cases that are gone, in one statement: an anti-join. (The ORM's
+    ``exclude(case_id__in=...)`` is NOT IN over every case id, which outgrows work_mem at a million
+    cases and turns quadratic, and its delete() first fetched every fact it might cascade to.)"""
+    fact, case = CaseFact._meta, Case._meta
+    quote = connection.ops.quote_name
+    fact_case, case_id = quote(fact.get_field("case").column), quote(case.pk.column)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {quote(fact.db_table)} f WHERE NOT EXISTS "  # noqa: S608 - the models' own names
+            f"(SELECT 1 FROM {quote(case.db_table)} c WHERE c.{case_id} = f.{fact_case})"
+        )
+
+
 def rebuild_all(*, progress: Callable[[str], None] | None = None, chunk: int = 50_000) -> None:
     """Recompute every fact and every daily row from the raw rows (the nightly safety net, seeding)."""
     say = progress or (lambda text: None)
@@ -238,7 +252,7 @@ def rebuild_all(*, progress: Callable[[str], None] | None = None, chunk: int = 5
             with transaction.atomic():
                 store_facts(id_range=(lo, lo + chunk - 1))
             _report(say, _("case facts"), lo - bounds["lo"] + chunk, total, started)
-    CaseFact.objects.exclude(case_id__in=Case.objects.values("pk")).delete()
+    _delete_orphan_facts()
     first, yesterday = _first_day(), local_today() - timedelta(days=1)
     with transaction.atomic():
         DailyStat.objects.all().delete()

@@ -25,8 +25,8 @@ def rebuild_rollups() -> None:
     ignore_result=True,
     autoretry_for=(smtplib.SMTPException, OSError),
     retry_backoff=60,
-    retry_backoff_max=3600,
-    max_retries=12,
+    retry_backoff_max=600,  # below the broker's visibility timeout (CELERY_VISIBILITY_TIMEOUT)
+    max_retries=24,
 )
 def send_report(period: str) -> int:
     """Email the weekly or monthly KPI report to the managers (beat); sends each report once, and

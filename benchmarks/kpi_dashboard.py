@@ -246,6 +246,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     refuse_unless_bench_database()
+    call_command("migrate", interactive=False, verbosity=0)  # the bench database follows the code
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     results = [measure(size, args) for size in sizes]
     section = render(results, args)

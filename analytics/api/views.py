@@ -207,7 +207,10 @@ class DrillDownView(KpiView, GenericAPIView):
         parameters=[*DRILL_PARAMETERS, *REPORT_PARAMETERS],
         responses={
             200: DrillCaseSerializer(many=True),
-            400: BAD_QUERY,
+            400: OpenApiResponse(
+                description="A bad query parameter ({detail, field}), or a bad cursor or page size of the "
+                "page ({parameter: [messages]})."
+            ),
             401: UNAUTHENTICATED,
             403: FORBIDDEN,
         },
@@ -300,9 +303,8 @@ class WeightsView(KpiView):
         responses={
             200: OpenApiResponse(WeightsSerializer, description="Saved; the weights now."),
             400: OpenApiResponse(
-                BadRequestSerializer,
-                description="A missing or bad weight ({field: [messages]}), or weights that do not sum to "
-                "100 ({detail, field}); nothing saved.",
+                description="A missing or bad weight ({field: [messages]}), weights that do not sum to "
+                "100 ({detail, field}) or a body that is no JSON ({detail, code}); nothing saved.",
             ),
             401: UNAUTHENTICATED,
             403: FORBIDDEN,

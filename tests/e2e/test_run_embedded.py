@@ -206,4 +206,5 @@ def test_make_run_serves_the_product_on_sqlite_and_the_filesystem_broker(tmp_pat
     finally:
         seconds = product.stop()
     assert seconds < STOP_TIMEOUT
-    assert "Traceback" not in product.output()
+    output = product.output()
+    assert "Traceback" not in output, output[output.find("Traceback") - 300 :][:3000]
