@@ -106,3 +106,14 @@ bench: messages
 
 clean:
 	rm -rf $(VENV) data staticfiles
+
+# --- load: a locust run of agents, portal customers and inbound messages together (not part of make test) --
+# gunicorn + a Celery worker with beat on PostgreSQL and Redis; the database (its name ends in _load) is
+# made anew each run. Results in docs/performance.md, "Load test".
+.PHONY: load
+LOAD_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/aftersales_load
+LOAD_REDIS_URL ?= redis://127.0.0.1:6379/12
+LOAD_MINUTES ?= 3
+load: messages
+	$(BIN)/python benchmarks/load/run.py --database-url $(LOAD_DATABASE_URL) --redis-url $(LOAD_REDIS_URL) \
+	  --minutes $(LOAD_MINUTES) $(LOAD_ARGS)

@@ -15,10 +15,12 @@ one stops the start with a message that names it.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -98,22 +100,33 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_fsm",
     "solo",
+    "axes",
+    "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "cases",
     "channels_app",
     "feedback",
     "analytics",
+    "privacy",
+    "accounts",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "aftersales.middleware.DatabaseUnavailableMiddleware",
+    # Last, as django-axes asks: it turns a lock-out raised during a login into its response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "aftersales.urls"
@@ -130,6 +143,7 @@ TEMPLATES = [
                 "django.template.context_processors.tz",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "csp.context_processors.nonce",
             ],
         },
     },
@@ -158,9 +172,20 @@ else:
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# django-axes first: it refuses a locked-out login before the password is even checked. It needs
+# the request (every login form passes it; the tests sign in with force_login).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+PASSWORD_MIN_LENGTH = env_int("PASSWORD_MIN_LENGTH", 12)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": PASSWORD_MIN_LENGTH},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -202,6 +227,11 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "control_folder": str(BROKER_DIR / "control"),
         "store_processed": False,
     }
+elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    # A task whose worker died unacknowledged (acks_late) goes to another worker after this many
+    # seconds (Redis' default is an hour). It must stay above the longest retry countdown of a task
+    # (analytics.tasks.send_report backs off to at most 10 minutes).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 900)}
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -268,7 +298,15 @@ CELERY_BEAT_SCHEDULE = {
         "args": ("monthly",),
         "options": {"expires": 6 * 3600},
     },
+    # Privacy: delete the attachments of cases that ended more than ATTACHMENT_RETENTION_DAYS ago.
+    "purge-attachments": {
+        "task": "privacy.tasks.purge_attachments",
+        "schedule": crontab(hour=4, minute=15),
+        "options": {"expires": 6 * 3600},
+    },
 }
+# Days an ended (closed, rejected, cancelled) case keeps its attachments; 0 keeps them forever.
+ATTACHMENT_RETENTION_DAYS = env_int("ATTACHMENT_RETENTION_DAYS", 365)
 
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
@@ -310,6 +348,61 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+# Lax: the cookies go with a top-level link from an email (the survey, the portal) but not with a
+# cross-site POST, image or frame. The CSRF cookie stays readable by scripts (Django's default;
+# HttpOnly on it protects nothing, the token is in every form anyway).
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 12 * 3600)
+
+# Login throttling (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one username, from
+# anywhere, that username is locked for AXES_COOLOFF_MINUTES (each new try while locked starts the
+# wait again); a right password then is refused too. An admin lifts a lock early in the admin
+# ("Access attempts": delete the rows) or with ``manage.py axes_reset_username NAME``.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_MINUTES = env_int("AXES_COOLOFF_MINUTES", 15)
+AXES_COOLOFF_TIME = timedelta(minutes=AXES_COOLOFF_MINUTES)
+# By username, so a password-guessing run spread over many addresses is still stopped (the price:
+# someone who knows a username can keep it locked; the wait is short and each attempt is logged).
+# Why not by address as well (axes.W006 asks for it, silenced below): only staff sign in with a
+# password (customers use the portal's emailed codes), and a whole service centre usually shares
+# one address, where five typos among fifty agents would lock everyone out. Spraying one password
+# over many usernames meets the password rules (12+ characters, not a common one) instead.
+AXES_LOCKOUT_PARAMETERS = ["username"]
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
+AXES_HTTP_RESPONSE_CODE = 429
+# Masked in the POST data axes stores with each failed attempt (the password always is).
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "otp_token"]
+# The address logged with each attempt is REMOTE_ADDR (axes' default): never a header a client
+# could set.
+
+# Two-factor sign-in (django-otp, TOTP): optional; a staff member who enrols an authenticator app
+# on the workbench's "Two-factor sign-in" page then needs its 6-digit code at every login.
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER") or "After-sales workbench"
+OTP_TOTP_TOLERANCE = 1  # one 30-second step either side, for clocks a little off
+
+# Content-Security-Policy (django-csp) on every page: scripts only from our own static files (or a
+# tag carrying the response's nonce), no inline script or on*= handler, no eval, no plugin, no
+# framing. Styles allow inline ones: htmx, the chat widget (in its shadow root), Django's admin
+# and Swagger UI write <style> elements and style attributes, and a style cannot run code.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:", "blob:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "worker-src": [SELF, "blob:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        **({"report-uri": [env_str("CSP_REPORT_URI")]} if env_str("CSP_REPORT_URI") else {}),
+    },
+}
 
 # --- API ----------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -357,6 +450,9 @@ RETURN_ADDRESS = (env_str("RETURN_ADDRESS") or "").replace("\\n", "\n") or DEFAU
 # managers and admins (permission view_all_teams) see all.
 DESK_TEAMS_RESTRICT = env_bool("DESK_TEAMS_RESTRICT", False)
 LOGIN_URL = "desk:login"
+# The workbench's login form (the admin's is set in accounts/admin.py): password, then the TOTP
+# code for staff who enrolled.
+DESK_LOGIN_FORM = "accounts.forms.LoginForm"
 LOGIN_REDIRECT_URL = "desk:queue"
 # The public address of the site, for links in emails to customers.
 SITE_URL = env_str("SITE_URL") or "http://127.0.0.1:8000"

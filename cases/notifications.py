@@ -83,32 +83,38 @@ def _nudge_after_commit(rows: list[Notification]) -> None:
     transaction.on_commit(nudge)
 
 
-def send_pending(*, batch: int = 100) -> int:
+def send_pending() -> int:
     """Email the unsent notifications (oldest first); returns how many were sent.
 
-    Rows are locked with SKIP LOCKED on PostgreSQL so two workers never send the same one; a failed
-    send counts an attempt and is retried on the next run, up to ``MAX_ATTEMPTS``.
+    Each email is sent and marked in a transaction of its own: a worker that dies mid-run leaves
+    at most the one email it was sending to be sent again, never a whole batch. Rows are locked
+    with SKIP LOCKED on PostgreSQL so two workers never send the same one; a failed send counts an
+    attempt and is retried on the next run, up to ``MAX_ATTEMPTS``.
     """
-    sent = 0
+    sent, tried = 0, set()
     while True:
         with transaction.atomic():
-            qs = Notification.objects.filter(sent_at__isnull=True, attempts__lt=MAX_ATTEMPTS).exclude(email="")
+            qs = (
+                Notification.objects.filter(sent_at__isnull=True, attempts__lt=MAX_ATTEMPTS)
+                .exclude(email="")
+                .exclude(pk__in=tried)
+            )
             if connection.features.has_select_for_update_skip_locked:
                 qs = qs.select_for_update(skip_locked=True)
-            rows = list(qs.order_by("created_at", "id")[:batch])
-            for row in rows:
-                row.attempts += 1
-                try:
-                    send_mail(row.subject, row.body, settings.DEFAULT_FROM_EMAIL, [row.email])
-                except Exception as exc:  # noqa: BLE001 - any transport error is retried later
-                    row.last_error = f"{type(exc).__name__}: {exc}"[:300]
-                    row.save(update_fields=["attempts", "last_error"])
-                    continue
-                row.sent_at = clock.now()
-                row.save(update_fields=["attempts", "sent_at"])
-                sent += 1
-        if len(rows) < batch:
-            return sent
+            row = qs.order_by("created_at", "id").first()
+            if row is None:
+                return sent
+            tried.add(row.pk)
+            row.attempts += 1
+            try:
+                send_mail(row.subject, row.body, settings.DEFAULT_FROM_EMAIL, [row.email])
+            except Exception as exc:  # noqa: BLE001 - any transport error is retried later
+                row.last_error = f"{type(exc).__name__}: {exc}"[:300]
+                row.save(update_fields=["attempts", "last_error"])
+                continue
+            row.sent_at = clock.now()
+            row.save(update_fields=["attempts", "sent_at"])
+            sent += 1
 
 
 def mark_read(*, notification: Notification, at: datetime | None = None) -> Notification:

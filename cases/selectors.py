@@ -89,8 +89,11 @@ def notifications_for(*, user: AbstractBaseUser, unread_only: bool = False) -> Q
 
 
 def revisit_tasks(*, user: AbstractBaseUser, mine: bool = False, done: bool | None = None) -> QuerySet[RevisitTask]:
-    """Revisit tasks, the ones due first first; ``mine``: assigned to ``user``."""
+    """Revisit tasks of the cases ``user`` may see (teams restricting), the ones due first first;
+    ``mine``: assigned to ``user``."""
     qs = RevisitTask.objects.select_related("case", "assignee", "team").order_by("due_at", "id")
+    if teams_restrict(user):
+        qs = qs.filter(case__in=Case.objects.filter(visible_to(user)))
     if mine:
         qs = qs.filter(assignee=user)
     if done is not None:
@@ -169,6 +172,8 @@ def visible_to(user: AbstractBaseUser) -> Q:
     ones no team owns yet."""
     if not teams_restrict(user):
         return Q()
+    if not user.is_authenticated:  # nobody's teams (the schema generator asks as anonymous)
+        return Q(pk__in=[])
     return Q(team__isnull=True) | Q(team__in=user.teams.values("pk")) | Q(assignee=user)
 
 

@@ -1,5 +1,7 @@
+from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.urls import path
+from django.utils.module_loading import import_string
 
 from . import views
 
@@ -9,7 +11,14 @@ urlpatterns = [path("", views.home, name="home")]
 desk_patterns = (
     [
         path("", views.queue, name="queue"),
-        path("login/", auth_views.LoginView.as_view(template_name="desk/login.html"), name="login"),
+        path(
+            "login/",
+            # The form comes from the settings (DESK_LOGIN_FORM: accounts' asks for the TOTP code too).
+            auth_views.LoginView.as_view(
+                template_name="desk/login.html", authentication_form=import_string(settings.DESK_LOGIN_FORM)
+            ),
+            name="login",
+        ),
         path("logout/", auth_views.LogoutView.as_view(next_page="desk:login"), name="logout"),
         path("cases/<str:number>/", views.case_view, name="case"),
         path("cases/<str:number>/steps/<str:name>/", views.step, name="step"),
@@ -24,6 +33,7 @@ desk_patterns = (
         path("cases/<str:number>/lines/<int:line_id>/disposition/", views.disposition, name="disposition"),
         path("cases/<str:number>/warehouse-photos/", views.warehouse_photos, name="warehouse_photos"),
         path("cases/<str:number>/photos/<int:pk>/", views.photo, name="photo"),
+        path("cases/<str:number>/reveal-contact/", views.reveal_contact, name="reveal_contact"),
     ],
     "desk",
 )

@@ -23,7 +23,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from . import approvals, clock, selectors, services, sla
+from . import approvals, clock, privacy, selectors, services, sla
 from .carriers import CARRIERS
 from .exceptions import CaseChanged, CaseError, InvalidInput, NeedsApproval
 from .models import (
@@ -149,6 +149,11 @@ def _render_case(
     request, number: str, *, error: str = "", draft: str = "", status: int = 200, approval_draft: dict | None = None
 ):
     case = _case_or_404(number, request.user)
+    if request.method == "GET":
+        # Every opening of a case page by staff is in the personal data audit log (privacy app).
+        privacy.record_access(
+            request=request, action="view_case", customer_id=case.customer_id, case_id=case.pk, case_number=case.number
+        )
     kb_query = request.GET.get("kb", "")
     staff = get_user_model().objects.filter(is_active=True, is_staff=True).order_by("username")
     reply_channels = selectors.reply_channels(case)
@@ -161,6 +166,7 @@ def _render_case(
         "desk/case.html",
         {
             "case": case,
+            "contact": privacy.desk_contact(request=request, case=case),
             "steps": selectors.transition_options(case=case, user=request.user),
             "c360": selectors.customer_360(case=case),
             "clocks": [(c, sla.time_left(c)) for c in case.clocks.all()],
@@ -422,6 +428,18 @@ def assign(request, number: str):
         )
 
     return _after_write(request, number, write)
+
+
+@desk_required
+@require_POST
+def reveal_contact(request, number: str):
+    """Show the customer's email and phone on this case for a while, for a reason (audited)."""
+    case = _case_or_404(number, request.user)
+    try:
+        privacy.reveal_contact(request=request, case=case, reason=request.POST.get("reason", ""))
+    except privacy.RevealRefused as exc:
+        return _render_case(request, number, error=str(exc), status=400)
+    return redirect(reverse("desk:case", args=[case.number]) + "#customer")
 
 
 @desk_required

@@ -10,7 +10,6 @@ References, gets a new case of their own, flagged for an agent.
 
 from __future__ import annotations
 
-import mimetypes
 import re
 import uuid
 from dataclasses import dataclass, field
@@ -164,9 +163,11 @@ def _choose_case(inbound: Inbound, match: identity.Match, sender_key: str) -> tu
 
 def _store_files(*, case: Case, message: Message, files: tuple[InboundFile, ...]) -> None:
     for f in files:
+        # The type comes from the bytes, never from the sender's label: what the content does not
+        # show to be a known format (HTML, SVG, a script named .png) is kept as opaque bytes.
         sniffed = filetype.guess(f.content)
-        content_type = sniffed.mime if sniffed else (f.content_type or "application/octet-stream")
-        ext = (sniffed.extension if sniffed else "") or (mimetypes.guess_extension(content_type) or ".bin").lstrip(".")
+        content_type = sniffed.mime if sniffed else "application/octet-stream"
+        ext = sniffed.extension if sniffed else "bin"
         attachment = Attachment(
             case=case,
             original_name=f.filename[:255],

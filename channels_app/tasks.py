@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 
 from celery import shared_task
 from django.core.cache import cache
@@ -23,12 +24,18 @@ def poll_inboxes() -> int:
     return len(ids)
 
 
-@shared_task(name="channels_app.tasks.poll_inbox", ignore_result=True)
-def poll_inbox(inbox_id: int) -> dict | str:
+@shared_task(bind=True, name="channels_app.tasks.poll_inbox", ignore_result=True)
+def poll_inbox(self, inbox_id: int) -> dict | str:
     """Poll one inbox; a lock keeps two polls of the same inbox from overlapping (the intake's
-    deduplication key would make the overlap harmless, the lock saves the double fetch)."""
+    deduplication key would make the overlap harmless, the lock saves the double fetch).
+
+    The lock holds the id of the task that took it. A worker killed in the middle of a poll leaves
+    the lock behind; the same task, redelivered (acks_late), takes it over instead of answering
+    "busy" until the lock expires (tests/faults/test_worker_faults.py).
+    """
     key = f"channels:poll:{inbox_id}"
-    if not cache.add(key, 1, timeout=POLL_LOCK_SECONDS):
+    owner = self.request.id or uuid.uuid4().hex
+    if not cache.add(key, owner, timeout=POLL_LOCK_SECONDS) and cache.get(key) != owner:
         return "busy"
     try:
         inbox = EmailInbox.objects.filter(pk=inbox_id, active=True).first()

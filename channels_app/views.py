@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cases.models import CaseStatus, InspectionGrade, PolicyOutcome, ReasonCode
+from cases.views import attachment_response
 
 from . import portal
 from .portal import PortalError
@@ -210,7 +211,8 @@ def photo(request, number: str, pk: int):
     attachment = found.attachments.filter(pk=pk, public=True).first()
     if attachment is None:
         raise Http404
-    response = HttpResponse(attachment.file.open("rb").read(), content_type=attachment.content_type)
-    response["X-Content-Type-Options"] = "nosniff"
+    # The desk's safe response: only real photo types inline, anything else (an email's HTML or SVG
+    # attachment) downloaded as octet-stream, nosniff, sandboxed.
+    response = attachment_response(attachment)
     response["Cache-Control"] = "private, max-age=3600"
     return response

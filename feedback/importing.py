@@ -99,6 +99,9 @@ def _check_row(raw: Any, *, cases: dict[str, Case], seen: set[str], now: datetim
     """One row checked: (the row, {}) or (None, {field: [messages]})."""
     if not isinstance(raw, dict):
         return None, {"non_field_errors": [_("Each row is an object.")]}
+    nul = sorted(str(k) for k, v in raw.items() if isinstance(v, str) and "\x00" in v)
+    if nul:  # PostgreSQL cannot store (or even compare) text with NUL characters
+        return None, {name: [_("This text contains a NUL character.")] for name in nul}
     errors: dict[str, list[str]] = {}
     unknown = sorted(set(raw) - ROW_FIELDS)
     if unknown:
@@ -164,7 +167,11 @@ def _check_batch(rows: Any, *, now: datetime) -> list[_Row]:
             _("At most %(max)s answers in one batch (this one has %(n)s); split it.")
             % {"max": MAX_BATCH, "n": len(rows)}
         )
-    numbers = {row["case"] for row in rows if isinstance(row, dict) and isinstance(row.get("case"), str)}
+    numbers = {
+        row["case"]
+        for row in rows
+        if isinstance(row, dict) and isinstance(row.get("case"), str) and "\x00" not in row["case"]
+    }
     cases = {case.number: case for case in Case.objects.filter(number__in=numbers).select_related("customer")}
     checked, bad, seen = [], [], set()
     for index, raw in enumerate(rows):
@@ -246,6 +253,8 @@ def responses_visible_to(user: AbstractBaseUser) -> Q:
     their own and those of no team."""
     if not selectors.teams_restrict(user):
         return Q()
+    if not user.is_authenticated:  # nobody's teams (the schema generator asks as anonymous)
+        return Q(pk__in=[])
     return Q(team__isnull=True) | Q(team__in=user.teams.values("pk")) | Q(agent=user)
 
 

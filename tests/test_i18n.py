@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from django.conf import settings
 from django.utils import translation
 
 from cases.models import CaseKind, CaseStatus
@@ -15,7 +16,13 @@ from cases.services import step_label
 
 ROOT = Path(__file__).resolve().parent.parent
 PO = ROOT / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
-SOURCES = ("aftersales", "cases", "channels_app", "feedback", "analytics", "templates", "manage.py")
+# The project's own apps (every installed app with a folder here), the settings, the templates.
+SOURCES = (
+    "aftersales",
+    *(app for app in settings.INSTALLED_APPS if "." not in app and (ROOT / app).is_dir()),
+    "templates",
+    "manage.py",
+)
 
 
 def msgids(po_text: str) -> set[str]:

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from cases import policy, sla
+from cases import policy, privacy, sla
 from cases.models import (
     Case,
     CaseEvent,
@@ -136,9 +136,18 @@ class OrderIn(serializers.Serializer):
 
 
 class CustomerSerializer(serializers.ModelSerializer):
+    """With ``mask_contact`` in the context, email and phone come masked (cases.privacy)."""
+
     class Meta:
         model = Customer
         fields = ["id", "external_id", "name", "email", "phone", "language", "tier"]
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if self.context.get("mask_contact"):
+            data["email"] = privacy.mask_email(data["email"])
+            data["phone"] = privacy.mask_phone(data["phone"])
+        return data
 
 
 class ProductSerializer(serializers.ModelSerializer):
@@ -172,6 +181,12 @@ class OrderSerializer(serializers.ModelSerializer):
             "customer",
             "lines",
         ]
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if self.context.get("mask_contact"):
+            data["shipping_address"] = privacy.mask_address(data["shipping_address"])
+        return data
 
 
 # --- cases ----------------------------------------------------------------------------------------

@@ -7,6 +7,8 @@ without the permissions 403):
 endpoint                                  who
 ========================================  =============================================
 GET  /orders/{number}/                    view_order: integration, agent, manager, admin
+                                          (phone, email, address masked but for
+                                          integration and superusers: cases.privacy)
 PUT  /orders/{number}/                    add/change order and customer: integration, admin
 GET  /cases/                              view_case + view_caseevent: agent, manager, admin
 POST /cases/                              add_case: agent, manager, integration, admin
@@ -34,7 +36,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cases import follow_ups, notifications, orders, selectors, services
+from cases import follow_ups, notifications, orders, privacy, selectors, services
 from cases.models import Case, Order
 
 from .filters import CaseFilter
@@ -104,7 +106,9 @@ class OrderView(APIView):
         order = selectors.order_detail(number=number)
         if order is None:
             raise NotFound(_("There is no order %(number)s.") % {"number": number})
-        return Response(OrderSerializer(order).data)
+        # Staff read the contact data masked; the shop's integration (and superusers) in full.
+        masked = not privacy.api_sees_full_contact(request.user)
+        return Response(OrderSerializer(order, context={"mask_contact": masked}).data)
 
     @extend_schema(
         operation_id="order_upsert",
@@ -294,7 +298,7 @@ class NotificationListView(APIView):
         parameters=[LIMIT, OpenApiParameter("unread", str, description="1: only the unread ones.")],
         responses={
             200: NotificationSerializer(many=True),
-            400: error("Bad filter."),
+            400: OpenApiResponse(description="A bad filter: {parameter: [messages]}."),
             401: UNAUTHENTICATED,
             403: FORBIDDEN,
         },
@@ -340,7 +344,7 @@ class RevisitListView(APIView):
         ],
         responses={
             200: RevisitTaskSerializer(many=True),
-            400: error("Bad filter."),
+            400: OpenApiResponse(description="A bad filter: {parameter: [messages]}."),
             401: UNAUTHENTICATED,
             403: FORBIDDEN,
         },

@@ -185,12 +185,20 @@ class ChatView(APIView):
     def payload(self, request: Request) -> dict:
         if not hasattr(request.data, "get"):
             raise InvalidInput(_("Send a JSON object."))
+        nul = sorted(str(k) for k, v in request.data.items() if isinstance(v, str) and "\x00" in v)
+        if nul:  # PostgreSQL cannot store (or even compare) text with NUL characters
+            message = _("The text contains a NUL character.")
+            raise InvalidInput(message, details={name: [message] for name in nul})
         return request.data
 
     def handle_exception(self, exc):
         if isinstance(exc, chat.OriginNotAllowed):
             self.origin_refused = True  # no CORS header: the page cannot read the answer
-        return super().handle_exception(exc)
+        response = super().handle_exception(exc)
+        if isinstance(getattr(self.request, "accepted_renderer", None), EventStreamRenderer):
+            # An error before the stream starts is JSON, and says so (not text/event-stream).
+            self.request.accepted_renderer, self.request.accepted_media_type = JSONRenderer(), "application/json"
+        return response
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)

@@ -78,7 +78,9 @@ IMPORT_LIMIT_HELP = f"A JSON array of 1 to {MAX_BATCH} answers."
 
 class SurveyResponseSerializer(serializers.ModelSerializer):
     case = serializers.SlugRelatedField(slug_field="number", read_only=True, help_text="The case number.")
-    team = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text="The team's code.")
+    team = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True, help_text="The team's code (null: none)."
+    )
     agent = serializers.PrimaryKeyRelatedField(read_only=True, help_text="The agent's user id.")
     customer = serializers.PrimaryKeyRelatedField(read_only=True, help_text="The customer's id.")
     kind = serializers.ChoiceField(choices=CaseKind.choices, read_only=True)
@@ -157,7 +159,9 @@ class FeedbackCategorySerializer(serializers.ModelSerializer):
 
 class FreeFeedbackSerializer(serializers.ModelSerializer):
     category = FeedbackCategorySerializer(read_only=True, allow_null=True, help_text="None: no keyword matched.")
-    team = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text="The team it went to.")
+    team = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True, help_text="The team it went to (null: none)."
+    )
     matched = serializers.ListField(child=serializers.CharField(), read_only=True, help_text="The keywords found.")
     language = serializers.ChoiceField(choices=settings.LANGUAGES, read_only=True)
 

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AccountsConfig(AppConfig):
+    """Sign-in security: the login forms (password, then the TOTP code for those who enrolled), the
+    lock-out page of django-axes and the staff's two-factor enrolment page."""
+
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "accounts"
+    verbose_name = _("Accounts")

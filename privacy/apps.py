@@ -1,0 +1,21 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+def _on_access(sender, **kwargs):
+    from .services import log_access
+
+    log_access(**kwargs)
+
+
+class PrivacyConfig(AppConfig):
+    """Personal data (PIPL / GDPR): the audit log, a customer's export and erasure, retention."""
+
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "privacy"
+    verbose_name = _("Privacy")
+
+    def ready(self):
+        from cases.privacy import personal_data_accessed
+
+        personal_data_accessed.connect(_on_access, dispatch_uid="privacy.log_access")

@@ -1,0 +1,419 @@
+"""Personal data: the audit log, the export of one customer, erasure by anonymisation, retention.
+
+Erasure keeps the statistics: every case, line, event, cost, clock, survey answer's score and
+order row stays with its kind, status, timestamps and amounts, so the KPIs (analytics.kpis) are
+the same before and after; the customer's name, email, phone and shop id, the shipping addresses,
+every free text (descriptions, notes, message bodies, comments), the contact identities, the raw
+emails and the attachment files are wiped. It runs in one transaction; files go after the commit.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models, transaction
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from cases import clock
+from cases.models import (
+    FINAL_STATUSES,
+    OPEN_STATUSES,
+    ApprovalRequest,
+    Attachment,
+    Case,
+    CaseEvent,
+    CostLine,
+    Customer,
+    Notification,
+    Order,
+    RevisitTask,
+)
+from channels_app.models import ChatSession, ContactIdentity, Message, PortalCode, RawEmail
+from channels_app.models.messages import new_chat_token
+from feedback.models import FreeFeedback, SurveyInvitation, SurveyResponse
+
+from .models import AuditAction, AuditLog
+
+log = logging.getLogger(__name__)
+
+EXPORT_FORMAT = 1
+ERASED = "[erased]"  # stored data, not a text a person reads in the interface: not translated
+
+# CaseEvent.data keys that carry no personal data and that the KPIs and the timeline read
+# ("direction" decides what a first response is). Every other key is dropped on erasure, so a key
+# added later is wiped by default.
+EVENT_DATA_KEPT = frozenset(
+    {
+        "direction",
+        "fields",
+        "assignee",
+        "team",
+        "carrier",
+        "kind",
+        "amount",
+        "currency",
+        "clock",
+        "due_at",
+        "follow_up",
+        "reason",
+        "task",
+        "message",
+        "merged",
+        "line",
+        "sku",
+        "disposition",
+        "count",
+        "approval",
+        "approved",
+        "invitation",
+        "reminder",
+        "linked",
+        "flag",
+        "chat_session",
+        "merged_customer",
+        "case",
+        "tags",
+        "automatic",
+    }
+)
+
+
+class PrivacyError(Exception):
+    """A refused privacy operation; ``message`` says why (shown to the admin or the command line)."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+# --- the audit log --------------------------------------------------------------------------------
+
+
+def log_access(
+    *,
+    action: str,
+    customer_id: int | None,
+    actor=None,
+    case_id: int | None = None,
+    case_number: str = "",
+    reason: str = "",
+    detail: dict | None = None,
+    ip: str = "",
+    **_ignored,
+) -> AuditLog:
+    """Write one audit row (the receiver of ``cases.privacy.personal_data_accessed`` calls this)."""
+    if case_id is not None and not case_number:
+        case_number = Case.objects.filter(pk=case_id).values_list("number", flat=True).first() or ""
+    return AuditLog.objects.create(
+        at=clock.now(),
+        actor=actor if actor is not None and actor.pk else None,
+        actor_label=actor.get_username() if actor is not None else "",
+        action=AuditAction(action),
+        customer_ref=customer_id,
+        case_number=case_number,
+        reason=(reason or "")[:200],
+        detail=detail or {},
+        ip=ip or None,
+    )
+
+
+def is_erased(customer: Customer) -> bool:
+    return AuditLog.objects.filter(action=AuditAction.ERASE, customer_ref=customer.pk).exists()
+
+
+# --- the export -----------------------------------------------------------------------------------
+
+
+def _row(obj: models.Model, *, exclude: tuple[str, ...] = ()) -> dict:
+    """Every concrete field of a row by its column name (``customer_id``, not the object)."""
+    data = {}
+    for f in obj._meta.concrete_fields:
+        if f.name in exclude or isinstance(f, models.BinaryField):
+            continue
+        value = getattr(obj, f.attname)
+        if isinstance(f, models.FileField):
+            value = value.name if value else ""
+        data[f.attname] = value
+    return data
+
+
+def _customer_cases(customer: Customer):
+    return Case.objects.filter(customer=customer).order_by("created_at", "id")
+
+
+def _customer_messages(customer: Customer, case_ids: list[int]):
+    return Message.objects.filter(Q(customer=customer) | Q(case_id__in=case_ids)).order_by("created_at", "id")
+
+
+def export_data(*, customer: Customer) -> dict:
+    """Everything held about one customer, as JSON-ready data (PIPL art. 45, GDPR art. 15 and 20).
+
+    Secrets that are not the customer's data (chat session tokens, one-time code hashes) are left out."""
+    cases = list(_customer_cases(customer).prefetch_related("lines", "events", "costs", "attachments", "tags"))
+    case_ids = [c.pk for c in cases]
+    messages = list(_customer_messages(customer, case_ids).prefetch_related("files"))
+    raw = RawEmail.objects.filter(message__in=[m.pk for m in messages]).only("id", "message_id", "size")
+    return {
+        "format": EXPORT_FORMAT,
+        "generated_at": clock.now(),
+        "customer": _row(customer),
+        "contact_identities": [_row(i) for i in ContactIdentity.objects.filter(customer=customer).order_by("id")],
+        "orders": [
+            {**_row(o), "lines": [_row(line) for line in o.lines.all()]}
+            for o in Order.objects.filter(customer=customer).prefetch_related("lines").order_by("placed_at", "id")
+        ],
+        "cases": [
+            {
+                **_row(c),
+                "tags": [t.name for t in c.tags.all()],
+                "lines": [_row(line) for line in c.lines.all()],
+                "events": [_row(e) for e in c.events.all()],
+                "costs": [_row(cost) for cost in c.costs.all()],
+                "attachments": [_row(a) for a in c.attachments.all()],
+            }
+            for c in cases
+        ],
+        "messages": [{**_row(m), "attachments": [f.attachment_id for f in m.files.all()]} for m in messages],
+        "raw_emails": [{"message_id": r.message_id, "size": r.size, "file": f"raw/{r.message_id}.eml"} for r in raw],
+        "chat_sessions": [
+            _row(s, exclude=("token",)) for s in ChatSession.objects.filter(customer=customer).order_by("id")
+        ],
+        "survey_invitations": [
+            _row(i) for i in SurveyInvitation.objects.filter(Q(customer=customer) | Q(case_id__in=case_ids))
+        ],
+        "survey_responses": [
+            _row(r) for r in SurveyResponse.objects.filter(Q(customer=customer) | Q(case_id__in=case_ids))
+        ],
+        "free_feedback": [_row(f) for f in FreeFeedback.objects.filter(customer=customer).order_by("id")],
+        "portal_codes": [
+            _row(p, exclude=("code_hash",)) for p in PortalCode.objects.filter(customer=customer).order_by("id")
+        ],
+        "notifications": [
+            _row(n, exclude=("user",))
+            for n in Notification.objects.filter(case_id__in=case_ids, user__isnull=True).order_by("id")
+        ],
+    }
+
+
+def export_json(data: dict) -> bytes:
+    return json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2).encode()
+
+
+def export_zip(data: dict, *, progress: Callable[[str], None] | None = None) -> bytes:
+    """The export as a zip: ``customer.json``, the attachment files under ``attachments/<case>/``
+    and the raw emails under ``raw/``. A file missing from the storage is listed in ``missing.txt``."""
+    buffer = io.BytesIO()
+    missing = []
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("customer.json", export_json(data))
+        for case in data["cases"]:
+            for a in case["attachments"]:
+                if not a["file"]:
+                    continue
+                try:
+                    with default_storage.open(a["file"], "rb") as handle:
+                        archive.writestr(f"attachments/{case['number']}/{a['id']}-{a['original_name']}", handle.read())
+                except (FileNotFoundError, OSError):
+                    missing.append(a["file"])
+                if progress:
+                    progress(a["file"])
+        for r in RawEmail.objects.filter(message_id__in=[e["message_id"] for e in data["raw_emails"]]):
+            archive.writestr(f"raw/{r.message_id}.eml", bytes(r.content))
+        if missing:
+            archive.writestr("missing.txt", "\n".join(missing))
+    return buffer.getvalue()
+
+
+def export_customer(*, customer: Customer, actor=None, zipped: bool = False, ip: str = "", progress=None) -> bytes:
+    """The export's bytes (JSON, or a zip with the files), recorded in the audit log."""
+    if is_erased(customer):
+        raise PrivacyError(_("Customer %(id)s was erased; there is nothing left to export.") % {"id": customer.pk})
+    data = export_data(customer=customer)
+    content = export_zip(data, progress=progress) if zipped else export_json(data)
+    log_access(
+        action=AuditAction.EXPORT,
+        customer_id=customer.pk,
+        actor=actor,
+        ip=ip,
+        detail={"cases": len(data["cases"]), "messages": len(data["messages"]), "zip": zipped, "bytes": len(content)},
+    )
+    return content
+
+
+# --- erasure --------------------------------------------------------------------------------------
+
+
+@dataclass
+class ErasureResult:
+    customer_id: int
+    counts: dict[str, int] = field(default_factory=dict)
+    files: list[str] = field(default_factory=list)
+
+
+def _delete_files(names: list[str]) -> None:
+    for name in names:
+        try:
+            default_storage.delete(name)
+        except OSError:  # already gone or unreadable: the row is gone either way; say so in the log
+            log.warning("privacy: could not delete %s", name, exc_info=True)
+
+
+def _erase_event_data(data: dict) -> dict:
+    return {k: v for k, v in (data or {}).items() if k in EVENT_DATA_KEPT}
+
+
+def _delete_attachments(queryset) -> tuple[int, list[str]]:
+    """Delete attachment rows (their message links cascade): how many, and the files' names for
+    after the commit."""
+    names = [name for name in queryset.values_list("file", flat=True) if name]
+    deleted = queryset.delete()[1].get(Attachment._meta.label, 0)
+    return deleted, names
+
+
+def erase_customer(
+    *, customer: Customer, actor=None, reason: str = "", ip: str = "", progress: Callable[[str], None] | None = None
+) -> ErasureResult:
+    """Anonymise one customer (GDPR art. 17, PIPL art. 47), all or nothing.
+
+    Refused while a case of the customer is still open (it needs the contact data to be finished)
+    and for a customer already erased."""
+    say = progress or (lambda _text: None)
+    if is_erased(customer):
+        raise PrivacyError(_("Customer %(id)s is already erased.") % {"id": customer.pk})
+    open_cases = list(
+        Case.objects.filter(customer=customer, status__in=OPEN_STATUSES).values_list("number", flat=True)[:10]
+    )
+    if open_cases:
+        raise PrivacyError(
+            _("Customer %(id)s still has open cases (%(cases)s): resolve, close or cancel them first.")
+            % {"id": customer.pk, "cases": ", ".join(open_cases)}
+        )
+    result = ErasureResult(customer_id=customer.pk)
+    counts = result.counts
+    with transaction.atomic():
+        customer = Customer.objects.select_for_update().get(pk=customer.pk)
+        case_ids = list(Case.objects.filter(customer=customer).values_list("pk", flat=True))
+        message_ids = list(_customer_messages(customer, case_ids).values_list("pk", flat=True))
+
+        say(_("Cases: %(n)s") % {"n": len(case_ids)})
+        counts["cases"] = Case.objects.filter(pk__in=case_ids).update(
+            subject="",
+            reason_text="",
+            rejection_reason="",
+            inspection_note="",
+            resolution_note="",
+            return_tracking_number="",
+            replacement_tracking_number="",
+        )
+        events = list(CaseEvent.objects.filter(case_id__in=case_ids).only("id", "data"))
+        for e in events:
+            e.note = ""
+            e.data = _erase_event_data(e.data)
+        CaseEvent.objects.bulk_update(events, ["note", "data"], batch_size=500)
+        counts["events"] = len(events)
+        counts["costs"] = CostLine.objects.filter(case_id__in=case_ids).exclude(note="").update(note="")
+        RevisitTask.objects.filter(case_id__in=case_ids).update(note="", outcome="")
+        ApprovalRequest.objects.filter(case_id__in=case_ids).update(resolution_note="", decision_note="")
+        Notification.objects.filter(case_id__in=case_ids).update(body="")
+        Notification.objects.filter(case_id__in=case_ids, user__isnull=True).update(subject=ERASED, email="")
+
+        say(_("Messages: %(n)s") % {"n": len(message_ids)})
+        counts["raw_emails"] = RawEmail.objects.filter(message_id__in=message_ids).delete()[0]
+        counts["messages"] = Message.objects.filter(pk__in=message_ids).update(
+            external_id="",
+            sender="",
+            sender_name="",
+            recipient="",
+            subject="",
+            text="",
+            html="",
+            in_reply_to="",
+            references="",
+            data={},
+            last_error="",
+        )
+
+        say(_("Attachments"))
+        counts["attachments"], result.files = _delete_attachments(Attachment.objects.filter(case_id__in=case_ids))
+
+        counts["identities"] = ContactIdentity.objects.filter(customer=customer).delete()[0]
+        counts["portal_codes"] = PortalCode.objects.filter(customer=customer).delete()[0]
+        # A new token: a visitor's old chat link stops reading the (now empty) conversation.
+        for session in ChatSession.objects.filter(customer=customer).only("id"):
+            ChatSession.objects.filter(pk=session.pk).update(token=new_chat_token())
+        counts["survey_responses"] = SurveyResponse.objects.filter(
+            Q(customer=customer) | Q(case_id__in=case_ids)
+        ).update(comment="")
+        counts["free_feedback"] = FreeFeedback.objects.filter(customer=customer).update(
+            text=ERASED, contact="", matched=[]
+        )
+
+        say(_("Orders"))
+        counts["orders"] = Order.objects.filter(customer=customer).update(shipping_address="")
+        Customer.objects.filter(pk=customer.pk).update(
+            name=f"{ERASED} {customer.pk}", email="", phone="", external_id=None, dedicated_agent=None
+        )
+        log_access(
+            action=AuditAction.ERASE,
+            customer_id=customer.pk,
+            actor=actor,
+            reason=reason,
+            ip=ip,
+            detail=dict(counts),
+        )
+        files = list(result.files)
+        transaction.on_commit(lambda: _delete_files(files))
+    return result
+
+
+# --- retention ------------------------------------------------------------------------------------
+
+
+@dataclass
+class PurgeResult:
+    attachments: int
+    cases: int
+    cutoff: object
+
+
+def purge_attachments(*, days: int | None = None, dry_run: bool = False, actor=None) -> PurgeResult:
+    """Delete the attachments of cases that ended (closed, rejected, cancelled) more than
+    ``days`` (default ``settings.ATTACHMENT_RETENTION_DAYS``) ago; 0 keeps them forever.
+
+    A case ended when it was closed (``closed_at``) or, for a rejected or cancelled one, at its
+    last change. Rows go in one transaction, files after it. Running it twice deletes nothing more."""
+    days = settings.ATTACHMENT_RETENTION_DAYS if days is None else days
+    if days < 0:
+        raise PrivacyError(_("The retention must be 0 (keep forever) or more days."))
+    cutoff = clock.now() - timedelta(days=days)
+    if days == 0:
+        return PurgeResult(0, 0, None)
+    ended = Case.objects.filter(status__in=FINAL_STATUSES).filter(
+        Q(closed_at__lt=cutoff) | Q(closed_at__isnull=True, updated_at__lt=cutoff)
+    )
+    attachments = Attachment.objects.filter(case__in=ended)
+    if dry_run:
+        return PurgeResult(attachments.count(), attachments.values("case").distinct().count(), cutoff)
+    with transaction.atomic():
+        rows = list(attachments.select_for_update().values_list("pk", "case_id"))
+        case_count = len({case_id for _pk, case_id in rows})
+        deleted, names = _delete_attachments(Attachment.objects.filter(pk__in=[pk for pk, _case in rows]))
+        if deleted:
+            log_access(
+                action=AuditAction.PURGE_ATTACHMENTS,
+                customer_id=None,
+                actor=actor,
+                detail={"attachments": deleted, "cases": case_count, "days": days},
+            )
+        transaction.on_commit(lambda: _delete_files(names))
+    return PurgeResult(deleted, case_count, cutoff)

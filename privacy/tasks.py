@@ -1,0 +1,15 @@
+"""Celery tasks of the privacy app: thin, idempotent, each calls one service."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from . import services
+
+
+@shared_task(name="privacy.tasks.purge_attachments", ignore_result=True)
+def purge_attachments() -> dict:
+    """Delete the attachments kept longer than ATTACHMENT_RETENTION_DAYS after their case ended
+    (beat, daily). A second run the same day finds nothing more to delete."""
+    result = services.purge_attachments()
+    return {"attachments": result.attachments, "cases": result.cases}

@@ -1,0 +1,424 @@
+"""Access control everywhere: every route the URL resolver knows, asked by every role.
+
+The routes come from ``django.urls.get_resolver()``, so a route added without an entry in ROUTES
+fails ``test_every_route_is_classified``. Each role then asks each route once (with the method the
+route answers) and must get exactly the outcome the table says:
+
+- ``ok``: past the access checks (a page, a redirect that is not a sign-in, or a 400 refusal of
+  the empty form the walk sends: the input checks come after the access checks);
+- ``bad``: 400 and only 400 (a forged signed link);
+- ``login``: sent to sign in (a redirect to the desk's or the admin's sign-in page, or 401 from the API);
+- ``portal``: sent to the portal's start page (no verified customer session);
+- ``403``: signed in but the role may not; ``404``: the object is not theirs to see (no leak of
+  its existence).
+
+Teams restrict (DESK_TEAMS_RESTRICT on) for the whole walk: customer A's case belongs to team T1,
+``agent`` is in T1 and ``other_agent`` in T2. Admin routes are walked by test_access_admin.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+from types import SimpleNamespace
+
+import pytest
+from django.core.files.base import ContentFile
+from django.test import Client
+from django.urls import get_resolver
+from django.urls.resolvers import URLResolver
+from django.utils import timezone
+from rest_framework.authtoken.models import Token
+
+from analytics.models import KpiTarget
+from cases.models import Attachment, Case, CaseEvent, EventType, Notification, RevisitTask
+from channels_app import portal
+from channels_app.models import ChatSession, ChatWidget, EmailInbox, PhoneLine, SocialAccount
+from feedback.models import FreeFeedback
+from tests.factories import CaseFactory, CustomerFactory, OrderFactory, OrderLineFactory, TeamFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _private_media(settings, tmp_path):
+    """The attachments these tests write go to a temporary MEDIA_ROOT."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+
+
+ROLES = ("anon", "cust_a", "cust_b", "agent", "other_agent", "manager", "admin")
+STAFF = ("agent", "other_agent", "manager", "admin")
+
+
+def walk_routes(resolver=None, prefix: str = "") -> list[str]:
+    """Every route of the project as its pattern text, e.g. ``desk/cases/<str:number>/``."""
+    resolver = resolver or get_resolver()
+    found = []
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            found.extend(walk_routes(entry, prefix + str(entry.pattern)))
+        else:
+            found.append(prefix + str(entry.pattern))
+    return found
+
+
+# --- the world every role is asked in -------------------------------------------------------------
+
+
+def png_bytes() -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (4, 4), "red").save(out, "PNG")
+    return out.getvalue()
+
+
+def portal_session(client: Client, customer) -> Client:
+    """A verified portal session for ``customer``, as channels_app.portal.sign_in leaves it."""
+    session = client.session
+    session[portal.SESSION_KEY] = {
+        "customer": customer.pk,
+        "until": (timezone.now() + portal.SESSION_TTL).isoformat(),
+    }
+    session.save()
+    return client
+
+
+def build_world() -> SimpleNamespace:
+    w = SimpleNamespace()
+    w.t1, w.t2 = TeamFactory(code="t1"), TeamFactory(code="t2")
+    w.agent = UserFactory(username="walk-agent", role="agent")
+    w.other_agent = UserFactory(username="walk-other", role="agent")
+    w.manager = UserFactory(username="walk-manager", role="manager")
+    w.admin = UserFactory(username="walk-admin", role="admin")
+    w.t1.members.add(w.agent)
+    w.t2.members.add(w.other_agent)
+    w.cust_a, w.cust_b = CustomerFactory(name="Customer A"), CustomerFactory(name="Customer B")
+    w.order_a = OrderFactory(customer=w.cust_a)
+    w.line_a = OrderLineFactory(order=w.order_a)
+    w.order_b = OrderFactory(customer=w.cust_b)
+    OrderLineFactory(order=w.order_b)
+    w.case_a = new_case_a(w)
+    w.case_b = CaseFactory(customer=w.cust_b, order=w.order_b, team=w.t2)
+    w.photo_a = Attachment.objects.create(
+        case=w.case_a, file=ContentFile(png_bytes(), name="a.png"), original_name="a.png",
+        content_type="image/png", size=10, public=True,
+    )  # fmt: skip
+    w.internal_a = Attachment.objects.create(
+        case=w.case_a, file=ContentFile(png_bytes(), name="w.png"), original_name="w.png",
+        content_type="image/png", size=10, public=False,
+    )  # fmt: skip
+    CaseEvent.objects.create(
+        case=w.case_a, type=EventType.REPLY, note="secret of A", public=True, created_at=timezone.now()
+    )
+    now = timezone.now()
+    w.notification = Notification.objects.create(
+        user=w.agent, case=w.case_a, kind="case_update", subject="s", body="b", created_at=now
+    )
+    w.revisit = RevisitTask.objects.create(
+        case=w.case_a, reason="sample", team=w.t1, assignee=w.agent, due_at=now + timedelta(days=1), created_at=now
+    )
+    w.feedback = FreeFeedback.objects.create(customer=w.cust_a, channel="portal", text="x", team=w.t1, created_at=now)
+    w.target = KpiTarget.objects.create(kpi="csat", comparison="ge", value=Decimal("90"))
+    w.inbox = EmailInbox.objects.create(code="walk-mail", name="Mail", address="service@shop.example.com")
+    w.social = SocialAccount.objects.create(code="walk-social", name="Social")
+    w.phone = PhoneLine.objects.create(code="walk-phone", name="Phone")
+    w.widget = ChatWidget.objects.create(code="walk-chat", name="Chat")
+    w.chat = ChatSession.objects.create(widget=w.widget, customer=w.cust_a, case=w.case_a, started_at=now)
+    return w
+
+
+def new_case_a(w) -> Case:
+    return CaseFactory(customer=w.cust_a, order=w.order_a, team=w.t1, subject="A's problem")
+
+
+def client_for(role: str, w) -> Client:
+    client = Client()
+    if role == "cust_a":
+        portal_session(client, w.cust_a)
+    elif role == "cust_b":
+        portal_session(client, w.cust_b)
+    elif role in STAFF:
+        user = getattr(w, role)
+        client.force_login(user)
+        client.defaults["HTTP_AUTHORIZATION"] = f"Token {Token.objects.get_or_create(user=user)[0].key}"
+    return client
+
+
+# --- the table ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    url: Callable[[SimpleNamespace], str]
+    expect: tuple[str, ...]  # one outcome per role, in the order of ROLES
+    data: Callable[[SimpleNamespace], dict] | None = None  # the body; empty by default
+
+
+def row(*outcomes: str) -> tuple[str, ...]:
+    assert len(outcomes) == len(ROLES)
+    return outcomes
+
+
+def same(outcome: str) -> tuple[str, ...]:
+    return (outcome,) * len(ROLES)
+
+
+PUBLIC = same("ok")
+# Desk pages without an object: any desk role.
+DESK = row("login", "login", "login", "ok", "ok", "ok", "ok")
+# Desk pages on customer A's case (team T1): the agent of T2 must not learn it exists.
+DESK_CASE_A = row("login", "login", "login", "ok", "404", "ok", "ok")
+# Manager pages (analytics.view_dashboard): agents are refused.
+MANAGER = row("login", "login", "login", "403", "403", "ok", "ok")
+# Portal pages on customer A's case or order: B gets 404, the desk users are no customers.
+PORTAL_A = row("portal", "ok", "404", "portal", "portal", "portal", "portal")
+PORTAL_ANY = row("portal", "ok", "ok", "portal", "portal", "portal", "portal")
+# API read/writes of the desk (token): 401 without a token, customers have none.
+API_DESK = row("login", "login", "login", "ok", "ok", "ok", "ok")
+API_CASE_A = row("login", "login", "login", "ok", "404", "ok", "ok")
+API_MANAGER = row("login", "login", "login", "403", "403", "ok", "ok")
+# Signed webhooks and token-addressed public endpoints: nobody's session counts, the signature does.
+UNSIGNED = same("login")
+
+
+def case_a(suffix: str = "") -> Callable:
+    return lambda w: f"/desk/cases/{w.case_a.number}/{suffix}"
+
+
+def fresh_case_a(suffix: str) -> Callable:
+    """A new case of customer A for a request that would change it for the next role (cancel)."""
+    return lambda w: f"/portal/cases/{new_case_a(w).number}/{suffix}"
+
+
+def portal_a(suffix: str = "") -> Callable:
+    return lambda w: f"/portal/cases/{w.case_a.number}/{suffix}"
+
+
+def api_a(suffix: str = "") -> Callable:
+    return lambda w: f"/api/v1/cases/{w.case_a.number}/{suffix}"
+
+
+def fresh_target(w) -> str:
+    target = KpiTarget.objects.create(
+        kpi=f"kpi{KpiTarget.objects.count()}", comparison="ge", value=Decimal("1")
+    )  # fmt: skip
+    return f"/dashboard/targets/{target.pk}/delete/"
+
+
+ROUTES: dict[str, Route] = {
+    "healthz": Route("GET", lambda w: "/healthz", PUBLIC),
+    "i18n/setlang/": Route("POST", lambda w: "/i18n/setlang/", PUBLIC),
+    "": Route("GET", lambda w: "/", PUBLIC),
+    # --- the API ---
+    "api/v1/kpis/": Route("GET", lambda w: "/api/v1/kpis/", API_MANAGER),
+    "api/v1/kpis/cases/": Route("GET", lambda w: "/api/v1/kpis/cases/?kpi=backlog", API_MANAGER),
+    # An agent gets the list with their own card only (test_access_objects.py checks the rows).
+    "api/v1/kpis/scorecards/": Route("GET", lambda w: "/api/v1/kpis/scorecards/", API_DESK),
+    "api/v1/kpis/scorecards/weights/": Route("PUT", lambda w: "/api/v1/kpis/scorecards/weights/", API_MANAGER),
+    "api/v1/kpis/scorecards/<int:agent_id>/": Route(
+        "GET",
+        lambda w: f"/api/v1/kpis/scorecards/{w.agent.pk}/",
+        # An agent reads their own card only; the agent of T2 asks for someone else's.
+        row("login", "login", "login", "ok", "403", "ok", "ok"),
+    ),
+    "api/v1/orders/<str:number>/": Route(
+        "GET", lambda w: f"/api/v1/orders/{w.order_a.number}/", API_DESK
+    ),  # orders carry no team
+    "api/v1/cases/": Route("GET", lambda w: "/api/v1/cases/", API_DESK),
+    "api/v1/cases/<str:number>/": Route("GET", api_a(), API_CASE_A),
+    "api/v1/cases/<str:number>/transitions/": Route("GET", api_a("transitions/"), API_CASE_A),
+    "api/v1/cases/<str:number>/transitions/<str:name>/": Route("POST", api_a("transitions/nope/"), API_CASE_A),
+    "api/v1/cases/<str:number>/messages/": Route("POST", api_a("messages/"), API_CASE_A),
+    "api/v1/notifications/": Route("GET", lambda w: "/api/v1/notifications/", API_DESK),
+    "api/v1/notifications/<int:pk>/read/": Route(
+        "POST",
+        lambda w: f"/api/v1/notifications/{w.notification.pk}/read/",
+        # Someone else's notification is a 404, the admin's included.
+        row("login", "login", "login", "ok", "404", "404", "404"),
+    ),
+    "api/v1/revisits/": Route("GET", lambda w: "/api/v1/revisits/", API_DESK),
+    "api/v1/revisits/<int:pk>/complete/": Route(
+        "POST", lambda w: f"/api/v1/revisits/{w.revisit.pk}/complete/", API_CASE_A
+    ),
+    "api/v1/channels/email/<slug:code>/inbound/": Route(
+        "POST", lambda w: f"/api/v1/channels/email/{w.inbox.code}/inbound/", UNSIGNED
+    ),
+    "api/v1/channels/social/<slug:code>/webhook/": Route(
+        "POST", lambda w: f"/api/v1/channels/social/{w.social.code}/webhook/", UNSIGNED
+    ),
+    "api/v1/channels/phone/<slug:code>/events/": Route(
+        "POST", lambda w: f"/api/v1/channels/phone/{w.phone.code}/events/", UNSIGNED
+    ),
+    # The chat's visitor token is the capability; a wrong one finds nothing, for everyone.
+    "api/v1/channels/chat/sessions/": Route(
+        "POST", lambda w: "/api/v1/channels/chat/sessions/", PUBLIC, data=lambda w: {"widget": w.widget.key}
+    ),
+    "api/v1/channels/chat/sessions/<str:token>/messages/": Route(
+        "GET", lambda w: f"/api/v1/channels/chat/sessions/{w.chat.token[:-2]}xx/messages/", same("404")
+    ),
+    "api/v1/channels/chat/sessions/<str:token>/events/": Route(
+        "GET", lambda w: f"/api/v1/channels/chat/sessions/{w.chat.token[:-2]}xx/events/", same("404")
+    ),
+    "api/v1/channels/chat/sessions/<str:token>/end/": Route(
+        "POST", lambda w: f"/api/v1/channels/chat/sessions/{w.chat.token[:-2]}xx/end/", same("404")
+    ),
+    "api/v1/feedback/responses/": Route("GET", lambda w: "/api/v1/feedback/responses/", API_DESK),
+    "api/v1/feedback/responses/import/": Route("POST", lambda w: "/api/v1/feedback/responses/import/", API_MANAGER),
+    "api/v1/feedback/responses/export/": Route("GET", lambda w: "/api/v1/feedback/responses/export/", API_MANAGER),
+    # Free feedback comes in from the shop's system (the integration role) and the admin.
+    "api/v1/feedback/free/": Route(
+        "POST", lambda w: "/api/v1/feedback/free/", row("login", "login", "login", "403", "403", "403", "ok")
+    ),
+    # The schema and its viewers describe the API; they hold no data.
+    "api/v1/schema/": Route("GET", lambda w: "/api/v1/schema/", PUBLIC),
+    "api/v1/docs/": Route("GET", lambda w: "/api/v1/docs/", PUBLIC),
+    "api/v1/redoc/": Route("GET", lambda w: "/api/v1/redoc/", PUBLIC),
+    # --- the portal ---
+    "portal/": Route("GET", lambda w: "/portal/", PUBLIC),
+    "portal/verify/": Route("GET", lambda w: "/portal/verify/", same("portal")),  # no order asked for yet
+    "portal/sign-out/": Route("POST", lambda w: "/portal/sign-out/", same("portal")),
+    "portal/my/": Route("GET", lambda w: "/portal/my/", PORTAL_ANY),
+    "portal/orders/<str:number>/": Route("GET", lambda w: f"/portal/orders/{w.order_a.number}/", PORTAL_A),
+    "portal/cases/<str:number>/": Route("GET", portal_a(), PORTAL_A),
+    "portal/cases/<str:number>/tracking/": Route("POST", portal_a("tracking/"), PORTAL_A),
+    "portal/cases/<str:number>/message/": Route("POST", portal_a("message/"), PORTAL_A),
+    "portal/cases/<str:number>/cancel/": Route("POST", fresh_case_a("cancel/"), PORTAL_A),
+    "portal/cases/<str:number>/slip.pdf": Route(
+        "GET", portal_a("slip.pdf"), row("portal", "404", "404", "portal", "portal", "portal", "portal")
+    ),  # not approved yet: no slip, for A either
+    "portal/cases/<str:number>/photos/<int:pk>/": Route(
+        "GET", lambda w: f"/portal/cases/{w.case_a.number}/photos/{w.photo_a.pk}/", PORTAL_A
+    ),
+    # --- public feedback ---
+    # The signed link is the capability: a forged one is the "bad link" page (400), for everyone.
+    "feedback/s/<str:token>/": Route("GET", lambda w: "/feedback/s/forged-token/", same("bad")),
+    "feedback/s/<str:token>/thanks/": Route("GET", lambda w: "/feedback/s/forged-token/thanks/", same("bad")),
+    "feedback/new/": Route("GET", lambda w: "/feedback/new/", PUBLIC),
+    "chat/demo/": Route("GET", lambda w: f"/chat/demo/?widget={w.widget.key}", PUBLIC),
+    # --- the desk ---
+    "desk/login/": Route("GET", lambda w: "/desk/login/", PUBLIC),
+    "desk/logout/": Route("POST", lambda w: "/desk/logout/", same("login")),  # it signs out, then: sign in
+    "desk/": Route("GET", lambda w: "/desk/?queue=open", DESK),
+    "desk/calls/new/": Route("GET", lambda w: "/desk/calls/new/", DESK),
+    "desk/feedback/": Route("GET", lambda w: "/desk/feedback/", DESK),
+    "desk/feedback/<int:pk>/category/": Route(
+        "POST",
+        lambda w: f"/desk/feedback/{w.feedback.pk}/category/",
+        row("login", "login", "login", "403", "403", "ok", "ok"),
+    ),
+    "desk/feedback/<int:pk>/handled/": Route(
+        "POST",
+        lambda w: f"/desk/feedback/{w.feedback.pk}/handled/",
+        row("login", "login", "login", "403", "403", "ok", "ok"),
+    ),
+    "desk/feedback/follow-ups/": Route("GET", lambda w: "/desk/feedback/follow-ups/", DESK),
+    "desk/feedback/follow-ups/<int:pk>/outcome/": Route(
+        "POST",
+        lambda w: f"/desk/feedback/follow-ups/{w.revisit.pk}/outcome/",
+        # The agent's own task; another agent's is not theirs.
+        row("login", "login", "login", "ok", "404", "ok", "ok"),
+    ),
+    "desk/cases/<str:number>/": Route("GET", case_a(), DESK_CASE_A),
+    "desk/cases/<str:number>/steps/<str:name>/": Route("POST", case_a("steps/nope/"), DESK_CASE_A),
+    "desk/cases/<str:number>/message/": Route("POST", case_a("message/"), DESK_CASE_A),
+    "desk/cases/<str:number>/assign/": Route("POST", case_a("assign/"), DESK_CASE_A),
+    "desk/cases/<str:number>/costs/": Route("POST", case_a("costs/"), DESK_CASE_A),
+    "desk/cases/<str:number>/link/": Route("POST", case_a("link/"), DESK_CASE_A),
+    "desk/cases/<str:number>/tags/": Route("POST", case_a("tags/"), DESK_CASE_A),
+    "desk/cases/<str:number>/replacement/": Route("POST", case_a("replacement/"), DESK_CASE_A),
+    "desk/cases/<str:number>/approval/": Route("POST", case_a("approval/"), DESK_CASE_A),
+    "desk/cases/<str:number>/approval/decide/": Route("POST", case_a("approval/decide/"), DESK_CASE_A),
+    "desk/cases/<str:number>/lines/<int:line_id>/disposition/": Route(
+        "POST", lambda w: f"/desk/cases/{w.case_a.number}/lines/999999/disposition/", DESK_CASE_A
+    ),
+    "desk/cases/<str:number>/warehouse-photos/": Route("POST", case_a("warehouse-photos/"), DESK_CASE_A),
+    "desk/cases/<str:number>/reveal-contact/": Route("POST", case_a("reveal-contact/"), DESK_CASE_A),
+    "desk/account/two-factor/": Route("GET", lambda w: "/desk/account/two-factor/", DESK),
+    "desk/cases/<str:number>/photos/<int:pk>/": Route(
+        "GET", lambda w: f"/desk/cases/{w.case_a.number}/photos/{w.internal_a.pk}/", DESK_CASE_A
+    ),
+    # --- the dashboard ---
+    "dashboard/": Route("GET", lambda w: "/dashboard/", MANAGER),
+    "dashboard/cases/": Route("GET", lambda w: "/dashboard/cases/?kpi=backlog", MANAGER),
+    "dashboard/cases.csv": Route("GET", lambda w: "/dashboard/cases.csv?kpi=backlog", MANAGER),
+    "dashboard/export.csv": Route("GET", lambda w: "/dashboard/export.csv", MANAGER),
+    "dashboard/export.xlsx": Route("GET", lambda w: "/dashboard/export.xlsx", MANAGER),
+    # An agent is sent on to their own card (a redirect that is no sign-in).
+    "dashboard/scorecards/": Route("GET", lambda w: "/dashboard/scorecards/", DESK),
+    "dashboard/scorecards/<int:agent_id>/": Route(
+        "GET",
+        lambda w: f"/dashboard/scorecards/{w.agent.pk}/",
+        row("login", "login", "login", "ok", "403", "ok", "ok"),
+    ),
+    "dashboard/targets/": Route("GET", lambda w: "/dashboard/targets/", MANAGER),
+    "dashboard/targets/<int:pk>/": Route("POST", lambda w: f"/dashboard/targets/{w.target.pk}/", MANAGER),
+    "dashboard/targets/<int:pk>/delete/": Route("POST", fresh_target, MANAGER),
+}
+
+
+SIGN_OUT = ("desk/logout/", "portal/sign-out/")
+
+
+def outcome(response) -> str:
+    code = response.status_code
+    if code == 401:
+        return "login"
+    if code in (301, 302, 303):
+        location = response["Location"]
+        if location.startswith(("/desk/login/", "/admin/login/")):
+            return "login"
+        if location == "/portal/":
+            return "portal"
+        return "ok"
+    if code == 400:
+        return "bad"
+    if code in (403, 404, 405) or code >= 500:
+        return str(code)
+    return "ok"
+
+
+def ask(client: Client, route: Route, w) -> tuple[str, object]:
+    url = route.url(w)
+    data = route.data(w) if route.data else {}
+    if route.method == "GET":
+        response = client.get(url)
+    elif route.method == "POST":
+        response = client.post(url, data)
+    else:
+        response = client.generic(route.method, url, "{}", content_type="application/json")
+    return outcome(response), response
+
+
+def test_every_route_is_classified():
+    """A new route without an entry here (and no admin route) fails: classify it before it ships."""
+    routes = set(walk_routes())
+    admin = {r for r in routes if r.startswith("admin/")}
+    assert admin, "the admin is mounted (walked by test_access_admin.py)"
+    assert routes - admin - set(ROUTES) == set(), "routes nobody classified"
+    assert set(ROUTES) - routes == set(), "classified routes that no longer exist"
+
+
+@pytest.fixture
+def world(settings):
+    settings.DESK_TEAMS_RESTRICT = True
+    return build_world()
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_route_answers_each_role_exactly_as_classified(role, world):
+    client = client_for(role, world)
+    wrong = []
+    # Signing out ends the role's session: those two go last.
+    for pattern in sorted(ROUTES, key=lambda p: p in SIGN_OUT):
+        route = ROUTES[pattern]
+        got, response = ask(client, route, world)
+        want = route.expect[ROLES.index(role)]
+        if got != want and not (want == "ok" and got == "bad"):
+            wrong.append(f"{route.method} {pattern}: want {want}, got {got} ({response.status_code})")
+    assert not wrong, "\n".join(wrong)
