@@ -15,7 +15,9 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm.admin import FSMAdminMixin
 from solo.admin import SingletonModelAdmin
 
-from . import follow_ups, services, sla
+from core import phones
+
+from . import follow_ups, selectors, services, sla
 from .exceptions import CaseError
 from .models import (
     AgentProfile,
@@ -125,10 +127,23 @@ class CaseEventInline(admin.TabularInline):
 
 
 class CostLineInline(admin.TabularInline):
+    """Cost lines are written by the desk's ``add_cost_line`` and the refund ledger, with their
+    events; here they are only read."""
+
     model = CostLine
     extra = 0
     fields = ["kind", "amount", "currency", "note", "created_by", "created_at"]
-    readonly_fields = ["created_by", "created_at"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class AttachmentInline(admin.TabularInline):
@@ -138,8 +153,47 @@ class AttachmentInline(admin.TabularInline):
     readonly_fields = fields
 
 
+# Set by the services only (transitions, the SLA clocks, the refund ledger): shown, never a form field.
+CASE_SERVICE_FIELDS = [
+    "status",
+    "channel",
+    "currency",
+    "first_response_due_at",
+    "next_response_due_at",
+    "resolution_due_at",
+    "sla_due_at",
+    "first_responded_at",
+    "replacement_carrier",
+    "replacement_tracking_number",
+    "replacement_shipped_at",
+]
+ASSIGNMENT_FIELDS = ("team", "assignee", "priority")
+
+
+class CaseAdminForm(forms.ModelForm):
+    """The case's change form: a new team, assignee or priority is checked as the desk checks it."""
+
+    actor = None  # the user who posts, set by CaseAdmin.get_form
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.actor is not None and set(ASSIGNMENT_FIELDS) & set(self.changed_data):
+            team, assignee = cleaned.get("team"), cleaned.get("assignee")
+            try:
+                services.check_assignment(
+                    actor=self.actor,
+                    team_id=team.pk if team else None,
+                    assignee_id=assignee.pk if assignee else None,
+                    priority=cleaned.get("priority") or "",
+                )
+            except CaseError as exc:
+                raise forms.ValidationError(exc.message) from None
+        return cleaned
+
+
 @admin.register(Case)
 class CaseAdmin(FSMAdminMixin, admin.ModelAdmin):
+    form = CaseAdminForm
     fsm_fields = ["status"]
     fsm_forms = {
         "reject": RejectForm,
@@ -167,7 +221,6 @@ class CaseAdmin(FSMAdminMixin, admin.ModelAdmin):
     date_hierarchy = "created_at"
     readonly_fields = [
         "number",
-        "status",
         "version",
         "kind",
         "customer",
@@ -190,6 +243,7 @@ class CaseAdmin(FSMAdminMixin, admin.ModelAdmin):
         "resolution_type",
         "refund_amount",
         "resolution_note",
+        *CASE_SERVICE_FIELDS,
     ]
     fieldsets = [
         (None, {"fields": ["number", "status", "kind", "channel", "priority", "customer", "order", "version"]}),
@@ -237,21 +291,31 @@ class CaseAdmin(FSMAdminMixin, admin.ModelAdmin):
         # Cases are opened through the channels and the API, where the policy decides at once.
         return False
 
+    def get_queryset(self, request):
+        # The desk's team restriction holds here too (DESK_TEAMS_RESTRICT).
+        return super().get_queryset(request).filter(selectors.visible_to(request.user))
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        return type(form.__name__, (form,), {"actor": request.user})
+
     def save_model(self, request, obj, form, change):
+        # Team, assignee and priority go through the desk's assignment service (its checks, its
+        # event, the SLA clocks); the other fields of the form are recorded in the same event.
+        wanted = {name: getattr(obj, f"{name}_id" if name != "priority" else name) for name in ASSIGNMENT_FIELDS}
+        stored = Case.objects.values("team_id", "assignee_id", "priority").get(pk=obj.pk)
+        obj.team_id, obj.assignee_id, obj.priority = stored["team_id"], stored["assignee_id"], stored["priority"]
         try:
-            services.save_case_edit(case=obj, actor=request.user, changed_fields=form.changed_data)
+            services.reassign_case(
+                case=obj,
+                actor=request.user,
+                team_id=wanted["team"],
+                assignee_id=wanted["assignee"],
+                priority=wanted["priority"],
+                also_changed=[name for name in form.changed_data if name not in ASSIGNMENT_FIELDS],
+            )
         except CaseError as exc:
             self.message_user(request, exc.message, level=messages.ERROR)
-
-    def save_formset(self, request, form, formset, change):
-        instances = formset.save(commit=False)
-        for instance in instances:
-            if isinstance(instance, CostLine) and instance.created_by_id is None:
-                instance.created_by = request.user
-            instance.save()
-        for obj in formset.deleted_objects:
-            obj.delete()
-        formset.save_m2m()
 
     def _apply_fsm_transition(self, *, obj, transition_name, request, kwargs=None):
         """Run the step through the service (event, version, permission) instead of obj.save()."""
@@ -283,10 +347,22 @@ class OrderLineInline(admin.TabularInline):
     model = OrderLine
     extra = 0
     raw_id_fields = ["product", "variant"]
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(ReadOnlyAdmin):
+    """The shop's orders as it pushed them (the API): paid amounts and currency are its word."""
+
     list_display = ["number", "customer", "status", "placed_at", "delivered_at", "paid_amount", "currency"]
     list_filter = ["status", "currency"]
     search_fields = ["number", "customer__name", "customer__email", "customer__phone"]
@@ -296,15 +372,24 @@ class OrderAdmin(admin.ModelAdmin):
 
 
 @admin.register(OrderLine)
-class OrderLineAdmin(admin.ModelAdmin):
+class OrderLineAdmin(ReadOnlyAdmin):
     list_display = ["order", "line_no", "sku", "name", "quantity", "unit_price", "paid_amount"]
     search_fields = ["order__number", "sku", "name"]
     raw_id_fields = ["order", "product", "variant"]
     list_select_related = ["order"]
 
 
+class CustomerAdminForm(forms.ModelForm):
+    phone = phones.PhoneNumberField(label=_("phone"), required=False)  # stored as E.164
+
+    class Meta:
+        model = Customer
+        fields = ["external_id", "name", "email", "phone", "tier", "language", "dedicated_agent"]
+
+
 @admin.register(Customer)
 class CustomerAdmin(admin.ModelAdmin):
+    form = CustomerAdminForm
     list_display = ["name", "email", "phone", "tier", "language", "created_at"]
     list_filter = ["tier", "language"]
     search_fields = ["name", "email", "phone", "external_id"]
@@ -387,7 +472,9 @@ class TagAdmin(admin.ModelAdmin):
 
 
 @admin.register(CostLine)
-class CostLineAdmin(admin.ModelAdmin):
+class CostLineAdmin(ReadOnlyAdmin):
+    """Written by the desk's ``add_cost_line`` and the refund ledger, each with its event: read here."""
+
     list_display = ["case", "kind", "amount", "currency", "created_at"]
     list_filter = ["kind", "currency"]
     search_fields = ["case__number", "note"]
@@ -396,7 +483,9 @@ class CostLineAdmin(admin.ModelAdmin):
 
 
 @admin.register(Attachment)
-class AttachmentAdmin(admin.ModelAdmin):
+class AttachmentAdmin(ReadOnlyAdmin):
+    """Uploaded through the portal and the desk (their checks, their events); the admin reads them."""
+
     list_display = ["original_name", "case", "content_type", "size", "public", "created_at"]
     search_fields = ["case__number", "original_name"]
     raw_id_fields = ["case"]
@@ -404,19 +493,13 @@ class AttachmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(CaseLine)
-class CaseLineAdmin(admin.ModelAdmin):
+class CaseLineAdmin(ReadOnlyAdmin):
     """Case lines are written with their case (create_case); here they can be looked up."""
 
     list_display = ["case", "order_line", "quantity", "opened", "requested_variant"]
     search_fields = ["case__number", "order_line__sku", "order_line__order__number"]
     raw_id_fields = ["case", "order_line", "requested_variant"]
     list_select_related = ["case", "order_line"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(CaseNumberCounter)

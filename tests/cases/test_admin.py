@@ -208,3 +208,192 @@ def test_a_policy_cannot_end_before_it_starts(client, manager):
     assert response.status_code == 200
     assert "end date" in str(response.context["adminform"].form.errors["effective_until"])
     assert not ReturnPolicy.objects.exists()
+
+
+# --- the admin is no back door (issue 16, finding 4) ------------------------------------------------
+
+
+def forged_service_fields(case: Case) -> dict:
+    """Values for the fields a service owns, as a user would forge them in the change form's POST."""
+    return {
+        "status": "resolved",
+        "currency": "USD",
+        "first_response_due_at_0": "2030-01-01",
+        "first_response_due_at_1": "00:00:00",
+        "next_response_due_at_0": "2030-01-01",
+        "next_response_due_at_1": "00:00:00",
+        "resolution_due_at_0": "2030-01-01",
+        "resolution_due_at_1": "00:00:00",
+        "sla_due_at_0": "2030-01-01",
+        "sla_due_at_1": "00:00:00",
+        "first_responded_at_0": "2026-01-01",
+        "first_responded_at_1": "00:00:00",
+        "resolved_at_0": "2026-01-01",
+        "resolved_at_1": "00:00:00",
+        "refund_amount": "9999.00",
+        "resolution_type": "refund",
+        "channel": "chat" if case.channel != "chat" else "email",
+    }
+
+
+SERVICE_OWNED = [
+    "status",
+    "currency",
+    "channel",
+    "first_response_due_at",
+    "next_response_due_at",
+    "resolution_due_at",
+    "sla_due_at",
+    "first_responded_at",
+    "resolved_at",
+    "refund_amount",
+    "resolution_type",
+    "version",
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ["agent", "manager", "admin_user"])
+def test_the_case_admin_changes_no_money_or_sla_field_whatever_is_posted(client, request, role):
+    """Finding 4 replayed: a CNY case posted back as USD with new SLA due times stays as it was."""
+    from django.utils import timezone
+
+    user = request.getfixturevalue(role)
+    due = timezone.now().replace(microsecond=0)
+    case = CaseFactory(currency="CNY", first_response_due_at=due, resolution_due_at=due, sla_due_at=due)
+    before = {name: getattr(Case.objects.get(pk=case.pk), name) for name in SERVICE_OWNED}
+    client.force_login(user)
+    url = reverse("admin:cases_case_change", args=[case.pk])
+    response = client.post(url, {**change_form_data(case), **forged_service_fields(case)})
+    assert response.status_code == 302
+    after = Case.objects.get(pk=case.pk)
+    assert {name: getattr(after, name) for name in SERVICE_OWNED} == before
+    assert not CaseEvent.objects.filter(case=case).exists()  # nothing changed: nothing to record
+
+
+@pytest.mark.django_db
+def test_the_case_admin_shows_money_and_sla_fields_without_an_input(client, manager):
+    case = CaseFactory(currency="CNY")
+    client.force_login(manager)
+    html = client.get(reverse("admin:cases_case_change", args=[case.pk])).content.decode()
+    for name in ("currency", "channel", "first_response_due_at_0", "sla_due_at_0", "refund_amount", "status"):
+        assert f'name="{name}"' not in html, name
+    assert 'name="team"' in html and 'name="assignee"' in html and 'name="priority"' in html
+
+
+@pytest.mark.django_db
+def test_a_team_change_in_the_admin_goes_through_the_service_and_writes_its_event(client, agent):
+    from tests.factories import TeamFactory
+
+    team = TeamFactory()
+    case = CaseFactory()
+    client.force_login(agent)
+    url = reverse("admin:cases_case_change", args=[case.pk])
+    response = client.post(url, {**change_form_data(case), "team": str(team.pk), "assignee": str(agent.pk)})
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert (case.team, case.assignee, case.version) == (team, agent, 2)
+    event = CaseEvent.objects.get(case=case)
+    assert (event.type, event.actor, event.public) == ("assigned", agent, False)
+    assert event.data == {"fields": ["assignee", "team"], "assignee": agent.pk, "team": team.pk}
+
+
+@pytest.mark.django_db
+def test_the_admin_refuses_a_non_staff_assignee_like_the_desk_and_changes_nothing(client, manager, outsider):
+    case = CaseFactory()
+    client.force_login(manager)
+    url = reverse("admin:cases_case_change", args=[case.pk])
+    response = client.post(url, {**change_form_data(case), "assignee": str(outsider.pk)})
+    assert response.status_code == 200  # the form again, with the desk's message
+    assert "There is no such agent." in response.content.decode()
+    case.refresh_from_db()
+    assert (case.assignee, case.version) == (None, 1)
+    assert not CaseEvent.objects.filter(case=case).exists()
+
+
+@pytest.mark.django_db
+def test_a_priority_change_in_the_admin_moves_the_sla_clocks_like_the_desk(client, agent):
+    from cases.services import create_case
+    from tests.factories import CustomerFactory
+
+    case = create_case(customer=CustomerFactory(), kind="complaint", channel="email", actor=agent, subject="x")
+    due = case.first_response_due_at
+    client.force_login(agent)
+    url = reverse("admin:cases_case_change", args=[case.pk])
+    response = client.post(url, {**change_form_data(case), "priority": "urgent"})
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.priority == "urgent"
+    assert due is not None and case.first_response_due_at < due
+    event = CaseEvent.objects.filter(case=case).latest("id")
+    assert event.data["fields"] == ["priority"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ["agent", "manager", "admin_user"])
+def test_cost_lines_are_view_only_in_the_admin(client, request, role):
+    from cases.models import CostLine
+
+    user = request.getfixturevalue(role)
+    case = CaseFactory()
+    cost = CostLine.objects.create(case=case, kind="shipping", amount="12.00", currency="CNY")
+    client.force_login(user)
+    assert client.get(reverse("admin:cases_costline_change", args=[cost.pk])).status_code == 200
+    assert client.get(reverse("admin:cases_costline_add")).status_code == 403
+    forged = {"case": case.pk, "kind": "refund", "amount": "999.00", "currency": "USD", "note": ""}
+    assert client.post(reverse("admin:cases_costline_add"), forged).status_code == 403
+    assert client.post(reverse("admin:cases_costline_change", args=[cost.pk]), forged).status_code == 403
+    assert client.post(reverse("admin:cases_costline_delete", args=[cost.pk]), {"post": "yes"}).status_code == 403
+    cost.refresh_from_db()
+    assert (cost.kind, cost.amount, cost.currency, CostLine.objects.count()) == ("shipping", 12, "CNY", 1)
+
+
+@pytest.mark.django_db
+def test_the_case_admin_adds_no_cost_line_through_its_inline(client, manager):
+    from cases.models import CostLine
+
+    case = CaseFactory()
+    client.force_login(manager)
+    data = change_form_data(case)
+    data.update(
+        {
+            "costs-TOTAL_FORMS": "1",
+            "costs-0-kind": "refund",
+            "costs-0-amount": "500.00",
+            "costs-0-currency": "CNY",
+            "costs-0-note": "by hand",
+        }
+    )
+    client.post(reverse("admin:cases_case_change", args=[case.pk]), data)
+    assert not CostLine.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ["agent", "manager", "admin_user"])
+def test_orders_and_their_lines_are_the_shops_mirror_and_read_only_in_the_admin(client, request, role):
+    from cases.models import Order
+
+    user = request.getfixturevalue(role)
+    line = OrderLineFactory(paid_amount="582.00")
+    order = line.order
+    Order.objects.filter(pk=order.pk).update(paid_amount="582.00", currency="CNY")
+    client.force_login(user)
+    assert client.get(reverse("admin:cases_order_change", args=[order.pk])).status_code == 200
+    forged = {
+        "number": order.number,
+        "customer": order.customer_id,
+        "status": "delivered",
+        "placed_at_0": "2026-01-01",
+        "placed_at_1": "00:00:00",
+        "currency": "USD",
+        "paid_amount": "99999.00",
+        "shipping_address": "elsewhere",
+        "lines-TOTAL_FORMS": "0",
+        "lines-INITIAL_FORMS": "0",
+    }
+    assert client.post(reverse("admin:cases_order_change", args=[order.pk]), forged).status_code == 403
+    assert client.get(reverse("admin:cases_order_add")).status_code == 403
+    assert client.post(reverse("admin:cases_orderline_change", args=[line.pk]), {"paid_amount": "1"}).status_code == 403
+    order.refresh_from_db()
+    line.refresh_from_db()
+    assert (order.currency, str(order.paid_amount), str(line.paid_amount)) == ("CNY", "582.00", "582.00")
