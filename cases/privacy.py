@@ -31,6 +31,8 @@ from datetime import datetime, timedelta
 from django.dispatch import Signal
 from django.utils.translation import gettext as _
 
+from core.client_ip import client_ip as resolve_client_ip
+
 from . import clock
 from .roles import INTEGRATION
 
@@ -189,7 +191,8 @@ def reveal_contact(*, request, case, reason: str) -> datetime:
 
 
 def client_ip(request) -> str:
-    return request.META.get("REMOTE_ADDR", "") if request is not None else ""
+    """The client's address behind the trusted proxies (core.client_ip), "" without a request."""
+    return resolve_client_ip(request)
 
 
 def record_access(

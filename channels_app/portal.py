@@ -94,16 +94,18 @@ def _hash(code: str, code_id: str) -> str:
 # --- finding the order -------------------------------------------------------------------------------------
 
 
-def request_code(*, order_number: str, contact: str, ip: str) -> None:
+def request_code(*, order_number: str, contact: str, ip: str) -> int | None:
     """Send a code when the contact matches the order; say nothing either way (the view shows NEUTRAL).
+    Returns the code's id, for the visitor's session only (``verify_code(code_id=...)``).
 
-    Limited to 10 requests per IP and 5 per order number in 15 minutes.
+    Limited to 10 requests per client address and 5 per order number from one address in 15
+    minutes: a stranger's tries on an order use up the stranger's allowance, never the customer's.
     """
     order_number, contact = order_number.strip()[:64], contact.strip()[:254]
     if not order_number or not contact:
         raise PortalError(_("Give the order number and the email or phone on the order."))
     _limit(f"portal:ip:{ip}", limit=10, seconds=900)
-    _limit(f"portal:order:{order_number.upper()}", limit=5, seconds=900)
+    _limit(f"portal:order:{order_number.upper()}:{ip}", limit=5, seconds=900)
     order = Order.objects.select_related("customer").filter(number=order_number).first()
     if order is None or order.customer is None:
         return
@@ -128,6 +130,7 @@ def request_code(*, order_number: str, contact: str, ip: str) -> None:
         send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [customer.email])
     else:
         send_sms(customer.phone, body)
+    return row.pk
 
 
 def send_sms(phone: str, text: str) -> None:
@@ -142,19 +145,22 @@ def console_sms(phone: str, text: str) -> None:
     print(f"SMS to {phone}: {text}", flush=True)  # noqa: T201 - this backend's whole job
 
 
-def verify_code(*, order_number: str, code: str, ip: str) -> tuple[Customer, Order]:
-    """The customer and order for a valid, unused, unexpired code; the code is then used up."""
+def verify_code(*, order_number: str, code: str, ip: str, code_id: int | None = None) -> tuple[Customer, Order]:
+    """The customer and order for a valid, unused, unexpired code; the code is then used up.
+
+    ``code_id`` is the id ``request_code`` returned to this visitor (0 when none was sent to them):
+    only that code is tried, so a stranger's wrong guesses never use up the code the customer was
+    sent. None tries the order's newest code (for a caller that keeps no visitor session).
+    """
     _limit(f"portal:verify-ip:{ip}", limit=20, seconds=900)
     code = re.sub(r"\s", "", code)[:12]
     now = clock.now()
     with transaction.atomic():
-        row = (
-            PortalCode.objects.select_for_update()
-            .select_related("order", "customer")
-            .filter(order__number=order_number.strip()[:64], used_at__isnull=True, expires_at__gt=now)
-            .order_by("-created_at")
-            .first()
-        )
+        rows = PortalCode.objects.select_for_update().select_related("order", "customer")
+        rows = rows.filter(order__number=order_number.strip()[:64], used_at__isnull=True, expires_at__gt=now)
+        if code_id is not None:
+            rows = rows.filter(pk=code_id)
+        row = rows.order_by("-created_at").first()
         valid = (
             row is not None
             and row.attempts < CODE_ATTEMPTS

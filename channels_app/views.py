@@ -17,13 +17,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from cases.models import CaseStatus, InspectionGrade, PolicyOutcome, ReasonCode
 from cases.views import attachment_response
+from core.client_ip import client_ip
 
 from . import portal
 from .portal import PortalError
 
 
 def _ip(request) -> str:
-    return request.META.get("REMOTE_ADDR", "")
+    return client_ip(request)
 
 
 def customer_required(view):
@@ -49,10 +50,14 @@ def start(request):
     if request.method == "POST":
         context = {"order_number": request.POST.get("order_number", ""), "contact": request.POST.get("contact", "")}
         try:
-            portal.request_code(order_number=context["order_number"], contact=context["contact"], ip=_ip(request))
+            code_id = portal.request_code(
+                order_number=context["order_number"], contact=context["contact"], ip=_ip(request)
+            )
         except PortalError as exc:
             return _error(request, "portal/start.html", context, exc)
         request.session["portal_order"] = context["order_number"].strip()[:64]
+        # Server-side only (the session is in the database): which code this visitor may try.
+        request.session["portal_code"] = code_id or 0
         return redirect("portal:verify")
     return render(request, "portal/start.html", context)
 
@@ -66,7 +71,10 @@ def verify(request):
     if request.method == "POST":
         try:
             customer, order = portal.verify_code(
-                order_number=order_number, code=request.POST.get("code", ""), ip=_ip(request)
+                order_number=order_number,
+                code=request.POST.get("code", ""),
+                ip=_ip(request),
+                code_id=int(request.session.get("portal_code") or 0),
             )
         except PortalError as exc:
             return _error(request, "portal/verify.html", context, exc)

@@ -13,12 +13,13 @@ from django.utils.translation import get_language
 from django.views.decorators.http import require_http_methods
 
 from cases.exceptions import InvalidInput
+from core.client_ip import client_ip
 
 from . import free, selectors
 
 
 def _ip(request) -> str:
-    return request.META.get("REMOTE_ADDR", "")
+    return client_ip(request)
 
 
 def _topics() -> list[tuple[str, str]]:

@@ -40,6 +40,7 @@ from rest_framework.views import APIView
 
 from cases.api.serializers import ErrorSerializer
 from cases.exceptions import InvalidInput
+from core.client_ip import client_ip
 
 from .. import chat
 from ..models import ChatSession, Direction, Message
@@ -234,7 +235,7 @@ def _int(value, name: str) -> int:
 
 
 def _ip(request) -> str:
-    return request.META.get("REMOTE_ADDR", "")
+    return client_ip(request)  # behind TRUSTED_PROXIES, the visitor's address, not the proxy's
 
 
 class ChatStartView(ChatView):

@@ -1,5 +1,7 @@
 """Password guessing at the two login forms (the workbench's and the admin's), with django-axes:
-after AXES_FAILURE_LIMIT (5) wrong passwords the username is locked, the page says so in the
+after AXES_FAILURE_LIMIT (5) wrong passwords the username is locked from that client address (the
+username and the address together, so a stranger elsewhere cannot lock the owner out; the address
+behind TRUSTED_PROXIES is the client's, not the proxy's), the page says so in the
 user's language (429), the right password is refused while locked, the lock ends after the
 cool-off or when an admin lifts it, and no password is kept in the attempt log."""
 
@@ -61,9 +63,58 @@ def test_the_right_password_is_refused_while_locked(client, agent, where):
 
     assert response.status_code == 429 and LOCKED in response.content.decode()
     assert not signed_in(client)
-    # ... from another address too: the lock is on the username, not on the address.
-    other = Client().post(LOGINS[where], {"username": "agent-a", "password": PASSWORD}, REMOTE_ADDR="198.51.100.9")
-    assert other.status_code == 429
+
+
+@pytest.mark.parametrize("where", ["desk", "admin"])
+def test_a_stranger_guessing_elsewhere_does_not_lock_the_owner_out(client, agent, where):
+    for n in range(6):
+        try_login(client, where, f"wrong-{n}")
+    assert try_login(client, where, PASSWORD).status_code == 429  # the guesser's address is locked
+
+    owner = Client()
+    response = owner.post(LOGINS[where], {"username": "agent-a", "password": PASSWORD}, REMOTE_ADDR="198.51.100.9")
+
+    assert response.status_code == 302 and signed_in(owner)
+
+
+def test_behind_a_trusted_proxy_the_lock_is_on_the_guessers_address_not_the_proxys(client, agent, settings):
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
+    via_proxy = {"REMOTE_ADDR": "10.0.0.2"}
+    for n in range(5):
+        client.post(
+            LOGINS["desk"],
+            {"username": "agent-a", "password": f"wrong-{n}"},
+            HTTP_X_FORWARDED_FOR="203.0.113.66",
+            **via_proxy,
+        )
+    guesser = client.post(
+        LOGINS["desk"], {"username": "agent-a", "password": PASSWORD}, HTTP_X_FORWARDED_FOR="203.0.113.66", **via_proxy
+    )
+    assert guesser.status_code == 429
+    assert AccessAttempt.objects.get(username="agent-a").ip_address == "203.0.113.66"
+
+    owner = Client().post(
+        LOGINS["desk"], {"username": "agent-a", "password": PASSWORD}, HTTP_X_FORWARDED_FOR="198.51.100.9", **via_proxy
+    )
+    assert owner.status_code == 302
+
+
+def test_a_forwarded_header_from_an_untrusted_peer_does_not_dodge_the_lock(client, agent, settings):
+    settings.TRUSTED_PROXIES = []
+    for n in range(5):
+        client.post(
+            LOGINS["desk"],
+            {"username": "agent-a", "password": f"wrong-{n}"},
+            REMOTE_ADDR="203.0.113.66",
+            HTTP_X_FORWARDED_FOR=f"198.51.100.{n}",
+        )
+    again = client.post(
+        LOGINS["desk"],
+        {"username": "agent-a", "password": PASSWORD},
+        REMOTE_ADDR="203.0.113.66",
+        HTTP_X_FORWARDED_FOR="198.51.100.200",
+    )
+    assert again.status_code == 429
 
 
 def test_the_lock_out_page_speaks_chinese(client, agent):
