@@ -1,9 +1,15 @@
-"""The refund approval matrix (issue 5): who may grant which refunding resolution up to how much.
+"""The refund approval matrix (issues 5 and 16): who may grant how much refund on a case.
 
-``transition_case`` refuses a ``resolve`` above the actor's limit (``NeedsApproval``), so neither the
-workbench nor the API can go round it. The agent then asks (``request_approval``); a user with
-``cases.approve_refund`` (managers) grants it, which resolves the case in their name, or turns it
-down. A role without a limit row for a resolution has no limit for it.
+``transition_case`` refuses a ``resolve`` that would take the case's refunds (and compensation)
+above the actor's limit (``NeedsApproval``), so neither the workbench nor the API can go round it.
+The agent then asks (``request_approval``); a user with ``cases.approve_refund`` grants it, which
+resolves the case in their name (within their own limit), or turns it down.
+
+It fails closed: a limit counts the case's total refunds and compensation, not one call; an agent or
+manager whose role has no row for the resolution needs approval for any refund, and so does any
+other staff user. Only administrators (the ``admin`` role, superusers) and the system (the policy
+engine, no user) have no limit. Default limits ship as data (migration ``0017``), which managers edit
+in the admin: agent 500.00, manager 5,000.00 per refunding resolution.
 """
 
 from __future__ import annotations
@@ -14,39 +20,70 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from . import clock
+from . import clock, refunds
 from .exceptions import InvalidInput, NeedsApproval, TransitionForbidden
 from .models import REFUNDING_RESOLUTIONS, ApprovalLimit, ApprovalRequest, Case, EventType
+from .roles import ADMIN
 
 APPROVE = "cases.approve_refund"
 MATRIX_ROLES = ("agent", "manager")
+NO_LIMIT_ROLES = (ADMIN,)
+ZERO = Decimal("0.00")
 
 
 def approval_limit(*, user: AbstractBaseUser, resolution_type: str) -> Decimal | None:
-    """The most ``user`` may grant for this resolution: the most generous of their roles in the
-    matrix (agent, manager); None means no limit (a role without a row, a superuser, no such role)."""
-    if user.is_superuser or resolution_type not in REFUNDING_RESOLUTIONS:
+    """The most refund (and compensation) ``user`` may grant on one case for this resolution.
+
+    None means no limit: a superuser or an administrator. Otherwise the most generous row of the
+    user's roles in the matrix; a role without a row, or a user with no role in it, gets 0.00: every
+    refund needs an approval.
+    """
+    if user.is_superuser:
         return None
-    roles = [name for name in user.groups.values_list("name", flat=True) if name in MATRIX_ROLES]
-    if not roles:
+    groups = set(user.groups.values_list("name", flat=True))
+    if groups & set(NO_LIMIT_ROLES):
         return None
-    limits = dict(
-        ApprovalLimit.objects.filter(role__in=roles, resolution_type=resolution_type).values_list("role", "max_amount")
+    roles = [name for name in groups if name in MATRIX_ROLES]
+    limits = list(
+        ApprovalLimit.objects.filter(role__in=roles, resolution_type=resolution_type).values_list(
+            "max_amount", flat=True
+        )
     )
-    if any(role not in limits for role in roles):
+    return max(limits, default=ZERO)
+
+
+def case_exposure(*, case: Case) -> Decimal:
+    """What the case already pays back: its live refunds plus its compensation."""
+    return refunds.case_refunded(case=case) + refunds.case_compensation(case=case)
+
+
+def remaining_without_approval(*, user: AbstractBaseUser, case: Case, resolution_type: str) -> Decimal | None:
+    """How much more ``user`` may refund on ``case`` without asking; None: no limit."""
+    limit = approval_limit(user=user, resolution_type=resolution_type)
+    if limit is None:
         return None
-    return max(limits.values())
+    return max(limit - case_exposure(case=case), ZERO)
 
 
-def check_limit(*, user: AbstractBaseUser | None, resolution_type: str, amount: Decimal | None) -> None:
-    """Raise ``NeedsApproval`` when ``amount`` is above what ``user`` may grant."""
-    if user is None or amount is None:
+def check_limit(*, user: AbstractBaseUser | None, case: Case, resolution_type: str, amount: Decimal | None) -> None:
+    """Raise ``NeedsApproval`` when a resolve with ``amount`` as the case's total refund would take the
+    case above what ``user`` may grant. A resolve that asks no new money needs no approval."""
+    if user is None or amount is None or resolution_type not in REFUNDING_RESOLUTIONS:
+        return
+    refunded = refunds.case_refunded(case=case)
+    if amount <= refunded:
         return
     limit = approval_limit(user=user, resolution_type=resolution_type)
-    if limit is not None and amount > limit:
+    if limit is None:
+        return
+    total = amount + refunds.case_compensation(case=case)
+    if total > limit:
         raise NeedsApproval(
-            _("A refund of %(amount)s is above your approval limit of %(limit)s: ask a manager to approve it.")
-            % {"amount": amount, "limit": limit}
+            _(
+                "A refund of %(amount)s takes case %(number)s to %(total)s in refunds and compensation, above "
+                "your approval limit of %(limit)s: ask someone allowed to approve it."
+            )
+            % {"amount": amount, "number": case.number, "total": total, "limit": limit}
         )
 
 
@@ -114,6 +151,8 @@ def decide_approval(*, request: ApprovalRequest, actor: AbstractBaseUser, approv
                 case=case,
                 name="resolve",
                 actor=actor,
+                approval=request,
+                refund_key=f"approval-{request.pk}",
                 note=request.decision_note,
                 resolution_type=request.resolution_type,
                 refund_amount=request.refund_amount,

@@ -33,7 +33,9 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from . import clock, services
+from core import phones
+
+from . import clock, refunds, services
 from .models import (
     GOODS_KINDS,
     REFUNDING_RESOLUTIONS,
@@ -79,9 +81,9 @@ CUSTOMERS = (
     ("c05", "陈静", "chen.jing@example.cn", "+8618600186005", CustomerTier.VIP, "zh-hans"),
     ("c06", "杨磊", "yang.lei@example.cn", "+8613600136006", CustomerTier.REGULAR, "zh-hans"),
     ("c07", "赵敏", "zhao.min@example.cn", "+8615000150007", CustomerTier.REGULAR, "zh-hans"),
-    ("c08", "Emma Wilson", "emma.wilson@example.com", "+447700900108", CustomerTier.VIP, "en"),
+    ("c08", "Emma Wilson", "emma.wilson@example.com", "+447400123408", CustomerTier.VIP, "en"),
     ("c09", "James Carter", "james.carter@example.com", "+14155550109", CustomerTier.REGULAR, "en"),
-    ("c10", "Olivia Brown", "olivia.brown@example.com", "+447700900110", CustomerTier.REGULAR, "en"),
+    ("c10", "Olivia Brown", "olivia.brown@example.com", "+447400123410", CustomerTier.REGULAR, "en"),
     ("c11", "Liam Murphy", "liam.murphy@example.com", "+353855550111", CustomerTier.REGULAR, "en"),
     ("c12", "Sophie Martin", "sophie.martin@example.com", "+33612345612", CustomerTier.REGULAR, "en"),
 )
@@ -717,7 +719,12 @@ class _Seeder:
     def make_customers(self) -> None:
         for key, name, email, phone, tier, language in CUSTOMERS:
             self.customers[key] = Customer.objects.create(
-                external_id=f"demo-{key}", name=name, email=email, phone=phone, tier=tier, language=language
+                external_id=f"demo-{key}",
+                name=name,
+                email=email,
+                phone=phones.e164(phone),
+                tier=tier,
+                language=language,
             )
 
     def make_products(self) -> None:
@@ -899,7 +906,7 @@ class _Seeder:
                 amount = self.claim_value(case)
                 if resolution == ResolutionType.PARTIAL_REFUND:
                     amount = (amount / 2).quantize(Decimal("0.01"))
-                amount = min(amount, services.refundable_amount(case=case))
+                amount = min(amount, refunds.may_refund_up_to(case=case))
                 if amount <= 0:
                     resolution, amount = ResolutionType.GOODWILL_COUPON, None
             params: dict[str, Any] = {

@@ -50,6 +50,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
             "view_article",
             "view_approvallimit",
             "view_approvalrequest",
+            "view_refund",
+            "view_refundline",
         ],
         # The channels (channels_app): read the messages, identities and chats of the cases they work.
         "channels_app": [
@@ -142,6 +144,9 @@ ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
             "change_approvallimit",
             "delete_approvallimit",
             "view_approvalrequest",
+            "view_refund",
+            "view_refundline",
+            "settle_refund",
         ],
         # Managers merge customers (identities move) and read the channels' configuration and logs;
         # the secrets and mail servers of the channels are the administrators' (superusers).
@@ -203,6 +208,10 @@ ROLE_PERMISSIONS: dict[str, dict[str, list[str]]] = {
             "view_customer",
             "add_case",
             "view_case",
+            # The shop executes refunds and reports what became of them (succeeded, failed, cancelled).
+            "view_refund",
+            "view_refundline",
+            "settle_refund",
         ],
         # An external survey tool imports answers; the shop forwards free feedback.
         "feedback": ["add_surveyresponse", "view_surveyresponse", "add_freefeedback"],

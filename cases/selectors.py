@@ -9,7 +9,10 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Max, Prefetch, Q, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, Max, Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
+
+from core import phones
 
 from . import clock
 from .keyset import KeysetOrdering
@@ -255,7 +258,8 @@ def _search_ids(search: str):
     case table instead.
     """
     ids = lambda qs: qs.values_list("id", flat=True).order_by()  # noqa: E731
-    customers = Customer.objects.filter(Q(email__iexact=search) | Q(phone=search) | Q(name__icontains=search)).values(
+    phone = phones.e164_or_none(search) or search  # phones are stored as E.164 (core.phones)
+    customers = Customer.objects.filter(Q(email__iexact=search) | Q(phone=phone) | Q(name__icontains=search)).values(
         "id"
     )
     messages = CaseEvent.objects.filter(
@@ -291,24 +295,69 @@ def customer_360(*, case: Case) -> Customer360:
     return Customer360(orders=orders, earlier_cases=earlier, returns_last_year=returns)
 
 
+# The key of an inbound entry's data that the intake sets to False when nobody vouches for the sender
+# (a visitor who typed the customer's email into a chat, a mail from an address not on file that
+# names an order); True on the entry that records a later proof (a one-time code, an agent's link).
+SENDER_VERIFIED = "sender_verified"
+_UNVERIFIED = Q(**{f"data__{SENDER_VERIFIED}": False})
+
+
 def reply_channels(case: Case) -> list[tuple[str, str]]:
     """The channels an agent may answer on: the ones the customer wrote on in this case (its
     ``created`` entry and their inbound replies), the most recently used first, then the case's
     own channel if they never wrote on it. The first is the default. One query, a handful of rows.
+
+    Senders nobody vouched for (``SENDER_VERIFIED`` False) do not count while a verified sender wrote
+    on the case: their channel is neither the default nor offered, so an answer never follows a
+    stranger who wrote last. On a case only such senders wrote on (the case opened for them) their
+    channels are offered, labelled as not verified, so the agent can talk to them and check who they
+    are; the delivery (channels_app.outbound) applies the same rule per message.
     """
-    used = (
+    rows = (
         CaseEvent.objects.filter(case=case, public=True)
         .filter(Q(type=EventType.CREATED) | Q(type=EventType.REPLY, data__direction="in"))
         .exclude(channel="")
-        .values("channel")
+        .annotate(unverified=ExpressionWrapper(_UNVERIFIED, output_field=BooleanField()))
+        .values("channel", "unverified")
         .annotate(last_at=Max("created_at"), last_id=Max("id"))
         .order_by("-last_at", "-last_id")
     )
-    values = [row["channel"] for row in used]
-    if case.channel and case.channel not in values:
+    verified: list[str] = []
+    unverified: list[str] = []
+    for row in rows:
+        found = unverified if row["unverified"] else verified
+        if row["channel"] not in found:
+            found.append(row["channel"])
+    labels = {value: str(label) for value, label in Channel.choices}
+    if not verified and unverified:
+        labels = {value: _("%(channel)s (sender not verified)") % {"channel": label} for value, label in labels.items()}
+    values = verified or unverified
+    if case.channel and case.channel not in values and (case.channel not in unverified or not verified):
         values.append(case.channel)
-    labels = dict(Channel.choices)
-    return [(value, str(labels.get(value, value))) for value in values]
+    return [(value, labels.get(value, value)) for value in values]
+
+
+def sender_unverified(case: Case) -> bool:
+    """The desk's badge: the latest word on the case's senders is an inbound entry from someone
+    nobody vouched for, not followed by a proof (an entry with ``SENDER_VERIFIED`` True)."""
+    latest = (
+        CaseEvent.objects.filter(case=case, data__has_key=SENDER_VERIFIED)
+        .order_by("-created_at", "-id")
+        .values_list(f"data__{SENDER_VERIFIED}", flat=True)
+        .first()
+    )
+    return latest is False
+
+
+def has_verified_sender(case: Case) -> bool:
+    """Someone the system vouches for wrote on the case (or opened it): then nothing goes to an
+    unverified sender on it."""
+    return (
+        CaseEvent.objects.filter(case=case, public=True)
+        .filter(Q(type=EventType.CREATED) | Q(type=EventType.REPLY, data__direction="in"))
+        .exclude(_UNVERIFIED)
+        .exists()
+    )
 
 
 def desk_case(*, number: str) -> Case | None:
@@ -356,3 +405,37 @@ def search_articles(*, query: str, limit: int = 10) -> list[Article]:
 def article_text(*, article: Article, case: Case) -> str:
     """The article's text in the case customer's language, for a reply."""
     return article.body_zh if case.customer.language.startswith("zh") else article.body_en
+
+
+def case_refunds(*, case: Case):
+    """The case's refunds in the ledger, oldest first, with their order lines."""
+    from .models import Refund
+
+    return (
+        Refund.objects.filter(case=case)
+        .select_related("case", "order")
+        .prefetch_related("lines__order_line")
+        .order_by("created_at", "id")
+    )
+
+
+def case_money(*, case: Case, user) -> dict:
+    """The refund panel of the case page: what the case refunded, what the order still holds, and how
+    much more ``user`` may refund without an approval (the smallest of their limits over the
+    refunding resolutions, so the figure never promises too much)."""
+    from . import approvals, refunds
+    from .models import REFUNDING_RESOLUTIONS
+
+    rooms = [
+        approvals.remaining_without_approval(user=user, case=case, resolution_type=resolution)
+        for resolution in sorted(REFUNDING_RESOLUTIONS)
+    ]
+    limited = [room for room in rooms if room is not None]
+    return {
+        "refunds": list(case_refunds(case=case)),
+        "refunded": refunds.case_refunded(case=case),
+        "left": refunds.refundable_amount(case=case),
+        "currency": case.order.currency if case.order_id else case.currency,
+        "no_limit": not limited,
+        "without_approval": min(limited) if limited else None,
+    }

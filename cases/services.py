@@ -15,12 +15,11 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
-from django.db.models import Sum
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, can_proceed
 
-from . import approvals, clock, policy, routing
+from . import approvals, clock, policy, refunds, routing
 from .exceptions import CaseChanged, InvalidInput, TransitionForbidden, TransitionNotAllowed
 from .models import (
     FINAL_STATUSES,
@@ -344,16 +343,6 @@ def _clean_text(params: dict, key: str, *, required: bool = False, max_length: i
     return value
 
 
-def refundable_amount(*, case: Case) -> Decimal:
-    """What may still be refunded on the case's order: paid minus what other cases refunded."""
-    if case.order is None:
-        return Decimal("0.00")
-    refunded = CostLine.objects.filter(case__order=case.order, kind=CostKind.REFUND).exclude(case=case).aggregate(
-        total=Sum("amount")
-    )["total"] or Decimal("0.00")
-    return max(case.order.paid_amount - refunded, Decimal("0.00"))
-
-
 def _clean_params(*, case: Case, name: str, params: dict) -> dict:
     """Check the inputs a transition takes; anything unknown or wrong is a clear 400."""
     params = dict(params)
@@ -387,12 +376,7 @@ def _clean_params(*, case: Case, name: str, params: dict) -> dict:
         if resolution in REFUNDING_RESOLUTIONS:
             if amount is None:
                 raise InvalidInput(_("This resolution pays money back: give the refund amount."))
-            limit = refundable_amount(case=case)
-            if amount > limit:
-                raise InvalidInput(
-                    _("The refund %(amount)s is more than can still be refunded on this order (%(limit)s).")
-                    % {"amount": amount, "limit": limit}
-                )
+            refunds.check_total(case=case, total=amount)  # early message; checked again under the lock
         elif amount:
             raise InvalidInput(_("Only a refunding resolution takes a refund amount."))
         cleaned.update(
@@ -414,9 +398,16 @@ def transition_case(
     channel: str = "",
     actor_label: str | None = None,
     expected_version: int | None = None,
+    approval: Any = None,
+    refund_key: str | None = None,
     **params: Any,
 ) -> Case:
     """Move a case along its state machine.
+
+    A ``resolve`` with a refunding resolution brings the case's refunds up to ``refund_amount``
+    through the refund ledger (``cases.refunds``), in the same transaction; ``approval`` is the
+    granted request it carries out and ``refund_key`` the refund's idempotency key (by default one
+    per resolve of the case).
 
     ``actor`` None means the system (policy engine, timers), which needs no permission. Raises
     ``TransitionForbidden`` (no permission), ``TransitionNotAllowed`` (not from this status, a
@@ -455,7 +446,7 @@ def transition_case(
     cleaned = _clean_params(case=case, name=name, params=params)
     if name == "resolve":
         approvals.check_limit(
-            user=actor, resolution_type=cleaned["resolution_type"], amount=cleaned.get("refund_amount")
+            user=actor, case=case, resolution_type=cleaned["resolution_type"], amount=cleaned.get("refund_amount")
         )
     note = note.strip() if isinstance(note, str) else ""
     at = clock.now()
@@ -463,17 +454,11 @@ def transition_case(
     try:
         with transaction.atomic():
             method(at=at, **cleaned)
+            if name == "resolve" and cleaned["resolution_type"] not in REFUNDING_RESOLUTIONS:
+                # A case reopened after a refund keeps it, whatever it is resolved with next.
+                case.refund_amount = refunds.case_refunded(case=case) or None
             case.version += 1
             case.save()
-            if name == "resolve" and case.refund_amount:
-                CostLine.objects.create(
-                    case=case,
-                    kind=CostKind.REFUND,
-                    amount=case.refund_amount,
-                    currency=case.currency,
-                    note=_("Refund on resolution"),
-                    created_by=actor,
-                )
             data = {k: (str(v) if isinstance(v, Decimal) else v) for k, v in cleaned.items()}
             record_event(
                 case=case,
@@ -489,6 +474,16 @@ def transition_case(
                 public=True,
                 data=data,
             )
+            if name == "resolve" and cleaned["resolution_type"] in REFUNDING_RESOLUTIONS:
+                refunds.request_refund(
+                    case=case,
+                    total=cleaned["refund_amount"],
+                    resolution_type=cleaned["resolution_type"],
+                    actor=actor,
+                    approval=approval,
+                    key=refund_key or f"case-{case.pk}-resolve-{case.version}",
+                    reason=cleaned.get("resolution_note", ""),
+                )
     except ConcurrentTransition as exc:
         raise CaseChanged(
             _("Case %(number)s was changed by someone else at the same time. Reload it and try again.")
@@ -745,11 +740,17 @@ def add_warehouse_photos(*, case: Case, actor: AbstractBaseUser, uploads: list) 
 
 
 def add_cost_line(*, case: Case, actor: AbstractBaseUser, kind: str, amount: Any, note: str = "") -> CostLine:
-    """Record money the case cost the shop (shipping, compensation, repair, handling), with its event."""
+    """Record money the case cost the shop (shipping, compensation, repair, handling), with its event.
+
+    Never a refund: refund cost lines are written by the refund ledger only (``cases.refunds``)."""
     if not actor.has_perm("cases.add_costline"):
         raise TransitionForbidden(_("Your role does not allow recording costs."))
     if kind not in CostKind.values:
         raise InvalidInput(_("Unknown cost kind “%(kind)s”.") % {"kind": kind})
+    if kind == CostKind.REFUND:
+        raise InvalidInput(
+            _("Refunds are not recorded by hand: resolve the case with a refund, and the refund ledger records it.")
+        )
     try:
         value = Decimal(str(amount)).quantize(Decimal("0.01"))
     except (InvalidOperation, ValueError):
@@ -824,7 +825,6 @@ __all__ = [
     "allocate_case_number",
     "create_case",
     "record_event",
-    "refundable_amount",
     "save_case_edit",
     "transition_case",
     "transition_permission",

@@ -3,8 +3,11 @@
 What is sent
     ``case.created``           a case was opened (any channel);
     ``case.status_changed``    every step of the state machine, with ``from``, ``to`` and ``transition``;
-    ``refund.requested``       a case was resolved with a refunding resolution and an amount: the shop
-                               pays it (amount, currency, order number, the case's lines);
+    ``refund.requested``       the refund ledger recorded a refund (``cases.refunds``): the shop pays it
+                               (the refund's own ``id`` and ``key``, amount, the order's currency, order
+                               number, resolution, lines). One event per refund, whose id is derived
+                               from the refund's key: a second resolve of a reopened case asks only
+                               for new money, and a replay never asks twice;
     ``replacement.requested``  the shop ships an item: a resolution ``exchange``, ``repair`` or
                                ``reship_part``, or, for a VIP customer's exchange, already on approval
                                (instant exchange). Sent once per case and endpoint, whichever comes first;
@@ -51,7 +54,16 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from cases import clock
-from cases.models import REFUNDING_RESOLUTIONS, Case, CaseEvent, CaseKind, CustomerTier, EventType, ResolutionType
+from cases.models import (
+    Case,
+    CaseEvent,
+    CaseKind,
+    CustomerTier,
+    EventType,
+    Refund,
+    RefundStatus,
+    ResolutionType,
+)
 
 from . import outgoing
 from .models import ShopWebhook, WebhookDelivery, WebhookDeliveryStatus, WebhookEventType
@@ -108,7 +120,7 @@ def case_summary(case: Case, lines: list[dict[str, Any]]) -> dict[str, Any]:
         "order": {"number": order.number} if order else None,
         "resolution": case.resolution_type or None,
         "refund": (
-            {"amount": _money(case.refund_amount), "currency": case.currency}
+            {"amount": _money(case.refund_amount), "currency": order.currency if order else case.currency}
             if case.refund_amount is not None
             else None
         ),
@@ -140,12 +152,13 @@ def _candidate_types(event: CaseEvent) -> list[str]:
         return [WebhookEventType.CASE_CREATED]
     if _is_coupon(event):
         return [WebhookEventType.COUPON_REQUESTED]
+    if event.type == EventType.REFUND:
+        requested = (event.data or {}).get("status") == RefundStatus.REQUESTED
+        return [WebhookEventType.REFUND_REQUESTED] if requested else []
     if event.type != EventType.TRANSITION:
         return []
     types = [WebhookEventType.CASE_STATUS_CHANGED]
-    if event.transition == "resolve":
-        types += [WebhookEventType.REFUND_REQUESTED, WebhookEventType.REPLACEMENT_REQUESTED]
-    elif event.transition == "approve":
+    if event.transition in ("resolve", "approve"):
         types.append(WebhookEventType.REPLACEMENT_REQUESTED)
     return types
 
@@ -169,15 +182,26 @@ def _type_data(*, event_type: str, case: Case, event: CaseEvent, lines: list[dic
             }
         }
     if event_type == WebhookEventType.REFUND_REQUESTED:
-        if case.resolution_type not in REFUNDING_RESOLUTIONS or not case.refund_amount:
+        refund = (
+            Refund.objects.filter(pk=(event.data or {}).get("refund"), case=case)
+            .prefetch_related("lines__order_line")
+            .first()
+        )
+        if refund is None:
             return None
         return {
             "refund": {
-                "amount": _money(case.refund_amount),
-                "currency": case.currency,
-                "order_number": order_number,
-                "resolution": case.resolution_type,
+                "id": refund.pk,
+                "key": refund.key,
+                "amount": _money(refund.amount),
+                "currency": refund.currency,
+                "order_number": refund.order.number,
+                "resolution": refund.resolution_type,
                 "lines": [{"sku": ln["sku"], "quantity": ln["quantity"]} for ln in lines],
+                "order_lines": [
+                    {"sku": part.order_line.sku, "line_no": part.order_line.line_no, "amount": _money(part.amount)}
+                    for part in refund.lines.all()
+                ],
             }
         }
     if event_type == WebhookEventType.REPLACEMENT_REQUESTED:
@@ -201,6 +225,14 @@ def _type_data(*, event_type: str, case: Case, event: CaseEvent, lines: list[dic
         coupon = _coupon(event)
         return {"coupon": coupon} if coupon is not None else None
     return None
+
+
+REFUND_EVENT_NAMESPACE = uuid.UUID("6f1c2b1e-4b7a-5d0e-9a53-3f1d2c6e8b10")
+
+
+def _refund_event_id(key: str) -> uuid.UUID:
+    """The ``refund.requested`` event's id: the same for a refund however often its event is built."""
+    return uuid.uuid5(REFUND_EVENT_NAMESPACE, key)
 
 
 def build_payload(*, event_id: uuid.UUID, event_type: str, at: datetime, data: dict[str, Any]) -> dict[str, Any]:
@@ -242,9 +274,22 @@ def on_case_event(*, case: Case, event: CaseEvent) -> None:
                 payload__data__coupon__response=extras[WebhookEventType.COUPON_REQUESTED]["coupon"]["response"],
             ).values_list("endpoint_id", flat=True)
         )
+    if WebhookEventType.REFUND_REQUESTED in extras:
+        # One event per refund, its id derived from the refund's idempotency key: never asked twice.
+        already[WebhookEventType.REFUND_REQUESTED] = set(
+            WebhookDelivery.objects.filter(
+                event_id=_refund_event_id(extras[WebhookEventType.REFUND_REQUESTED]["refund"]["key"]),
+                endpoint__in=endpoints,
+            ).values_list("endpoint_id", flat=True)
+        )
     rows = []
     for event_type, extra in extras.items():
-        event_id = uuid.uuid4()  # one id per event, shared by every endpoint it goes to
+        # One id per event, shared by every endpoint it goes to.
+        event_id = (
+            _refund_event_id(extra["refund"]["key"])
+            if event_type == WebhookEventType.REFUND_REQUESTED
+            else uuid.uuid4()
+        )
         payload = build_payload(
             event_id=event_id, event_type=event_type, at=event.created_at, data={"case": summary, **extra}
         )

@@ -23,6 +23,10 @@ READ_ORDER = ("cases.view_order",)
 READ_NOTIFICATIONS = ("cases.view_notification",)
 READ_REVISITS = ("cases.view_revisittask",)
 COMPLETE_REVISIT = ("cases.view_revisittask", "cases.change_revisittask")
+# The refund ledger: read a case's refunds (agents, managers, admins, the shop); report what became
+# of a refund (the shop's integration, managers, admins).
+READ_REFUNDS = ("cases.view_case", "cases.view_refund")
+SETTLE_REFUND = ("cases.view_refund", "cases.settle_refund")
 UPSERT_ORDER = ("cases.add_order", "cases.change_order", "cases.add_customer", "cases.change_customer")
 
 

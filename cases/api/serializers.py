@@ -32,6 +32,7 @@ from cases.models import (
 )
 from cases.orders import CustomerData, LineData, OrderData, ProductData
 from cases.services import LineRequest
+from core import phones
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -48,8 +49,24 @@ class OrderCustomerIn(serializers.Serializer):
     external_id = serializers.CharField(max_length=64, help_text="The shop's id of the customer; the upsert key.")
     name = serializers.CharField(max_length=200)
     email = serializers.EmailField(required=False, allow_blank=True, default="")
-    phone = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
+    phone = serializers.CharField(
+        max_length=phones.MAX_INPUT,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Any spelling; stored as E.164 (+8613800138000). "
+        "Without a country code it is read in PHONE_DEFAULT_REGION.",
+    )
     language = serializers.ChoiceField(choices=settings.LANGUAGES, default="zh-hans")
+
+    def validate_phone(self, value: str) -> str:
+        if not value.strip():
+            return ""
+        try:
+            return phones.e164(value)
+        except phones.InvalidPhoneNumber as exc:
+            raise serializers.ValidationError(exc.message) from None
+
     tier = serializers.ChoiceField(choices=CustomerTier.choices, default=CustomerTier.REGULAR)
 
 
@@ -473,3 +490,36 @@ class TransitionIn(serializers.Serializer):
         if unknown:
             raise serializers.ValidationError({name: [_("Unknown field; see the step's params.")] for name in unknown})
         return attrs
+
+
+# --- the refund ledger ------------------------------------------------------------------------------
+
+
+class RefundLineSerializer(serializers.Serializer):
+    sku = serializers.CharField(source="order_line.sku")
+    line_no = serializers.IntegerField(source="order_line.line_no")
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2)
+
+
+class RefundSerializer(serializers.Serializer):
+    """One refund of the ledger, as the shop and the staff see it."""
+
+    id = serializers.IntegerField()
+    key = serializers.CharField(help_text="The idempotency key: one refund per key, ever.")
+    case = serializers.CharField(source="case.number")
+    order = serializers.CharField(source="order.number")
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2)
+    currency = serializers.CharField(help_text="Always the order's currency.")
+    resolution_type = serializers.CharField()
+    status = serializers.ChoiceField(choices=["requested", "succeeded", "failed", "cancelled"])
+    created_at = serializers.DateTimeField()
+    settled_at = serializers.DateTimeField(allow_null=True)
+    settlement_note = serializers.CharField()
+    lines = RefundLineSerializer(many=True)
+
+
+class RefundOutcomeIn(serializers.Serializer):
+    status = serializers.ChoiceField(
+        choices=["succeeded", "failed", "cancelled"], help_text="What became of the refund."
+    )
+    note = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")

@@ -18,6 +18,8 @@ POST /cases/{number}/transitions/{name}/  view_case, then the step's own permiss
                                           (work/decide/reopen): agent, manager, admin; the
                                           integration role holds none of them, so it gets 403
 POST /cases/{number}/messages/            view_case, then work_case (the service): agent, manager, admin
+GET  /cases/{number}/refunds/             view_case + view_refund: agent, manager, admin, integration
+POST /refunds/{id}/outcome/               view_refund + settle_refund: integration, manager, admin
 GET  /notifications/                      view_notification (own only): agent, manager, admin
 POST /notifications/{id}/read/            view_notification; someone else's is a 404
 GET  /revisits/                           view_revisittask: agent, manager, admin
@@ -36,8 +38,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cases import follow_ups, notifications, orders, privacy, selectors, services
-from cases.models import Case, Order
+from cases import follow_ups, notifications, orders, privacy, refunds, selectors, services
+from cases.models import Case, Order, Refund
 
 from .filters import CaseFilter
 from .pagination import KeysetPagination
@@ -47,7 +49,9 @@ from .permissions import (
     READ_CASES,
     READ_NOTIFICATIONS,
     READ_ORDER,
+    READ_REFUNDS,
     READ_REVISITS,
+    SETTLE_REFUND,
     TRANSITION_CASE,
     UPSERT_ORDER,
     HasRolePermissions,
@@ -62,6 +66,8 @@ from .serializers import (
     NotificationSerializer,
     OrderIn,
     OrderSerializer,
+    RefundOutcomeIn,
+    RefundSerializer,
     RevisitDoneIn,
     RevisitTaskSerializer,
     TransitionIn,
@@ -236,6 +242,55 @@ class CaseTransitionView(APIView):
             case=case, name=name, actor=request.user, note=note, expected_version=version, **params
         )
         return Response(CaseDetailSerializer(_case_or_404(number, request.user, detail=True)).data)
+
+
+class CaseRefundListView(APIView):
+    """The refunds the ledger holds for a case (requested, succeeded, failed, cancelled)."""
+
+    permission_classes = [HasRolePermissions]
+    required_permissions = {"GET": READ_REFUNDS}
+
+    @extend_schema(
+        operation_id="case_refunds",
+        parameters=[CASE_NUMBER],
+        responses={200: RefundSerializer(many=True), 401: UNAUTHENTICATED, 403: FORBIDDEN, 404: error("No such case.")},
+    )
+    def get(self, request: Request, number: str) -> Response:
+        case = _case_or_404(number, request.user)
+        rows = selectors.case_refunds(case=case)
+        return Response(RefundSerializer(rows, many=True).data)
+
+
+class RefundOutcomeView(APIView):
+    """The shop reports what became of a refund it was asked for: succeeded, failed or cancelled.
+
+    Once: the same answer again is answered as before (idempotent), another answer is a 400. A
+    failed or cancelled refund no longer counts against the order: its amount may be refunded again.
+    """
+
+    permission_classes = [HasRolePermissions]
+    required_permissions = {"POST": SETTLE_REFUND}
+
+    @extend_schema(
+        operation_id="refund_outcome",
+        parameters=[OpenApiParameter("pk", int, OpenApiParameter.PATH, description="The refund's id.")],
+        request=RefundOutcomeIn,
+        responses={
+            200: RefundSerializer,
+            400: error("Not a known outcome, or the refund was already settled otherwise."),
+            401: UNAUTHENTICATED,
+            403: FORBIDDEN,
+            404: error("No such refund."),
+        },
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        refund = Refund.objects.filter(pk=pk).first()
+        if refund is None:
+            raise NotFound(_("There is no refund %(id)s.") % {"id": pk})
+        payload = RefundOutcomeIn(data=request.data)
+        payload.is_valid(raise_exception=True)
+        refund = refunds.settle_refund(refund=refund, actor=request.user, **payload.validated_data)
+        return Response(RefundSerializer(selectors.case_refunds(case=refund.case).get(pk=refund.pk)).data)
 
 
 class CaseMessageView(APIView):

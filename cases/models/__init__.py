@@ -43,6 +43,7 @@ from .catalog import (
     Team,
 )
 from .policy import ReturnPolicy, ReturnPolicyRule, RuleOutcome, RuleType
+from .refunds import LIVE_REFUND_STATUSES, Refund, RefundLine, RefundStatus
 from .sla import (
     ACTIVE_CLOCK_STATES,
     WEEKDAYS,
@@ -64,6 +65,10 @@ from .sla import (
 
 __all__ = [
     "ApprovalLimit",
+    "LIVE_REFUND_STATUSES",
+    "Refund",
+    "RefundLine",
+    "RefundStatus",
     "ApprovalRequest",
     "Article",
     "AgentProfile",

@@ -559,6 +559,7 @@ class EventType(models.TextChoices):
     FOLLOW_UP = "follow_up", _("Follow-up")
     SHIPMENT = "shipment", _("Shipment update")
     SURVEY = "survey", _("Satisfaction survey")
+    REFUND = "refund", _("Refund")
 
 
 class CaseEvent(models.Model):

@@ -2,6 +2,7 @@
 
 Who: the limit binds agents through the workbench and the API alike; only users with
 approve_refund (managers, admins) grant or turn down a request; a manager edits the matrix.
+It fails closed: a role without a row needs approval for any refund (issue 16).
 """
 
 from __future__ import annotations
@@ -21,8 +22,12 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def limits():
-    ApprovalLimit.objects.create(role="agent", resolution_type="refund", max_amount=Decimal("100.00"))
-    ApprovalLimit.objects.create(role="manager", resolution_type="refund", max_amount=Decimal("5000.00"))
+    ApprovalLimit.objects.update_or_create(
+        role="agent", resolution_type="refund", defaults={"max_amount": Decimal("100.00")}
+    )
+    ApprovalLimit.objects.update_or_create(
+        role="manager", resolution_type="refund", defaults={"max_amount": Decimal("5000.00")}
+    )
 
 
 @pytest.fixture
@@ -42,7 +47,8 @@ def refund_case(agent):
 def test_the_limit_is_the_most_generous_of_the_users_roles(limits, agent, manager, admin_user):
     assert approval_limit(user=agent, resolution_type="refund") == Decimal("100.00")
     assert approval_limit(user=manager, resolution_type="refund") == Decimal("5000.00")
-    assert approval_limit(user=agent, resolution_type="partial_refund") is None, "no row: no limit"
+    ApprovalLimit.objects.filter(role="agent", resolution_type="partial_refund").delete()
+    assert approval_limit(user=agent, resolution_type="partial_refund") == Decimal("0.00"), "no row: fails closed"
     assert approval_limit(user=admin_user, resolution_type="refund") is None
 
 
@@ -134,10 +140,30 @@ def test_only_one_request_waits_per_case(limits, agent, refund_case):
         request_approval(case=refund_case, actor=agent, resolution_type="refund", refund_amount="200")
 
 
+def test_default_limits_ship_as_data(db):
+    rows = dict(
+        ApprovalLimit.objects.values_list("role", "resolution_type").annotate().values_list("role", "max_amount")
+    )
+    assert set(ApprovalLimit.objects.values_list("resolution_type", flat=True)) == {
+        "refund",
+        "return_and_refund",
+        "partial_refund",
+        "price_protection",
+    }
+    assert rows == {"agent": Decimal("500.00"), "manager": Decimal("5000.00")}
+
+
 def test_managers_edit_the_matrix_and_agents_only_read_it(client, agent, manager):
+    row = ApprovalLimit.objects.get(role="agent", resolution_type="refund")
     client.force_login(manager)
     data = {"role": "agent", "resolution_type": "refund", "max_amount": "200.00"}
-    assert client.post("/admin/cases/approvallimit/add/", data).status_code == 302
+    assert client.post(f"/admin/cases/approvallimit/{row.pk}/change/", data).status_code == 302
+    row.refresh_from_db()
+    assert row.max_amount == Decimal("200.00")
     client.force_login(agent)
     assert client.get("/admin/cases/approvallimit/").status_code == 200
-    assert client.post("/admin/cases/approvallimit/add/", data).status_code == 403
+    assert (
+        client.post(f"/admin/cases/approvallimit/{row.pk}/change/", {**data, "max_amount": "9999"}).status_code == 403
+    )
+    row.refresh_from_db()
+    assert row.max_amount == Decimal("200.00")
