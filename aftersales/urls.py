@@ -22,6 +22,7 @@ urlpatterns = [
     path("portal/", include("channels_app.urls")),
     path("feedback/", include("feedback.urls")),
     path("desk/calls/", include("channels_app.desk_urls")),
+    path("desk/chats/", include("channels_app.desk_chat_urls")),
     path("chat/demo/", chat_views.demo, name="chat-demo"),
     path("desk/feedback/", include("feedback.desk_urls")),
     path("desk/account/", include("accounts.urls")),

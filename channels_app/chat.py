@@ -9,10 +9,24 @@ public replies on channel ``chat`` come back as outbound ``Message`` rows of the
 Who the visitor is: an order number plus the email on that order makes them that order's
 customer; an email alone makes them that email's customer (``identity.match_sender``); an order
 number with another email, or alone, identifies nobody: they get a customer of their own. Nothing
-is proven here (the portal's one-time code is the proof), so a visitor only ever sees their own
-session: its messages and, when this chat opened it, its case number. Never the customer's name,
-orders or other cases; the agent reads an internal note saying how the visitor identified
-themselves.
+is proven by what was typed: anyone who knows an order number and the email on it could type them.
+So a visitor only ever sees their own session: its messages and, when this chat opened it, its case
+number. Never the customer's name, orders or other cases; the agent reads an internal note saying
+how the visitor identified themselves.
+
+Identities nobody borrows (issue 16): a chat whose visitor typed an email claims that customer
+(``ChatSession.needs_proof``) and, until proven, joins no existing case: its first message opens a
+case of its own, every entry of it flagged ``sender_verified: False`` (the desk's badge), and
+nothing of the customer's goes to it (replies on other cases, survey links: ``outbound``). Proof is
+the portal's one-time code (``request_code`` / ``prove``: ``portal.request_code`` and
+``portal.verify_code``, the same code, delivery to the email or phone on file, limits and expiry),
+or an agent who checked and links it with a reason (``link_chats``, a case event). On proof the
+chat becomes a verified channel of that customer and the case says so (an entry with
+``sender_verified: True``). We chose to keep a chat that already has its case on that case rather
+than move it into the customer's open case: moving a live conversation would split it between two
+timelines mid-sentence; the agent sees both cases in the customer 360 and may link them. A chat
+proven before its first message joins the customer's open case about the proven order, as a
+verified chat always did.
 """
 
 from __future__ import annotations
@@ -31,11 +45,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from cases import clock
-from cases.exceptions import CaseError, InvalidInput
+from cases.exceptions import CaseError, InvalidInput, TransitionForbidden
 from cases.models import FINAL_STATUSES, OPEN_STATUSES, Case, Channel, Customer, EventType, Order
+from cases.models.case import WORK
+from cases.selectors import SENDER_VERIFIED
 from cases.services import record_event
 
-from . import identity, intake, throttle
+from . import identity, intake, portal, throttle
 from .models import ChatSession, ChatWidget, ContactIdentity, Direction, IdentityKind, Message
 from .models.messages import new_chat_token
 
@@ -201,7 +217,7 @@ class _Visitor:
     kind: str
     provider: str
     value: str
-    order: Order | None  # the order the visitor proved with its email
+    order: Order | None  # the order whose email the visitor gave (a claim, not a proof)
     note: str  # for the agent: how the visitor identified themselves
 
 
@@ -218,7 +234,10 @@ def _identify(*, token: str, email: str, order_number: str, name: str) -> _Visit
             order = candidate
     with override(settings.LANGUAGE_CODE):  # the agent's note, in the site's language like intake's
         if order is not None:
-            note = _("Live chat: the visitor gave order %(order)s and the email on it, %(email)s.")
+            note = _(
+                "Live chat: the visitor gave order %(order)s and the email on it, %(email)s. Anyone who knows "
+                "both could; they are not verified until they enter the one-time code or an agent links the chat."
+            )
         elif email and order_number:
             note = _(
                 "Live chat: the visitor gave order %(order)s with the email %(email)s, which is not the "
@@ -287,7 +306,7 @@ def _receive(
     if case is not None and case.status in FINAL_STATUSES:
         # The chat's case is closed: the intake opens a new one and links it (the visitor wrote on it).
         thread, case = (case.number,), None
-    elif case is None and order is not None:
+    elif case is None and order is not None and not session.unverified:
         case = (
             Case.objects.filter(customer=order.customer, order=order, status__in=OPEN_STATUSES)
             .order_by("-updated_at", "-id")
@@ -306,8 +325,9 @@ def _receive(
             case=case,
             thread_case_numbers=thread,
             start_new_case=start_new,
-            # An email typed into the chat proves nothing; an order number with its email does.
-            sender_verified=kind != IdentityKind.EMAIL or order is not None,
+            # An email typed into the chat proves nothing, nor does an order number with it: the
+            # one-time code or an agent's link does (``prove``, ``link_chats``).
+            sender_verified=kind != IdentityKind.EMAIL or not session.unverified,
             order=order,
             links={"chat_session": session},
             data={"client_id": client_id, "chat_identity": [kind, provider, value]},
@@ -351,7 +371,13 @@ def start_session(
         visitor = _identify(token=token, email=email, order_number=order_number, name=name)
         now = clock.now()
         session = ChatSession.objects.create(
-            widget=widget, token=token, customer=visitor.customer, started_at=now, last_seen_at=now
+            widget=widget,
+            token=token,
+            customer=visitor.customer,
+            started_at=now,
+            last_seen_at=now,
+            needs_proof=visitor.kind == IdentityKind.EMAIL,
+            claimed_order=visitor.order,
         )
         message = None
         if text:
@@ -383,11 +409,135 @@ def post_visitor_message(*, session: ChatSession, text, client_id="") -> Posted:
             .values_list("sender_name", flat=True)
             .first()
         ) or ""
-        posted = _receive(session=locked, text=text, client_id=client_id, who=_identity_of(locked), name=name)
+        order = locked.claimed_order if locked.case_id is None and not locked.unverified else None
+        posted = _receive(
+            session=locked, text=text, client_id=client_id, who=_identity_of(locked), name=name, order=order
+        )
         locked.last_seen_at = clock.now()
         locked.save(update_fields=["last_seen_at"])
     session.case, session.case_id, session.last_seen_at = locked.case, locked.case_id, locked.last_seen_at
     return posted
+
+
+# --- proving who the visitor is ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Proof:
+    session: ChatSession
+    verified: bool
+
+
+def _order_number(session: ChatSession, order_number) -> str:
+    """The order the code is asked for: the one given, else the one named at the start."""
+    number = _string(order_number, "order_number")
+    if len(number) > MAX_ORDER_NUMBER:
+        message = _("The order number is too long.")
+        raise InvalidInput(message, details={"order_number": [message]})
+    if not number and session.claimed_order_id is not None:
+        number = session.claimed_order.number
+    if not number:
+        message = _("Give the number of one of your orders: the code goes to the email or phone on file for it.")
+        raise InvalidInput(message, details={"order_number": [message]})
+    return number
+
+
+def request_code(*, session: ChatSession, ip: str, order_number="", via="email") -> None:
+    """Send the portal's one-time code for this chat to the email (``via`` "email") or phone
+    ("phone") on file for the customer the visitor claims, through ``portal.request_code``: the same
+    code, delivery, limits (per IP and per order) and expiry as the portal. The visitor's answer is
+    the same whether a code went out or not (no order, not theirs, no phone on file)."""
+    if not session.unverified:
+        raise InvalidInput(_("This chat is already verified."))
+    if session.ended_at is not None:
+        raise ChatEnded(_("This chat has ended. Start a new one to write to us."))
+    via = _string(via, "via") or "email"
+    if via not in ("email", "phone"):
+        message = _("Choose email or phone for the code.")
+        raise InvalidInput(message, details={"via": [message]})
+    number = _order_number(session, order_number)
+    customer = session.customer
+    # Nothing on file: an address no customer has, so the portal counts the try and sends nothing.
+    contact = (customer.email if via == "email" else customer.phone) or "nobody@invalid"
+    order = Order.objects.filter(number=number, customer_id=customer.pk).first()
+    if order is not None and order.pk != session.claimed_order_id:
+        ChatSession.objects.filter(pk=session.pk).update(claimed_order=order)
+        session.claimed_order, session.claimed_order_id = order, order.pk
+    # The portal sends only when the contact is the one on that order's customer; limits count either way.
+    try:
+        code_id = portal.request_code(order_number=number, contact=contact, ip=ip)
+    except portal.TooManyAttempts:
+        raise
+    except portal.PortalError:
+        code_id = None  # a phone on file that does not parse: nothing sent, and the same answer
+    # Bound to this chat: only the code sent for it is tried here (0: none was sent).
+    ChatSession.objects.filter(pk=session.pk).update(proof_code_id=code_id or 0)
+    session.proof_code_id = code_id or 0
+
+
+def prove(*, session: ChatSession, code, ip: str) -> Proof:
+    """The visitor enters the code: a valid one (``portal.verify_code``: unused, unexpired, at most
+    CODE_ATTEMPTS tries) makes the chat a verified channel of the customer and says so on its case.
+    A wrong, used or expired code is a 400 with a message and changes nothing but the code's count
+    of tries; the portal's per-IP limit answers 429."""
+    code = _string(code, "code")
+    if not code:
+        message = _("Enter the code we sent you.")
+        raise InvalidInput(message, details={"code": [message]})
+    if not session.unverified:
+        return Proof(session, False)
+    if session.claimed_order_id is None or session.proof_code_id is None:
+        message = _("Ask for a code first.")
+        raise InvalidInput(message, details={"code": [message]})
+    customer, order = portal.verify_code(
+        order_number=session.claimed_order.number, code=code, ip=ip, code_id=session.proof_code_id or 0
+    )
+    if customer.pk != session.customer_id:  # the order changed hands since: not this chat's customer
+        raise InvalidInput(_("This code is not valid or has expired. Ask for a new one."))
+    with override(settings.LANGUAGE_CODE):
+        note = _("Live chat: the visitor entered the one-time code sent for order %(order)s; verified.") % {
+            "order": order.number
+        }
+    return Proof(_verify(session=session, by="code", actor=None, note=note), True)
+
+
+def _verify(*, session: ChatSession, by: str, actor, note: str) -> ChatSession:
+    with transaction.atomic():
+        locked = ChatSession.objects.select_for_update(of=("self",)).select_related("case").get(pk=session.pk)
+        if locked.unverified:
+            locked.verified_at, locked.verified_by = clock.now(), by
+            locked.save(update_fields=["verified_at", "verified_by"])
+            if locked.case is not None:
+                record_event(
+                    case=locked.case,
+                    type=EventType.NOTE,
+                    actor=actor,
+                    note=note,
+                    data={SENDER_VERIFIED: True, "chat_session": locked.pk, "proof": by},
+                )
+    session.verified_at, session.verified_by = locked.verified_at, locked.verified_by
+    return session
+
+
+def link_chats(*, case: Case, actor, reason: str) -> list[ChatSession]:
+    """An agent who checked who the visitor is (asked what only the customer knows) links the
+    case's unverified chats to its customer: they become verified channels, with the reason in a
+    case event. Who: staff who may work cases (else 403); a reason is required (else 400)."""
+    if actor is None or not actor.has_perm(WORK):
+        raise TransitionForbidden(_("Only an agent may link a chat to a customer."))
+    reason = _string(reason, "reason")
+    if not reason:
+        message = _("Say how you checked that the visitor is the customer.")
+        raise InvalidInput(message, details={"reason": [message]})
+    if len(reason) > MAX_TEXT:
+        message = _("The reason is too long (at most %(n)s characters).") % {"n": MAX_TEXT}
+        raise InvalidInput(message, details={"reason": [message]})
+    sessions = [s for s in ChatSession.objects.filter(case=case).order_by("id") if s.unverified]
+    if not sessions:
+        raise InvalidInput(_("No chat on this case waits to be verified."))
+    with override(settings.LANGUAGE_CODE):
+        note = _("The chat was linked to the customer after checking: %(reason)s") % {"reason": reason}
+    return [_verify(session=s, by="agent", actor=actor, note=note) for s in sessions]
 
 
 def messages_after(*, session: ChatSession, after: int = 0, limit: int = PAGE) -> list[Message]:
@@ -467,6 +617,10 @@ def watch(*, session_id: int, after: int, seconds: float, poll: float = 1.0) -> 
 
 __all__ = [
     "ChatEnded",
+    "Proof",
+    "link_chats",
+    "prove",
+    "request_code",
     "ChatNotFound",
     "OriginNotAllowed",
     "Posted",

@@ -10,18 +10,19 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from cases.exceptions import CaseError, InvalidInput
+from cases.exceptions import CaseError, InvalidInput, TransitionForbidden
 from cases.models.case import WORK
 from cases.selectors import can_see, case_by_number
-from cases.views import desk_required
+from cases.views import _render_case, desk_required
 
-from . import phone
+from . import chat, phone
 from .models import Direction, PhoneLine
 
 
@@ -118,3 +119,22 @@ def new_call(request):
         LogCallForm(),
         notice=_("The call was logged on case %(number)s.") % {"number": result.case.number},
     )
+
+
+@desk_required
+@require_http_methods(["POST"])
+def link_chat(request, number: str):
+    """"Link the chat to the customer" on a case whose chat visitor is not verified: the agent
+    checked who they are and says how (``chat.link_chats``, a case event). Who: desk staff who see
+    the case (else 404) and may work cases (else 403); no reason, or no chat waiting: 400 with the
+    case page and the message, nothing written."""
+    case = case_by_number(number=number.strip().upper()[:32])
+    if case is None or not can_see(request.user, case):
+        raise Http404
+    try:
+        chat.link_chats(case=case, actor=request.user, reason=request.POST.get("reason", ""))
+    except TransitionForbidden:
+        raise PermissionDenied from None
+    except CaseError as exc:
+        return _render_case(request, case.number, error=exc.message, status=exc.http_status)
+    return redirect(reverse("desk:case", args=[case.number]) + "#timeline")

@@ -33,12 +33,17 @@ from cases.models import (
     EventType,
     Tag,
 )
+from cases.selectors import SENDER_VERIFIED
 from cases.services import create_case, record_event
 
 from . import identity
 from .models import DeliveryStatus, Direction, Message, MessageAttachment, RawEmail
 
 FLAG_TAG = "check-sender"
+# Written as False into the message's and its timeline entry's data when the channel or the identity
+# cannot vouch for the sender: replies and survey links skip such senders (cases.selectors,
+# channels_app.outbound), and the desk shows them with a badge.
+UNVERIFIED = SENDER_VERIFIED
 CUSTOMER = "customer"
 
 
@@ -233,6 +238,7 @@ def receive(inbound: Inbound) -> IntakeResult:
             texts=(inbound.subject, inbound.text),
         )
         case, flag, earlier = _choose_case(inbound, match, sender_key)
+        vouched = inbound.sender_verified and match.verified
         if not flag and match.how == "order":
             flag = _("The sender %(sender)s was matched to this customer only by an order number they mentioned.") % {
                 "sender": inbound.identity_value
@@ -251,6 +257,9 @@ def receive(inbound: Inbound) -> IntakeResult:
                 team=inbound.team,
             )
             event = case.events.filter(type=EventType.CREATED).first()
+            if not vouched:
+                event.data = {**event.data, UNVERIFIED: False}
+                event.save(update_fields=["data"])
         else:
             event = record_event(
                 case=case,
@@ -261,10 +270,12 @@ def receive(inbound: Inbound) -> IntakeResult:
                 public=True,
                 channel=inbound.channel,
                 at=at,
-                data={"direction": "in", "message": message.pk},
+                data={"direction": "in", "message": message.pk, **({} if vouched else {UNVERIFIED: False})},
             )
         message.case, message.customer, message.event, message.flag = case, match.customer, event, flag[:200]
-        message.save(update_fields=["case", "customer", "event", "flag"])
+        if not vouched:
+            message.data = {**message.data, UNVERIFIED: False}
+        message.save(update_fields=["case", "customer", "event", "flag", "data"])
         if inbound.files:
             _store_files(case=case, message=message, files=inbound.files)
         if flag:

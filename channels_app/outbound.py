@@ -8,6 +8,12 @@ a social reply the account's adapter posts. Celery delivers pending rows after c
 (``deliver``) and retries failures with backoff (``deliver_due``, on beat), so a broker or mail
 server that is down loses nothing. Delivery is at least once; an email resent after a crash keeps
 its Message-ID, so mail clients show it once.
+
+Only to senders verified for the customer: a reply or survey link never goes to a sender nobody
+vouched for (``intake.UNVERIFIED``: an email typed into a chat, a stranger's mail naming an order) on
+a case someone verified wrote on, and a survey link never to such a sender at all; without a
+verified sender on the channel an email goes to the address on file, a chat reply becomes the
+notification email.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from django.db import connection, transaction
 
 from cases import clock
 from cases.models import Case, CaseEvent, Channel, EventType
+from cases.selectors import SENDER_VERIFIED, has_verified_sender
 
 from . import social
 from .models import ChatSession, DeliveryStatus, Direction, EmailInbox, Message
@@ -35,12 +42,20 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))
 
 
-def _last_inbound(case: Case, channel: str) -> Message | None:
-    return (
-        Message.objects.filter(case=case, direction=Direction.IN, channel=channel)
-        .order_by("-created_at", "-id")
-        .first()
-    )
+def _may_answer_unverified(case: Case, event: CaseEvent) -> bool:
+    """An agent's reply may go to a sender nobody vouched for only on a case no verified sender
+    wrote on (the case opened for that sender, where the desk shows them as not verified); a survey
+    link never does."""
+    return event.type == EventType.REPLY and not has_verified_sender(case)
+
+
+def _last_inbound(case: Case, channel: str, event: CaseEvent) -> Message | None:
+    """The latest inbound message on the channel whose sender may receive this event."""
+    rows = Message.objects.filter(case=case, direction=Direction.IN, channel=channel).order_by("-created_at", "-id")
+    verified = rows.exclude(**{f"data__{SENDER_VERIFIED}": False}).first()
+    if verified is None and _may_answer_unverified(case, event):
+        return rows.first()
+    return verified
 
 
 def email_subject(case: Case, subject: str) -> str:
@@ -57,7 +72,7 @@ def _default_inbox() -> EmailInbox | None:
 
 
 def _email_reply(case: Case, event: CaseEvent) -> Message | None:
-    last = _last_inbound(case, Channel.EMAIL)
+    last = _last_inbound(case, Channel.EMAIL, event)  # else the address on file
     inbox = (last.inbox if last and last.inbox and last.inbox.active else None) or _default_inbox()
     to = (last.sender if last else "") or case.customer.email
     if inbox is None or not to:
@@ -85,8 +100,12 @@ def _email_reply(case: Case, event: CaseEvent) -> Message | None:
 
 
 def _chat_reply(case: Case, event: CaseEvent) -> Message | None:
-    # The visitor's open chat; an ended one is read by nobody: the customer is emailed instead.
-    session = ChatSession.objects.filter(case=case, ended_at__isnull=True).order_by("-started_at", "-id").first()
+    # The visitor's open chat; an ended one is read by nobody: the customer is emailed instead. A
+    # visitor who has not proven to be the customer gets only what _may_answer_unverified allows.
+    sessions = list(ChatSession.objects.filter(case=case, ended_at__isnull=True).order_by("-started_at", "-id"))
+    session = next((s for s in sessions if not s.unverified), None)
+    if session is None and sessions and _may_answer_unverified(case, event):
+        session = sessions[0]
     if session is None:
         return None
     return Message.objects.create(
@@ -105,7 +124,7 @@ def _chat_reply(case: Case, event: CaseEvent) -> Message | None:
 
 
 def _social_reply(case: Case, event: CaseEvent) -> Message | None:
-    last = _last_inbound(case, Channel.SOCIAL)
+    last = _last_inbound(case, Channel.SOCIAL, event)
     if last is None or last.social_account is None:
         return None
     return Message.objects.create(

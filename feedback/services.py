@@ -25,6 +25,7 @@ from cases import clock
 from cases.exceptions import InvalidInput
 from cases.follow_ups import create_revisit
 from cases.models import Case, CaseStatus, Channel, Customer, EventType, RevisitReason
+from cases.selectors import SENDER_VERIFIED
 from cases.services import record_event
 
 from .models import (
@@ -106,10 +107,13 @@ def survey_for(case: Case):
 
 
 def _reply_channel(case: Case) -> str:
-    """The channel the customer last wrote on (the survey goes where the conversation was)."""
+    """The channel the customer last wrote on (the survey goes where the conversation was), not
+    counting senders nobody vouched for (a visitor who typed the customer's email into a chat): the
+    link is the customer's. The delivery skips such senders too (channels_app.outbound)."""
     last = (
         case.events.filter(type__in=[EventType.CREATED, EventType.REPLY], public=True)
         .exclude(data__direction="out")
+        .exclude(**{f"data__{SENDER_VERIFIED}": False})
         .order_by("-created_at", "-id")
         .values_list("channel", flat=True)
         .first()

@@ -14,7 +14,15 @@ GET  /api/v1/channels/chat/sessions/{token}/events/     the same as server-sent 
                                                         CHAT_SSE_SECONDS (0: off, 503); reconnect
                                                         with Last-Event-ID
 POST /api/v1/channels/chat/sessions/{token}/end/        end the chat
+POST /api/v1/channels/chat/sessions/{token}/code/       ask for the one-time code (202, the same
+                                                        answer whether one was sent); 400, 429
+POST /api/v1/channels/chat/sessions/{token}/verify/     enter it (200 verified; 400 wrong, used or
+                                                        expired, nothing changes; 429 too many)
 ======================================================  ============================================
+
+A visitor who typed an email (and an order number) is not that customer until they enter the code
+(``chat.request_code`` / ``chat.prove``): the chat joins none of the customer's cases and gets none of
+their replies or survey links (``ChatStartedOut.verified``).
 
 A bad token is a 404 like an unknown one; errors are ``{"detail", "code"}`` (``cases.api.errors``).
 """
@@ -116,6 +124,10 @@ class ChatStartedOut(serializers.Serializer):
     )
     greeting = serializers.CharField()
     message = ChatMessageOut(allow_null=True, help_text="The first message, when one was sent.")
+    verified = serializers.BooleanField(
+        help_text="False: the visitor typed a customer's details and must enter the one-time code "
+        "(POST .../code/, then .../verify/) before the chat is that customer's."
+    )
 
 
 class ChatPostedOut(serializers.Serializer):
@@ -133,6 +145,31 @@ class ChatMessagePageOut(serializers.Serializer):
 
 class ChatEndedOut(serializers.Serializer):
     ended_at = serializers.DateTimeField()
+
+
+class ChatCodeIn(serializers.Serializer):
+    order_number = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=chat.MAX_ORDER_NUMBER,
+        help_text="One of the visitor's orders; default: the order given at the start.",
+    )
+    via = serializers.ChoiceField(
+        choices=["email", "phone"], required=False, help_text="Where the code goes: the email or phone on file."
+    )
+
+
+class ChatCodeSentOut(serializers.Serializer):
+    detail = serializers.CharField(help_text="The same sentence whether a code was sent or not.")
+
+
+class ChatVerifyIn(serializers.Serializer):
+    code = serializers.CharField(help_text="The six digits the visitor received.")
+
+
+class ChatVerifiedOut(serializers.Serializer):
+    verified = serializers.BooleanField()
+    detail = serializers.CharField()
 
 
 def error(description: str) -> OpenApiResponse:
@@ -272,6 +309,7 @@ class ChatStartView(ChatView):
             "case": chat.visible_case_number(session),
             "greeting": widget.greeting or _("Hello! How can we help you today?"),
             "message": ChatMessageOut(started.message).data if started.message is not None else None,
+            "verified": not session.unverified,
         }
         return Response(body, status=status.HTTP_201_CREATED)
 
@@ -409,9 +447,64 @@ class ChatEndView(ChatView):
         return Response(ChatEndedOut(session).data)
 
 
+class ChatCodeView(ChatView):
+    @extend_schema(
+        operation_id="chat_code_request",
+        summary="Ask for the one-time code that proves the visitor is the customer they named",
+        parameters=[TOKEN, ORIGIN],
+        request=ChatCodeIn,
+        responses={
+            202: ChatCodeSentOut,
+            400: error("No order number to send a code for, a bad via, the chat ended or is verified already."),
+            403: FORBIDDEN,
+            404: NOT_FOUND,
+            429: TOO_MANY,
+        },
+        tags=["chat"],
+    )
+    def post(self, request: Request, token: str) -> Response:
+        session = self.session(token)
+        data = self.payload(request)
+        chat.request_code(
+            session=session, ip=_ip(request), order_number=data.get("order_number", ""), via=data.get("via", "email")
+        )
+        return Response(
+            {
+                "detail": _(
+                    "If this order is yours, we have sent a code to the email or phone on file for it. Enter it here."
+                )
+            },
+            status=status.HTTP_202_ACCEPTED,
+        )
+
+
+class ChatVerifyView(ChatView):
+    @extend_schema(
+        operation_id="chat_code_verify",
+        summary="Enter the one-time code: the chat becomes the customer's verified channel",
+        parameters=[TOKEN, ORIGIN],
+        request=ChatVerifyIn,
+        responses={
+            200: ChatVerifiedOut,
+            400: error("A wrong, used or expired code, or none asked for; nothing changes."),
+            403: FORBIDDEN,
+            404: NOT_FOUND,
+            429: TOO_MANY,
+        },
+        tags=["chat"],
+    )
+    def post(self, request: Request, token: str) -> Response:
+        session = self.session(token)
+        data = self.payload(request)
+        chat.prove(session=session, code=data.get("code"), ip=_ip(request))
+        return Response({"verified": True, "detail": _("Thank you: you are verified.")})
+
+
 urlpatterns = [
     path("chat/sessions/", ChatStartView.as_view(), name="chat-start"),
     path("chat/sessions/<str:token>/messages/", ChatMessagesView.as_view(), name="chat-messages"),
     path("chat/sessions/<str:token>/events/", ChatEventsView.as_view(), name="chat-events"),
     path("chat/sessions/<str:token>/end/", ChatEndView.as_view(), name="chat-end"),
+    path("chat/sessions/<str:token>/code/", ChatCodeView.as_view(), name="chat-code"),
+    path("chat/sessions/<str:token>/verify/", ChatVerifyView.as_view(), name="chat-verify"),
 ]

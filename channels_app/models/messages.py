@@ -14,7 +14,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from cases.models import Attachment, Case, CaseEvent, Channel, Customer
+from cases.models import Attachment, Case, CaseEvent, Channel, Customer, Order
 
 from .config import ChatWidget, EmailInbox, PhoneLine, SocialAccount
 
@@ -75,6 +75,20 @@ class ChatSession(models.Model):
     started_at = models.DateTimeField(_("started at"))
     last_seen_at = models.DateTimeField(_("last seen"), null=True, blank=True)
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    # A visitor who typed an email (and maybe an order number) only claims to be that customer:
+    # until they prove it (the portal's one-time code) or an agent links the chat, nothing of the
+    # customer's goes to this chat (``channels_app.chat``).
+    needs_proof = models.BooleanField(_("identity to be proven"), default=False)
+    claimed_order = models.ForeignKey(
+        Order, verbose_name=_("order named"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The one-time code sent for this chat (portal.request_code's id; 0: none was sent): only that
+    # code is tried, so guesses in another chat never use up the code the customer was sent.
+    proof_code_id = models.PositiveIntegerField(_("one-time code"), null=True, blank=True)
+    verified_at = models.DateTimeField(_("identity proven at"), null=True, blank=True)
+    verified_by = models.CharField(
+        _("proven by"), max_length=16, blank=True, choices=[("code", _("One-time code")), ("agent", _("An agent"))]
+    )
 
     class Meta:
         verbose_name = _("chat session")
@@ -83,6 +97,11 @@ class ChatSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.widget_id}/{self.pk}"
+
+    @property
+    def unverified(self) -> bool:
+        """The visitor claims a customer and has not proven it."""
+        return self.needs_proof and self.verified_at is None
 
 
 class Direction(models.TextChoices):

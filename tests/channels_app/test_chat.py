@@ -5,15 +5,17 @@ can (not) learn."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
+from django.core import mail
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from cases.models import Case, CaseEvent, CaseKind, CaseStatus, Channel, EventType
-from cases.services import add_message, create_case
+from cases.services import add_message, create_case, transition_case
 from channels_app import chat
 from channels_app.api import chat as chat_api
 from channels_app.models import ChatSession, ChatWidget, Message
@@ -123,12 +125,16 @@ def test_start_by_order_number_and_its_email_opens_a_case_for_that_order(client,
     assert "SO-CHAT-1" in note.note and not note.public
 
 
-def test_order_number_and_its_email_join_the_open_case_of_that_order(client, widget):
+def test_order_number_and_its_email_do_not_join_the_open_case_of_that_order(client, widget):
     customer = CustomerFactory(email="li@example.com")
     order = OrderFactory(number="SO-CHAT-2", customer=customer)
     case = open_case(customer, order)
     response = start(client, widget, email="li@example.com", order_number="SO-CHAT-2", text="Hello again")
-    assert ChatSession.objects.get(pk=response.json()["session"]).case == case
+    session = ChatSession.objects.get(pk=response.json()["session"])
+    # Anyone who knows both could type them: a case of its own until the visitor proves it.
+    assert session.case != case and session.case.order == order and response.json()["verified"] is False
+    assert session.unverified and session.claimed_order == order
+    assert session.case.events.get(type=EventType.CREATED).data["sender_verified"] is False
 
 
 def test_someone_elses_order_number_with_another_email_does_not_attach_the_visitor(client, widget):
@@ -146,7 +152,7 @@ def test_someone_elses_order_number_with_another_email_does_not_attach_the_visit
     for response in (wrong, unknown, alone):
         assert response.status_code == 201
         body = response.json()
-        assert set(body) == {"token", "session", "case", "greeting", "message"}
+        assert set(body) == {"token", "session", "case", "greeting", "message", "verified"}
         session = ChatSession.objects.get(pk=body["session"])
         assert session.customer != victim and session.case.customer != victim
         assert "Victim Name" not in response.content.decode()
@@ -390,14 +396,14 @@ def test_only_the_token_opens_a_session_and_each_visitor_sees_only_their_own(cli
     order = OrderFactory(customer=customer)
     a = start(client, widget, email="shared@example.com", order_number=order.number, text="I am visitor A").json()
     b = start(client, widget, email="shared@example.com", order_number=order.number, text="I am visitor B").json()
-    case = ChatSession.objects.get(pk=a["session"]).case
-    assert ChatSession.objects.get(pk=b["session"]).case == case  # one customer and order, one timeline
-    assert case.customer == customer
+    case = ChatSession.objects.get(pk=b["session"]).case
+    # Neither proved to be the customer: each chat is on a case of its own.
+    assert ChatSession.objects.get(pk=a["session"]).case != case and case.customer == customer
 
     # Anonymous, with the token: allowed.
     assert [m["text"] for m in poll(client, a["token"]).json()["messages"]] == ["I am visitor A"]
     assert [m["text"] for m in poll(client, b["token"]).json()["messages"]] == ["I am visitor B"]
-    # The agent's chat reply goes to the case's latest session only.
+    # The agent's chat reply on B's case goes to B's session only.
     add_message(case=case, actor=agent, text="Answer for B", public=True, channel="chat")
     assert "Answer for B" not in poll(client, a["token"]).content.decode()
     assert "Answer for B" in poll(client, b["token"]).content.decode()
@@ -519,3 +525,235 @@ def test_the_demo_page_embeds_an_active_widget_and_refuses_others(client, widget
     widget.active = False
     widget.save()
     assert client.get("/chat/demo/", {"widget": widget.key}).status_code == 404
+
+
+# --- identities nobody borrows (issue 16, finding 5) ------------------------------------------------
+
+
+def borrowed_chat(client, widget):
+    """The victim has an open case on their order; a stranger who knows the order number and the
+    email on it starts a chat."""
+    victim = CustomerFactory(email="victim@example.com", name="Victim Name")
+    order = OrderFactory(number="SO-BORROW", customer=victim)
+    case = open_case(victim, order)
+    response = start(
+        client, widget, email="victim@example.com", order_number="SO-BORROW", text="Send my refund to my new card"
+    )
+    assert response.status_code == 201
+    return case, response.json()
+
+
+def test_a_stranger_with_the_order_number_and_its_email_joins_no_open_case_and_reads_no_reply(client, widget, agent):
+    case, body = borrowed_chat(client, widget)
+    events = case.events.count()
+    session = ChatSession.objects.get(pk=body["session"])
+
+    assert session.case != case and body["case"] == session.case.number
+    assert case.events.count() == events and not Message.objects.filter(case=case).exists()
+    # The agent answers the customer's case from the desk, on the channel it offers by default.
+    client.force_login(agent)
+    response = client.post(
+        f"/desk/cases/{case.number}/message/", {"text": "Your refund of 582.00 goes to card 1234", "public": "1"}
+    )
+    assert response.status_code == 302
+    client.logout()
+    assert case.events.get(type=EventType.REPLY, actor=agent).channel != Channel.CHAT
+    assert "582.00" not in poll(client, body["token"]).content.decode()
+    assert not Message.objects.filter(chat_session=session, direction="out").exists()
+
+
+def test_a_survey_link_never_goes_to_a_chat_nobody_verified(client, widget, agent):
+    from feedback.models import Survey, SurveyRule
+    from feedback.services import invite
+
+    case, body = borrowed_chat(client, widget)
+    session = ChatSession.objects.get(pk=body["session"])
+    SurveyRule.objects.create(survey=Survey.objects.create(code="csat", name="CSAT", ask_csat=True), position=1)
+    for own in (case, session.case):
+        own.refresh_from_db()
+        transition_case(case=own, name="start", actor=agent)
+        transition_case(case=own, name="resolve", actor=agent, resolution_type="answered")
+        assert invite(case=own) is not None
+    assert not Message.objects.filter(chat_session=session, direction="out").exists()
+    assert "/feedback/s/" not in poll(client, body["token"]).content.decode()
+
+
+def ask_code(client, token: str, ip: str = "10.0.0.1", **body):
+    return client.post(
+        reverse("channels:chat-code", args=[token]), json.dumps(body), content_type="application/json", REMOTE_ADDR=ip
+    )
+
+
+def enter_code(client, token: str, code, ip: str = "10.0.0.1"):
+    return client.post(
+        reverse("channels:chat-verify", args=[token]),
+        json.dumps({"code": code}),
+        content_type="application/json",
+        REMOTE_ADDR=ip,
+    )
+
+
+def code_from_mail() -> str:
+    return re.search(r"\b(\d{6})\b", mail.outbox[-1].body).group(1)
+
+
+def test_the_code_goes_to_the_email_on_file_and_proves_the_chat(client, widget, agent):
+    case, body = borrowed_chat(client, widget)
+    session = ChatSession.objects.get(pk=body["session"])
+    asked = ask_code(client, body["token"])
+    assert asked.status_code == 202 and asked.json()["detail"]
+    assert mail.outbox[-1].to == ["victim@example.com"] and "SO-BORROW" in mail.outbox[-1].subject
+    assert "victim@example.com" not in asked.content.decode()
+
+    proven = enter_code(client, body["token"], code_from_mail())
+    assert proven.status_code == 200 and proven.json()["verified"] is True
+    session.refresh_from_db()
+    assert not session.unverified and session.verified_by == "code"
+    proof = session.case.events.get(data__chat_session=session.pk, data__proof="code")
+    assert proof.data["sender_verified"] is True and not proof.public
+    # Now a verified channel of the customer: it stays on its own case, and replies reach it.
+    assert say(client, body["token"], "Thanks, it is me").status_code == 201
+    assert ChatSession.objects.get(pk=session.pk).case == session.case != case
+    add_message(case=session.case, actor=agent, text="Your refund is on its way", public=True, channel="chat")
+    assert "Your refund is on its way" in poll(client, body["token"]).content.decode()
+
+
+def test_a_chat_proven_before_its_first_message_joins_the_open_case_of_that_order(client, widget):
+    customer = CustomerFactory(email="li@example.com")
+    order = OrderFactory(number="SO-CHAT-3", customer=customer)
+    case = open_case(customer, order)
+    body = start(client, widget, email="li@example.com", order_number="SO-CHAT-3").json()
+    assert body["verified"] is False and ask_code(client, body["token"]).status_code == 202
+    assert enter_code(client, body["token"], code_from_mail()).status_code == 200
+    assert say(client, body["token"], "Hello again").status_code == 201
+    assert ChatSession.objects.get(pk=body["session"]).case == case
+
+
+def test_a_wrong_code_is_a_400_with_a_message_and_changes_nothing(client, widget):
+    case, body = borrowed_chat(client, widget)
+    session = ChatSession.objects.get(pk=body["session"])
+    ask_code(client, body["token"])
+    right = code_from_mail()
+    events = CaseEvent.objects.count()
+    for wrong in (str((int(right) + 1) % 10**6).zfill(6), "", None, ["123456"]):
+        refused = enter_code(client, body["token"], wrong)
+        assert refused.status_code == 400 and refused.json()["detail"]
+    session.refresh_from_db()
+    assert session.unverified and CaseEvent.objects.count() == events
+    assert enter_code(client, body["token"], right).status_code == 200  # 1 wrong try of 5 counted
+
+
+def test_an_expired_code_is_refused(client, widget, monkeypatch):
+    from datetime import timedelta
+
+    from cases import clock
+
+    _case, body = borrowed_chat(client, widget)
+    ask_code(client, body["token"])
+    code = code_from_mail()
+    later = clock.now() + timedelta(minutes=11)
+    monkeypatch.setattr(clock, "now", lambda: later)
+    refused = enter_code(client, body["token"], code)
+    assert refused.status_code == 400 and "expired" in refused.json()["detail"]
+    assert ChatSession.objects.get(pk=body["session"]).unverified
+
+
+def test_too_many_tries_use_up_the_code_and_the_address_is_limited(client, widget):
+    from channels_app.portal import CODE_ATTEMPTS
+
+    _case, body = borrowed_chat(client, widget)
+    ask_code(client, body["token"])
+    right = code_from_mail()
+    wrong = str((int(right) + 1) % 10**6).zfill(6)
+    for _n in range(CODE_ATTEMPTS):
+        assert enter_code(client, body["token"], wrong).status_code == 400
+    assert enter_code(client, body["token"], right).status_code == 400  # the code is spent
+    assert ChatSession.objects.get(pk=body["session"]).unverified
+    # Guessing on with new codes runs into the portal's limits: codes per order, tries per address.
+    statuses = [ask_code(client, body["token"]).status_code for _n in range(6)]
+    assert statuses[-1] == 429
+    statuses = [enter_code(client, body["token"], wrong).status_code for _n in range(20)]
+    assert statuses[-1] == 429 and ChatSession.objects.get(pk=body["session"]).unverified
+
+
+def test_a_code_is_sent_only_for_the_claimed_customers_order_and_the_answer_is_the_same(client, widget):
+    other = OrderFactory(number="SO-OTHER", customer=CustomerFactory(email="other@example.com"))
+    CustomerFactory(email="mine@example.com")
+    body = start(client, widget, email="mine@example.com", text="hi").json()
+    no_order = ask_code(client, body["token"])
+    assert no_order.status_code == 400 and no_order.json()["detail"]
+    not_mine = ask_code(client, body["token"], order_number=other.number)
+    assert not_mine.status_code == 202 and not mail.outbox
+    assert ChatSession.objects.get(pk=body["session"]).claimed_order is None
+    assert ask_code(client, body["token"], via="pigeon").status_code == 400
+
+
+def test_a_phone_code_goes_to_the_phone_on_file(client, widget, settings, monkeypatch):
+    sent = []
+    monkeypatch.setattr("channels_app.portal.send_sms", lambda phone, text: sent.append((phone, text)))
+    victim = CustomerFactory(email="tel@example.com", phone="+8613800138000")
+    OrderFactory(number="SO-TEL", customer=victim)
+    body = start(client, widget, email="tel@example.com", order_number="SO-TEL", text="hi").json()
+    assert ask_code(client, body["token"], via="phone").status_code == 202
+    assert [phone for phone, _text in sent] == ["+8613800138000"] and not mail.outbox
+    code = re.search(r"\b(\d{6})\b", sent[0][1]).group(1)
+    assert enter_code(client, body["token"], code).status_code == 200
+
+
+def test_the_desk_shows_the_unverified_badge_and_an_agent_may_link_the_chat(client, widget, agent):
+    _case, body = borrowed_chat(client, widget)
+    session = ChatSession.objects.get(pk=body["session"])
+    client.force_login(agent)
+    html = client.get(f"/desk/cases/{session.case.number}/").content.decode()
+    assert 'id="sender-unverified"' in html and "Sender not verified" in html
+    assert 'class="badge unverified">sender not verified' in html
+
+    url = reverse("desk_chats:link", args=[session.case.number])
+    events = CaseEvent.objects.count()
+    refused = client.post(url, {"reason": "  "})
+    assert refused.status_code == 400 and "how you checked" in refused.content.decode()
+    assert CaseEvent.objects.count() == events and ChatSession.objects.get(pk=session.pk).unverified
+
+    linked = client.post(url, {"reason": "Named the last four digits of the card and the delivery address"})
+    assert linked.status_code == 302
+    session.refresh_from_db()
+    assert not session.unverified and session.verified_by == "agent"
+    event = session.case.events.get(data__proof="agent")
+    assert event.actor == agent and "delivery address" in event.note and event.data["sender_verified"] is True
+    assert 'id="sender-unverified"' not in client.get(f"/desk/cases/{session.case.number}/").content.decode()
+    again = client.post(url, {"reason": "again"})
+    assert again.status_code == 400 and CaseEvent.objects.count() == events + 1
+
+
+def test_only_an_agent_may_link_a_chat(client, widget, agent):
+    from tests.factories import UserFactory
+
+    _case, body = borrowed_chat(client, widget)
+    session = ChatSession.objects.get(pk=body["session"])
+    url = reverse("desk_chats:link", args=[session.case.number])
+    reason = {"reason": "I trust them"}
+    # A visitor (no sign-in): to the sign-in page. The customer with their chat token: no way in.
+    assert client.post(url, reason).status_code == 302
+    assert client.post(url, reason, HTTP_AUTHORIZATION=f"Bearer {body['token']}").status_code == 302
+    # A signed-in user without the desk role (an outsider): 403.
+    client.force_login(UserFactory(username="outsider"))
+    assert client.post(url, reason).status_code == 403
+    assert ChatSession.objects.get(pk=session.pk).unverified
+    assert not CaseEvent.objects.filter(data__proof="agent").exists()
+    # GET is no way to link either.
+    client.force_login(agent)
+    assert client.get(url).status_code == 405
+    assert client.post(url, reason).status_code == 302 and not ChatSession.objects.get(pk=session.pk).unverified
+
+
+def test_a_code_sent_for_another_chat_does_not_prove_this_one(client, widget):
+    _case, first = borrowed_chat(client, widget)
+    second = start(client, widget, email="victim@example.com", order_number="SO-BORROW", text="me too").json()
+    ask_code(client, first["token"])
+    code = code_from_mail()
+    assert enter_code(client, second["token"], code).status_code == 400  # never asked for one
+    ask_code(client, second["token"])
+    for _n in range(5):  # guesses in the second chat spend its own code, not the first chat's
+        enter_code(client, second["token"], "000000" if code != "000000" else "111111")
+    assert enter_code(client, first["token"], code).status_code == 200
+    assert ChatSession.objects.get(pk=second["session"]).unverified
