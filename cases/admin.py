@@ -18,6 +18,7 @@ from solo.admin import SingletonModelAdmin
 from core import phones
 
 from . import follow_ups, selectors, services, sla
+from .admin_privacy import PersonalDataAdminMixin
 from .exceptions import CaseError
 from .models import (
     AgentProfile,
@@ -192,8 +193,9 @@ class CaseAdminForm(forms.ModelForm):
 
 
 @admin.register(Case)
-class CaseAdmin(FSMAdminMixin, admin.ModelAdmin):
+class CaseAdmin(PersonalDataAdminMixin, FSMAdminMixin, admin.ModelAdmin):
     form = CaseAdminForm
+    personal_fields = {"customer": "customer"}
     fsm_fields = ["status"]
     fsm_forms = {
         "reject": RejectForm,
@@ -360,8 +362,10 @@ class OrderLineInline(admin.TabularInline):
 
 
 @admin.register(Order)
-class OrderAdmin(ReadOnlyAdmin):
+class OrderAdmin(PersonalDataAdminMixin, ReadOnlyAdmin):
     """The shop's orders as it pushed them (the API): paid amounts and currency are its word."""
+
+    personal_fields = {"customer": "customer", "shipping_address": "address"}
 
     list_display = ["number", "customer", "status", "placed_at", "delivered_at", "paid_amount", "currency"]
     list_filter = ["status", "currency"]
@@ -388,11 +392,15 @@ class CustomerAdminForm(forms.ModelForm):
 
 
 @admin.register(Customer)
-class CustomerAdmin(admin.ModelAdmin):
+class CustomerAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
     form = CustomerAdminForm
+    personal_fields = {"name": "name", "email": "email", "phone": "phone"}
     list_display = ["name", "email", "phone", "tier", "language", "created_at"]
     list_filter = ["tier", "language"]
     search_fields = ["name", "email", "phone", "external_id"]
+
+    def customer_of(self, obj) -> int | None:
+        return obj.pk
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

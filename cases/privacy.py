@@ -163,21 +163,32 @@ class RevealRefused(ValueError):
     """A reveal without a usable reason; the message says what is missing."""
 
 
-def reveal_contact(*, request, case, reason: str) -> datetime:
-    """Show the customer's contact data on this case to this user for ``REVEAL_MINUTES``.
-
-    The reason is required (PIPL art. 6: only what the purpose needs) and goes to the audit log."""
+def _checked_reason(reason: str) -> str:
     reason = (reason or "").strip()
     if len(reason) < REASON_MIN:
         raise RevealRefused(_("Say why you need the contact data (at least %(n)s characters).") % {"n": REASON_MIN})
     if len(reason) > REASON_MAX:
         raise RevealRefused(_("The reason is too long (at most %(n)s characters).") % {"n": REASON_MAX})
-    until = clock.now() + timedelta(minutes=REVEAL_MINUTES)
-    revealed = dict(request.session.get(_SESSION_KEY) or {})
+    return reason
+
+
+def _remember(request, key: str) -> datetime:
+    """Keep ``key`` (a case id, or ``customer:<id>`` for the admin) revealed in this session for
+    ``REVEAL_MINUTES``; expired keys are dropped. Returns the end of the reveal."""
     now = clock.now()
-    revealed = {k: v for k, v in revealed.items() if datetime.fromisoformat(v) > now}
-    revealed[str(case.pk)] = until.isoformat()
+    until = now + timedelta(minutes=REVEAL_MINUTES)
+    revealed = {k: v for k, v in (request.session.get(_SESSION_KEY) or {}).items() if datetime.fromisoformat(v) > now}
+    revealed[key] = until.isoformat()
     request.session[_SESSION_KEY] = revealed
+    return until
+
+
+def reveal_contact(*, request, case, reason: str) -> datetime:
+    """Show the customer's contact data on this case to this user for ``REVEAL_MINUTES``.
+
+    The reason is required (PIPL art. 6: only what the purpose needs) and goes to the audit log."""
+    reason = _checked_reason(reason)
+    until = _remember(request, str(case.pk))
     record_access(
         request=request,
         action="reveal_contact",
@@ -220,3 +231,42 @@ def record_access(
         detail=detail or {},
         ip=client_ip(request),
     )
+
+
+# --- the Django admin: one customer's data, revealed for a reason (the same session and audit) -------
+
+
+def mask_name(value: str) -> str:
+    """A person's name keeps its first character: ``张伟`` → ``张**``, ``Wang Fang`` → ``W**``."""
+    value = (value or "").strip()
+    return value[:1] + MASK * 2 if value else ""
+
+
+def _customer_key(customer_id: int) -> str:
+    return f"customer:{customer_id}"
+
+
+def customer_revealed_until(*, request, customer_id: int | None) -> datetime | None:
+    """Until when the admin shows ``request.user`` this customer's personal data, or None (masked)."""
+    if customer_id is None or request is None:
+        return None
+    return _revealed(request.session, _customer_key(customer_id))
+
+
+ADMIN_FIELDS = ["name", "email", "phone", "addresses", "identities", "senders"]
+
+
+def reveal_customer(*, request, customer_id: int, reason: str, where: str = "") -> datetime:
+    """Show one customer's personal data in the admin (their customer, order, case, identity and
+    message pages) to this user for ``REVEAL_MINUTES``, for a reason that goes to the audit log as
+    on the case page (``reveal_contact``). ``where`` names the admin page it was asked from."""
+    reason = _checked_reason(reason)
+    until = _remember(request, _customer_key(customer_id))
+    record_access(
+        request=request,
+        action="reveal_contact",
+        customer_id=customer_id,
+        reason=reason,
+        detail={"fields": ADMIN_FIELDS, "until": until.isoformat(), "where": where or "admin"},
+    )
+    return until

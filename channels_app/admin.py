@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from cases.admin import CustomerAdmin as BaseCustomerAdmin
 from cases.admin import ReadOnlyAdmin
+from cases.admin_privacy import PersonalDataAdminMixin, PersonalDataMixin
 from cases.exceptions import CaseError
 from cases.models import Customer
 
@@ -122,7 +123,8 @@ class MessageAttachmentInline(admin.TabularInline):
 
 
 @admin.register(Message)
-class MessageAdmin(ReadOnlyAdmin):
+class MessageAdmin(PersonalDataAdminMixin, ReadOnlyAdmin):
+    personal_fields = {"customer": "customer", "sender": "contact", "sender_name": "name", "recipient": "contact"}
     list_display = ["created_at", "direction", "channel", "sender", "recipient", "subject", "case", "status", "flag"]
     list_filter = ["direction", "channel", "status"]
     search_fields = ["sender", "recipient", "subject", "external_id", "case__number"]
@@ -141,7 +143,11 @@ class RawEmailAdmin(ReadOnlyAdmin):
 
 
 @admin.register(ContactIdentity)
-class ContactIdentityAdmin(admin.ModelAdmin):
+class ContactIdentityAdmin(PersonalDataAdminMixin, ReadOnlyAdmin):
+    """Identities are linked, verified and moved by the identity service (intake, portal codes,
+    merging customers): read here, never edited."""
+
+    personal_fields = {"value": "identity", "display": "contact", "customer": "customer"}
     list_display = ["value", "kind", "provider", "customer", "verified", "created_at"]
     list_filter = ["kind", "verified"]
     search_fields = ["value", "display", "customer__name"]
@@ -149,16 +155,35 @@ class ContactIdentityAdmin(admin.ModelAdmin):
 
 
 @admin.register(ChatSession)
-class ChatSessionAdmin(ReadOnlyAdmin):
+class ChatSessionAdmin(PersonalDataAdminMixin, ReadOnlyAdmin):
+    personal_fields = {"customer": "customer"}
     list_display = ["started_at", "widget", "customer", "case", "ended_at"]
     raw_id_fields = ["customer", "case"]
     exclude = ["token"]
 
 
-class IdentityInline(admin.TabularInline):
+class IdentityInline(PersonalDataMixin, admin.TabularInline):
+    """The customer's identities, read only (the identity service writes them), masked until revealed."""
+
     model = ContactIdentity
     extra = 0
     fields = ["kind", "provider", "value", "verified"]
+    readonly_fields = fields
+    can_delete = False
+    personal_fields = {"value": "identity"}
+    template = "admin/edit_inline/tabular_masked.html"  # rows labelled by id, not by the identity
+
+    def customer_of(self, obj) -> int | None:
+        return obj.pk  # the customer whose page this is
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 admin.site.unregister(Customer)

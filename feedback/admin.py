@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from solo.admin import SingletonModelAdmin
 
 from cases.admin import ReadOnlyAdmin
+from cases.admin_privacy import PersonalDataAdminMixin
 from cases.models import CaseKind, Channel
 
 from . import free
@@ -108,7 +109,8 @@ class FeedbackCategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(SurveyInvitation)
-class SurveyInvitationAdmin(ReadOnlyAdmin):
+class SurveyInvitationAdmin(PersonalDataAdminMixin, ReadOnlyAdmin):
+    personal_fields = {"customer": "customer"}
     list_display = ["sent_at", "case", "survey", "channel", "language", "status", "reminded_at", "answered_at"]
     list_filter = ["status", "channel", "language", "survey"]
     search_fields = ["case__number", "customer__name", "customer__email"]
@@ -118,7 +120,8 @@ class SurveyInvitationAdmin(ReadOnlyAdmin):
 
 
 @admin.register(SurveyResponse)
-class SurveyResponseAdmin(ReadOnlyAdmin):
+class SurveyResponseAdmin(PersonalDataAdminMixin, ReadOnlyAdmin):
+    personal_fields = {"customer": "customer"}
     list_display = [
         "answered_at",
         "case",
@@ -140,7 +143,7 @@ class SurveyResponseAdmin(ReadOnlyAdmin):
 
 
 @admin.register(FreeFeedback)
-class FreeFeedbackAdmin(admin.ModelAdmin):
+class FreeFeedbackAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
     """The text and where it came from are the customer's; a manager moves it to another category
     (and so to that category's team) and marks it handled, both through ``feedback.free``."""
 
@@ -164,6 +167,7 @@ class FreeFeedbackAdmin(admin.ModelAdmin):
         "handled_at",
     ]
     readonly_fields = [f for f in fields if f != "category"]
+    personal_fields = {"customer": "customer", "contact": "contact"}
 
     def has_add_permission(self, request):
         return False  # free feedback comes from the customers (portal, channels, API)
