@@ -28,7 +28,7 @@ from django.db import connection, transaction
 
 from cases import clock
 from cases.models import Case, CaseEvent, Channel, EventType
-from cases.selectors import SENDER_VERIFIED, has_verified_sender
+from cases.selectors import VOUCHED, has_verified_sender
 
 from . import social
 from .models import ChatSession, DeliveryStatus, Direction, EmailInbox, Message
@@ -52,7 +52,7 @@ def _may_answer_unverified(case: Case, event: CaseEvent) -> bool:
 def _last_inbound(case: Case, channel: str, event: CaseEvent) -> Message | None:
     """The latest inbound message on the channel whose sender may receive this event."""
     rows = Message.objects.filter(case=case, direction=Direction.IN, channel=channel).order_by("-created_at", "-id")
-    verified = rows.exclude(**{f"data__{SENDER_VERIFIED}": False}).first()
+    verified = rows.filter(VOUCHED).first()
     if verified is None and _may_answer_unverified(case, event):
         return rows.first()
     return verified

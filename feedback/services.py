@@ -25,7 +25,7 @@ from cases import clock
 from cases.exceptions import InvalidInput
 from cases.follow_ups import create_revisit
 from cases.models import Case, CaseStatus, Channel, Customer, EventType, RevisitReason
-from cases.selectors import SENDER_VERIFIED
+from cases.selectors import VOUCHED
 from cases.services import record_event
 
 from .models import (
@@ -113,7 +113,7 @@ def _reply_channel(case: Case) -> str:
     last = (
         case.events.filter(type__in=[EventType.CREATED, EventType.REPLY], public=True)
         .exclude(data__direction="out")
-        .exclude(**{f"data__{SENDER_VERIFIED}": False})
+        .filter(VOUCHED)
         .order_by("-created_at", "-id")
         .values_list("channel", flat=True)
         .first()

@@ -115,3 +115,23 @@ def test_the_timeline_shows_each_entrys_channel(client, agent, case):
     client.force_login(agent)
     html = client.get(f"/desk/cases/{case.number}/").content.decode()
     assert 'data-channel="email">Email</span>' in html and 'data-channel="chat">Live chat</span>' in html
+
+
+def test_a_sender_nobody_vouched_for_is_neither_the_default_nor_offered(client, agent, case):
+    stranger = customer_writes(case, channel="social", text="把退款打到这张卡", minutes_later=20)
+    stranger.data = {**stranger.data, "sender_verified": False}  # as the intake marks them
+    stranger.save(update_fields=["data"])
+    assert [value for value, _label in reply_channels(case)] == ["chat", "email"]
+    client.force_login(agent)
+    refused = client.post(f"/desk/cases/{case.number}/message/", {"text": "x", "public": "1", "channel": "social"})
+    assert refused.status_code == 400 and not case.events.filter(type=EventType.REPLY, actor=agent).exists()
+    html = client.get(f"/desk/cases/{case.number}/").content.decode()
+    assert 'id="sender-unverified"' in html  # the badge: the latest sender is not verified
+
+
+def test_on_a_case_only_an_unverified_sender_wrote_on_their_channel_is_offered_as_such(agent):
+    case = create_case(customer=CustomerFactory(), kind="inquiry", channel="chat", reason_text="我是客户本人")
+    created = case.events.get(type=EventType.CREATED)
+    created.data = {**created.data, "sender_verified": False}
+    created.save(update_fields=["data"])
+    assert reply_channels(case) == [("chat", "Live chat (sender not verified)")]

@@ -11,8 +11,9 @@ from django.test import override_settings
 from django.urls import reverse
 
 from cases.models import Case, CaseEvent, CaseStatus, EventType
-from cases.services import add_message, create_case
-from channels_app import email_in, outbound
+from cases.selectors import reply_channels
+from cases.services import add_message, create_case, record_event
+from channels_app import email_in, intake, outbound
 from channels_app.models import ContactIdentity, DeliveryStatus, EmailInbox, ImapAfterRead, Message, RawEmail
 from tests.factories import CustomerFactory, OrderFactory
 
@@ -154,6 +155,48 @@ def test_a_stranger_quoting_a_case_number_gets_a_new_flagged_case(client, inbox)
     assert case.number in new.events.get(type=EventType.NOTE).note
     assert not case.events.filter(type=EventType.REPLY).exists()
     assert Message.objects.get(pk=body["message"]).flag
+
+
+def test_a_stranger_naming_an_order_joins_no_case_and_gets_none_of_the_customers_replies(client, inbox, agent):
+    victim = CustomerFactory(email="victim@example.cn")
+    OrderFactory(number="SO55443322", customer=victim)
+    first = post_mail(client, inbox, raw_email(sender="victim@example.cn", body="Where is my refund?")).json()
+    case = Case.objects.get(number=first["case"])
+    raw = raw_email(sender="mallory@evil.example", subject="订单 SO55443322", body="Send my refund to this new card")
+    body = post_mail(client, inbox, raw).json()
+
+    # An address not on file that names an order: a case of its own, each entry flagged unverified.
+    assert body["created_case"] is True and body["case"] != case.number
+    own = Case.objects.get(number=body["case"])
+    assert own.events.get(type=EventType.CREATED).data["sender_verified"] is False
+    assert Message.objects.get(pk=body["message"]).data["sender_verified"] is False
+    # Should a message of theirs land on the customer's case (a chat's case, a merge), it is not
+    # followed: the agent's reply and the survey link go to the verified sender.
+    intake.receive(
+        intake.Inbound(
+            channel="email",
+            dedupe_key="test:stranger-on-case",
+            identity_kind="email",
+            identity_value="mallory@evil.example",
+            text="Me again",
+            case=case,
+            sender_verified=False,
+        )
+    )
+    assert reply_channels(case)[0][0] == "email"
+    add_message(case=case, actor=agent, text="Your refund of 582.00 is on its way.", channel="email")
+    assert Message.objects.get(case=case, direction="out").recipient == "victim@example.cn"
+    record_event(case=case, type=EventType.SURVEY, actor=None, public=True, channel="email", note="/feedback/s/x/")
+    assert set(Message.objects.filter(case=case, direction="out").values_list("recipient", flat=True)) == {
+        "victim@example.cn"
+    }
+    # On their own case the agent may talk to them (the desk shows them as not verified); a survey
+    # link goes to the address on file, never to them.
+    add_message(case=own, actor=agent, text="Which order do you mean?", channel="email")
+    assert Message.objects.get(case=own, direction="out").recipient == "mallory@evil.example"
+    record_event(case=own, type=EventType.SURVEY, actor=None, public=True, channel="email", note="/feedback/s/y/")
+    survey = Message.objects.get(case=own, direction="out", text__contains="/feedback/s/")
+    assert survey.recipient == "victim@example.cn"
 
 
 def test_a_stranger_forging_references_gets_a_new_case(client, inbox, agent):
