@@ -9,3 +9,9 @@ class AccountsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "accounts"
     verbose_name = _("Accounts")
+
+    def ready(self):
+        # The staff's sign-in data, declared for the registry of personal data (core.personal_data).
+        from .personal_data import register_all
+
+        register_all()

@@ -16,6 +16,10 @@ class AnalyticsConfig(AppConfig):
 
         receivers.connect()
         post_migrate.connect(_default_targets, sender=self, dispatch_uid="analytics.default_targets")
+        # The personal data in this app's models, for erasure (core.personal_data).
+        from .personal_data import register_all
+
+        register_all()
 
 
 # The targets of DESIGN.md §5: resolution within 3 days (median), resolution rate at least 95 %,

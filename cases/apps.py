@@ -48,3 +48,7 @@ class CasesConfig(AppConfig):
 
         case_event_recorded.connect(_move_clocks, dispatch_uid="cases.sla")
         case_event_recorded.connect(_schedule_follow_ups, dispatch_uid="cases.follow_ups")
+        # The personal data in this app's models, for erasure (core.personal_data).
+        from .personal_data import register_all
+
+        register_all()

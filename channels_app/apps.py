@@ -2,6 +2,14 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 
+def _portal_customer_id(request) -> int | None:
+    from .portal import signed_in_customer
+
+    session = getattr(request, "session", None)
+    customer = signed_in_customer(session) if session is not None else None
+    return customer.pk if customer is not None else None
+
+
 class ChannelsAppConfig(AppConfig):
     """Intake and outbound on every channel: the self-service portal, email, live chat, phone and
     social media; one customer across them; the shop's outgoing webhooks."""
@@ -16,3 +24,11 @@ class ChannelsAppConfig(AppConfig):
         from .receivers import on_case_event
 
         case_event_recorded.connect(on_case_event, dispatch_uid="channels_app.on_case_event")
+        # The personal data in this app's models, for erasure (core.personal_data).
+        from .personal_data import register_all
+
+        register_all()
+        # Other apps link what a signed-in portal customer leaves to them (core.signed_in).
+        from core import signed_in
+
+        signed_in.register(_portal_customer_id)

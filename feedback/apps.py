@@ -34,3 +34,7 @@ class FeedbackConfig(AppConfig):
         survey_due.connect(_invite, dispatch_uid="feedback.invite")
         survey_reminder_due.connect(_remind, dispatch_uid="feedback.remind")
         case_event_recorded.connect(_on_case_event, dispatch_uid="feedback.on_case_event")
+        # The personal data in this app's models, for erasure (core.personal_data).
+        from .personal_data import register_all
+
+        register_all()

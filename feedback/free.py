@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from cases import clock
 from cases.exceptions import InvalidInput
-from cases.models import Channel
+from cases.models import Channel, Customer
 
 from .models import FeedbackCategory, FreeFeedback
 from .services import submit_free_feedback
@@ -66,13 +66,21 @@ def clean_contact(contact: str) -> str:
 
 
 def submit_from_portal(
-    *, text: str, ip: str, contact: str = "", category_code: str = "", at: datetime | None = None
+    *,
+    text: str,
+    ip: str,
+    contact: str = "",
+    category_code: str = "",
+    customer: Customer | None = None,
+    at: datetime | None = None,
 ) -> FreeFeedback:
     """Store the portal form's feedback (channel ``portal``); InvalidInput stores nothing.
 
     With a category the customer picked, theirs is kept (``categorised_by="customer"``) and the
     feedback goes to that category's team; without one the keywords sort it. At most
-    ``RATE_LIMIT`` submissions per IP address in ``RATE_WINDOW_SECONDS``.
+    ``RATE_LIMIT`` submissions per IP address in ``RATE_WINDOW_SECONDS``. ``customer``: the
+    customer signed in on the portal (verified by a one-time code), so the feedback is theirs (in
+    their export, wiped by their erasure); None for an anonymous visitor.
     """
     _count_submission(ip)
     contact = clean_contact(contact)
@@ -82,7 +90,7 @@ def submit_from_portal(
         if category is None:
             raise InvalidInput(_("Choose one of the listed topics, or let us sort it."))
     with transaction.atomic():
-        item = submit_free_feedback(text=text, channel=Channel.PORTAL, contact=contact, at=at)
+        item = submit_free_feedback(text=text, channel=Channel.PORTAL, customer=customer, contact=contact, at=at)
         if category is not None:
             item.category, item.team, item.categorised_by, item.matched = category, category.team, BY_CUSTOMER, []
             item.save(update_fields=["category", "team", "categorised_by", "matched"])

@@ -13,6 +13,8 @@ from django.utils.translation import get_language
 from django.views.decorators.http import require_http_methods
 
 from cases.exceptions import InvalidInput
+from cases.models import Customer
+from core import signed_in
 from core.client_ip import client_ip
 
 from . import free, selectors
@@ -20,6 +22,12 @@ from . import free, selectors
 
 def _ip(request) -> str:
     return client_ip(request)
+
+
+def _signed_in_customer(request) -> Customer | None:
+    """The customer signed in on the portal, if any: their feedback is linked to them."""
+    pk = signed_in.customer_id(request)
+    return Customer.objects.filter(pk=pk).first() if pk is not None else None
 
 
 def _topics() -> list[tuple[str, str]]:
@@ -43,6 +51,7 @@ def free_feedback(request):
                 contact=request.POST.get("contact", ""),
                 category_code=request.POST.get("category", ""),
                 ip=_ip(request),
+                customer=_signed_in_customer(request),
             )
         except InvalidInput as exc:
             context.update(error=exc.message, topics=_topics())

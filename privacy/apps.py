@@ -19,3 +19,7 @@ class PrivacyConfig(AppConfig):
         from cases.privacy import personal_data_accessed
 
         personal_data_accessed.connect(_on_access, dispatch_uid="privacy.log_access")
+        # The personal data in this app's models and Django's admin log, for erasure (core.personal_data).
+        from .personal_data import register_all
+
+        register_all()

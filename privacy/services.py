@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+import phonenumbers
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.serializers.json import DjangoJSONEncoder
@@ -28,18 +29,24 @@ from cases import clock
 from cases.models import (
     FINAL_STATUSES,
     OPEN_STATUSES,
-    ApprovalRequest,
     Attachment,
     Case,
     CaseEvent,
-    CostLine,
     Customer,
     Notification,
     Order,
-    RevisitTask,
 )
-from channels_app.models import ChatSession, ContactIdentity, Message, PortalCode, RawEmail
-from channels_app.models.messages import new_chat_token
+from channels_app.models import (
+    ChatSession,
+    ContactIdentity,
+    Message,
+    PortalCode,
+    RawEmail,
+    WebhookDelivery,
+    WebhookDeliveryStatus,
+)
+from core import personal_data, phones
+from core.personal_data import How
 from feedback.models import FreeFeedback, SurveyInvitation, SurveyResponse
 
 from .models import AuditAction, AuditLog
@@ -47,45 +54,7 @@ from .models import AuditAction, AuditLog
 log = logging.getLogger(__name__)
 
 EXPORT_FORMAT = 1
-ERASED = "[erased]"  # stored data, not a text a person reads in the interface: not translated
-
-# CaseEvent.data keys that carry no personal data and that the KPIs and the timeline read
-# ("direction" decides what a first response is). Every other key is dropped on erasure, so a key
-# added later is wiped by default.
-EVENT_DATA_KEPT = frozenset(
-    {
-        "direction",
-        "fields",
-        "assignee",
-        "team",
-        "carrier",
-        "kind",
-        "amount",
-        "currency",
-        "clock",
-        "due_at",
-        "follow_up",
-        "reason",
-        "task",
-        "message",
-        "merged",
-        "line",
-        "sku",
-        "disposition",
-        "count",
-        "approval",
-        "approved",
-        "invitation",
-        "reminder",
-        "linked",
-        "flag",
-        "chat_session",
-        "merged_customer",
-        "case",
-        "tags",
-        "automatic",
-    }
-)
+ERASED = personal_data.ERASED
 
 
 class PrivacyError(Exception):
@@ -268,10 +237,6 @@ def _delete_files(names: list[str]) -> None:
             log.warning("privacy: could not delete %s", name, exc_info=True)
 
 
-def _erase_event_data(data: dict) -> dict:
-    return {k: v for k, v in (data or {}).items() if k in EVENT_DATA_KEPT}
-
-
 def _delete_attachments(queryset) -> tuple[int, list[str]]:
     """Delete attachment rows (their message links cascade): how many, and the files' names for
     after the commit."""
@@ -280,13 +245,109 @@ def _delete_attachments(queryset) -> tuple[int, list[str]]:
     return deleted, names
 
 
+def _addresses(customer: Customer) -> frozenset[str]:
+    """The customer's email addresses, phone numbers and handles, lowercased, in every form they
+    may be stored in (a phone as E.164, its digits and the national number), to find the rows
+    stored with no link to the customer (automatic mail, feedback with a contact)."""
+    values = {customer.email, customer.phone}
+    for value, display in ContactIdentity.objects.filter(customer=customer).values_list("value", "display"):
+        values |= {value, display}
+    out = set()
+    for value in filter(None, (v.strip() for v in values if v)):
+        out.add(value.lower())
+        if "@" not in value:
+            out |= _phone_forms(value)
+    return frozenset(out)
+
+
+def _phone_forms(value: str) -> set[str]:
+    """E.164, its digits, the national number and its written national form of a stored phone."""
+    for text in (value,) if value.startswith("+") else (value, f"+{value}"):
+        try:
+            number = phonenumbers.parse(text, phones.default_region())
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(number):
+            e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+            written = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+            return {e164, e164.lstrip("+"), phonenumbers.national_significant_number(number), written}
+    return set()
+
+
+def _erase_rows(entries: list[personal_data.Entry], subject: personal_data.Subject) -> tuple[dict[str, int], list[str]]:
+    """Apply the registry to the subject's rows (found beforehand): the counts per model and the
+    names of the files to delete after the commit."""
+    by_model: dict[type[models.Model], list[personal_data.Entry]] = {}
+    for entry in entries:
+        if entry.how is not How.KEEP:
+            by_model.setdefault(entry.model, []).append(entry)
+    counts: dict[str, int] = {}
+    files: list[str] = []
+    deletes = []
+    for model, rules in by_model.items():
+        pks = subject.pks(model)
+        counts[model._meta.label] = len(pks)
+        if not pks:
+            continue
+        rows = model._default_manager.filter(pk__in=pks)
+        if any(rule.how is How.DELETE for rule in rules):
+            file_fields = [f.attname for f in model._meta.concrete_fields if isinstance(f, models.FileField)]
+            for names in rows.values_list(*file_fields) if file_fields else ():
+                files.extend(name for name in names if name)
+            deletes.append(rows)
+            continue
+        constant: dict[str, object] = {}
+        per_row: list[personal_data.Entry] = []
+        for rule in rules:
+            for name in rule.fields:
+                f = model._meta.get_field(name)
+                if rule.how is How.BLANK:
+                    constant[f.name] = personal_data.blank_value(f)
+                elif rule.how is How.MASK and not callable(rule.value):
+                    constant[f.name] = rule.value
+                else:
+                    per_row.append(rule)
+        if constant:
+            rows.update(**constant)
+        if per_row:
+            names = sorted({name for rule in per_row for name in rule.fields})
+            changed = []
+            for obj in rows.only("pk", *names).order_by("pk"):
+                for rule in per_row:
+                    for name in rule.fields:
+                        value = getattr(obj, name)
+                        if rule.how is How.MASK:
+                            value = rule.value(obj)
+                        elif rule.how is How.KEEP_KEYS:
+                            value = personal_data.keep_keys(value, rule.keys)
+                        else:
+                            value = personal_data.redact_keys(value, rule.keys)
+                        setattr(obj, name, value)
+                changed.append(obj)
+            model._default_manager.bulk_update(changed, names, batch_size=500)
+    for rows in deletes:  # after the updates: a deleted row's cascade cannot hide a row to update
+        rows.delete()
+    return counts, files
+
+
+def _pending_deliveries(case_ids: list[int]) -> list[str]:
+    return list(
+        WebhookDelivery.objects.filter(case_id__in=case_ids, status=WebhookDeliveryStatus.PENDING)
+        .values_list("case__number", flat=True)
+        .distinct()[:10]
+    )
+
+
 def erase_customer(
     *, customer: Customer, actor=None, reason: str = "", ip: str = "", progress: Callable[[str], None] | None = None
 ) -> ErasureResult:
-    """Anonymise one customer (GDPR art. 17, PIPL art. 47), all or nothing.
+    """Anonymise one customer (GDPR art. 17, PIPL art. 47), all or nothing, as the registry of
+    personal data (``core.personal_data``, filled by every app) says: every registered field of
+    every row of the customer is blanked, masked, redacted or deleted; what a law keeps stays.
 
-    Refused while a case of the customer is still open (it needs the contact data to be finished)
-    and for a customer already erased."""
+    Refused while a case of the customer is still open (it needs the contact data to be finished),
+    while an event of their cases still waits to be sent to the shop (a refund it must still pay
+    names the order), and for a customer already erased."""
     say = progress or (lambda _text: None)
     if is_erased(customer):
         raise PrivacyError(_("Customer %(id)s is already erased.") % {"id": customer.pk})
@@ -298,78 +359,42 @@ def erase_customer(
             _("Customer %(id)s still has open cases (%(cases)s): resolve, close or cancel them first.")
             % {"id": customer.pk, "cases": ", ".join(open_cases)}
         )
+    waiting = _pending_deliveries(list(Case.objects.filter(customer=customer).values_list("pk", flat=True)))
+    if waiting:
+        raise PrivacyError(
+            _(
+                "Events of cases %(cases)s still wait to be sent to the shop: erase the customer once they "
+                "are delivered or given up (see the webhook deliveries)."
+            )
+            % {"cases": ", ".join(waiting)}
+        )
     result = ErasureResult(customer_id=customer.pk)
-    counts = result.counts
+    entries = personal_data.entries()
     with transaction.atomic():
         customer = Customer.objects.select_for_update().get(pk=customer.pk)
-        case_ids = list(Case.objects.filter(customer=customer).values_list("pk", flat=True))
-        message_ids = list(_customer_messages(customer, case_ids).values_list("pk", flat=True))
-
-        say(_("Cases: %(n)s") % {"n": len(case_ids)})
-        counts["cases"] = Case.objects.filter(pk__in=case_ids).update(
-            subject="",
-            reason_text="",
-            rejection_reason="",
-            inspection_note="",
-            resolution_note="",
-            return_tracking_number="",
-            replacement_tracking_number="",
-        )
-        events = list(CaseEvent.objects.filter(case_id__in=case_ids).only("id", "data"))
-        for e in events:
-            e.note = ""
-            e.data = _erase_event_data(e.data)
-        CaseEvent.objects.bulk_update(events, ["note", "data"], batch_size=500)
-        counts["events"] = len(events)
-        counts["costs"] = CostLine.objects.filter(case_id__in=case_ids).exclude(note="").update(note="")
-        RevisitTask.objects.filter(case_id__in=case_ids).update(note="", outcome="")
-        ApprovalRequest.objects.filter(case_id__in=case_ids).update(resolution_note="", decision_note="")
-        Notification.objects.filter(case_id__in=case_ids).update(body="")
-        Notification.objects.filter(case_id__in=case_ids, user__isnull=True).update(subject=ERASED, email="")
-
-        say(_("Messages: %(n)s") % {"n": len(message_ids)})
-        counts["raw_emails"] = RawEmail.objects.filter(message_id__in=message_ids).delete()[0]
-        counts["messages"] = Message.objects.filter(pk__in=message_ids).update(
-            external_id="",
-            sender="",
-            sender_name="",
-            recipient="",
-            subject="",
-            text="",
-            html="",
-            in_reply_to="",
-            references="",
-            data={},
-            last_error="",
-        )
-
-        say(_("Attachments"))
-        counts["attachments"], result.files = _delete_attachments(Attachment.objects.filter(case_id__in=case_ids))
-
-        counts["identities"] = ContactIdentity.objects.filter(customer=customer).delete()[0]
-        counts["portal_codes"] = PortalCode.objects.filter(customer=customer).delete()[0]
-        # A new token: a visitor's old chat link stops reading the (now empty) conversation.
-        for session in ChatSession.objects.filter(customer=customer).only("id"):
-            ChatSession.objects.filter(pk=session.pk).update(token=new_chat_token())
-        counts["survey_responses"] = SurveyResponse.objects.filter(
-            Q(customer=customer) | Q(case_id__in=case_ids)
-        ).update(comment="")
-        counts["free_feedback"] = FreeFeedback.objects.filter(customer=customer).update(
-            text=ERASED, contact="", matched=[]
-        )
-
-        say(_("Orders"))
-        counts["orders"] = Order.objects.filter(customer=customer).update(shipping_address="")
-        Customer.objects.filter(pk=customer.pk).update(
-            name=f"{ERASED} {customer.pk}", email="", phone="", external_id=None, dedicated_agent=None
-        )
+        subject = personal_data.Subject(customer=customer, addresses=_addresses(customer))
+        for model in personal_data.models_with_rows():  # every row is found before anything changes
+            subject.pks(model)
+        say(_("Cases: %(n)s") % {"n": len(subject.pks(Case))})
+        say(_("Messages: %(n)s") % {"n": len(subject.pks(Message))})
+        counts, result.files = _erase_rows(entries, subject)
+        result.counts = {
+            "cases": counts.get(Case._meta.label, 0),
+            "events": counts.get(CaseEvent._meta.label, 0),
+            "messages": counts.get(Message._meta.label, 0),
+            "attachments": counts.get(Attachment._meta.label, 0),
+            "raw_emails": counts.get(RawEmail._meta.label, 0),
+            "identities": counts.get(ContactIdentity._meta.label, 0),
+            "free_feedback": counts.get(FreeFeedback._meta.label, 0),
+            "rows": counts,
+        }
         log_access(
             action=AuditAction.ERASE,
             customer_id=customer.pk,
             actor=actor,
             reason=reason,
             ip=ip,
-            detail=dict(counts),
+            detail={k: v for k, v in result.counts.items() if k != "rows"},
         )
         files = list(result.files)
         transaction.on_commit(lambda: _delete_files(files))

@@ -1,0 +1,22 @@
+"""The registry of ``core.personal_data`` for this app (called from ``AnalyticsConfig.ready``):
+the facts and rollups hold codes, counts and amounts, never a customer's name or words."""
+
+from __future__ import annotations
+
+from core.personal_data import not_personal
+
+CODE = "a code, dimension or value of a split (channel, kind, reason, tier, status, an id)"
+
+
+def register_all() -> None:
+    from .models import CaseFact, DailyProductStat, DailyStat, KpiTarget, ReportDelivery
+
+    not_personal(CaseFact, fields=["channel", "kind", "reason", "tier", "status"], reason=CODE)
+    not_personal(DailyStat, fields=["dim", "value"], reason=CODE)
+    not_personal(DailyProductStat, fields=["reason"], reason=CODE)
+    not_personal(KpiTarget, fields=["kpi", "comparison"], reason=CODE)
+    not_personal(
+        ReportDelivery,
+        fields=["period", "recipients", "last_error"],
+        reason="report e-mails to the staff: the staff's addresses, no customer's",
+    )
