@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from cases import privacy
 from cases.exceptions import CaseError, InvalidInput, TransitionForbidden
 from cases.models.case import WORK
 from cases.selectors import can_see, case_by_number
@@ -35,7 +36,8 @@ class LogCallForm(forms.Form):
         ],
         initial=Direction.IN,
     )
-    number = forms.CharField(label=gettext_lazy("Customer's phone number"), max_length=phone.MAX_NUMBER)
+    # Empty with a case: the case customer's number on file, which the page shows masked only.
+    number = forms.CharField(label=gettext_lazy("Customer's phone number"), max_length=phone.MAX_NUMBER, required=False)
     duration = forms.CharField(
         label=gettext_lazy("Duration"),
         max_length=12,
@@ -57,15 +59,34 @@ class LogCallForm(forms.Form):
         empty_label="—",
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.user = user
         self.fields["line"].queryset = PhoneLine.objects.filter(active=True).order_by("name")
 
     def clean_number(self) -> str:
+        if not self.cleaned_data["number"].strip():
+            return ""  # clean() takes the case customer's number
         try:
             return phone.clean_number(self.cleaned_data["number"])
         except InvalidInput as exc:
             raise forms.ValidationError(exc.message)
+
+    def clean(self):
+        cleaned = super().clean()
+        if "number" in cleaned and not cleaned["number"]:
+            case = _visible_case(self.user, cleaned.get("case", ""))
+            try:
+                cleaned["number"] = phone.clean_number(case.customer.phone if case is not None else "")
+            except InvalidInput as exc:
+                self.add_error("number", exc.message)
+        return cleaned
+
+
+def _visible_case(user, number: str):
+    """The case of that number if ``user`` may see it, else None (nothing said about its existence)."""
+    case = case_by_number(number=(number or "").strip().upper()[:32])
+    return case if case is not None and can_see(user, case) else None
 
     def clean_duration(self) -> int:
         try:
@@ -89,12 +110,15 @@ def new_call(request):
     if not request.user.has_perm(WORK):
         raise PermissionDenied
     if request.method == "GET":
-        initial = {}
-        case = case_by_number(number=request.GET.get("case", "").strip().upper()[:32])
-        if case is not None and can_see(request.user, case):
-            initial = {"case": case.number, "number": case.customer.phone}
-        return _page(request, LogCallForm(initial=initial))
-    form = LogCallForm(request.POST)
+        case = _visible_case(request.user, request.GET.get("case", ""))
+        form = LogCallForm(initial={"case": case.number} if case is not None else {}, user=request.user)
+        if case is not None and case.customer.phone:
+            # No full number on the page without a reveal (cases.privacy): masked, used when left empty.
+            form.fields["number"].help_text = _("Leave it empty to use the customer's number on file: %(number)s.") % {
+                "number": privacy.mask_phone(case.customer.phone)
+            }
+        return _page(request, form)
+    form = LogCallForm(request.POST, user=request.user)
     if not form.is_valid():
         return _page(request, form, error=_("Check the fields marked below."), status=400)
     data = form.cleaned_data

@@ -29,7 +29,7 @@ from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
-from cases import clock
+from cases import clock, privacy
 from cases.exceptions import InvalidInput, TransitionForbidden
 from cases.models import FINAL_STATUSES, Case, CaseKind, Channel, EventType, Tag
 from cases.models.case import WORK
@@ -199,7 +199,9 @@ def log_call(
 
 
 def _call_text(*, direction: str, number: str, duration: int, summary: str, event: str, recording_url: str) -> str:
-    """The timeline text of a call: the summary, or what happened when there is none."""
+    """The timeline text of a call: the summary, or what happened when there is none. The number is
+    masked (cases.privacy): the full one is the message's sender or recipient, revealed with a reason."""
+    number = privacy.mask_phone(number)
     values = {"number": number, "duration": format_duration(duration)}
     if event == CallEvent.MISSED and direction == Direction.IN:
         head = _("Missed call from %(number)s.") % {"number": number}
@@ -369,7 +371,7 @@ def flag_call_back(*, case: Case, number: str) -> None:
         case=case,
         type=EventType.NOTE,
         actor=None,
-        note=_("Call the customer back on %(number)s.") % {"number": number},
+        note=_("Call the customer back on %(number)s.") % {"number": privacy.mask_phone(number)},
         data={"flag": CALL_BACK_TAG},
     )
 
