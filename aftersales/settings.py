@@ -25,6 +25,8 @@ from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from core import crypto as secret_crypto
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 TRUE_WORDS = {"1", "true", "yes", "on"}
@@ -68,7 +70,7 @@ def env_list(name: str, default: list[str]) -> list[str]:
 DEBUG = env_bool("DEBUG", False)
 
 # In production these must come from the environment; the error names the first one missing.
-REQUIRED_IN_PRODUCTION = ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL")
+REQUIRED_IN_PRODUCTION = ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "SECRET_ENCRYPTION_KEYS")
 if not DEBUG:
     missing = [name for name in REQUIRED_IN_PRODUCTION if not os.environ.get(name)]
     if not (os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL")):
@@ -78,7 +80,17 @@ if not DEBUG:
             "Missing required environment variable(s) for production (DEBUG is off): "
             + ", ".join(missing)
             + ". Set them in the environment, or set DEBUG=1 for a local development run."
+            + (
+                " Make a SECRET_ENCRYPTION_KEYS key with: " + secret_crypto.make_key_command()
+                if "SECRET_ENCRYPTION_KEYS" in missing
+                else ""
+            )
         )
+
+# Secrets at rest (core.crypto): comma-separated Fernet keys; the first encrypts, all decrypt.
+# Rotation: put a new key first, run `manage.py rotate_secrets`, then drop the old key. With DEBUG
+# on and none set, a development key is derived from SECRET_KEY. A malformed key stops the start.
+SECRET_ENCRYPTION_KEYS = secret_crypto.validate_keys(env_list("SECRET_ENCRYPTION_KEYS", []))
 
 SECRET_KEY = env_str("SECRET_KEY") or "django-insecure-development-only-key-do-not-use-in-production"
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
@@ -105,6 +117,7 @@ INSTALLED_APPS = [
     "csp",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "core",
     "cases",
     "channels_app",
     "feedback",
@@ -394,6 +407,8 @@ AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "otp_token"]
 # on the workbench's "Two-factor sign-in" page then needs its 6-digit code at every login.
 OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER") or "After-sales workbench"
 OTP_TOTP_TOLERANCE = 1  # one 30-second step either side, for clocks a little off
+# The admin never shows a device's key or its QR code (the key is a secret: it makes the codes).
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # Content-Security-Policy (django-csp) on every page: scripts only from our own static files (or a
 # tag carrying the response's nonce), no inline script or on*= handler, no eval, no plugin, no

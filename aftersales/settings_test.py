@@ -9,6 +9,8 @@ import os
 os.environ.setdefault("DEBUG", "1")
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/aftersales")
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/15")
+# A fixed key for the secrets at rest (core.crypto), so the tests never depend on DEBUG's derived one.
+os.environ.setdefault("SECRET_ENCRYPTION_KEYS", "dGVzdC1rZXktZm9yLXNlY3JldHMtYXQtcmVzdC0wMDE=")
 
 from .settings import *  # noqa: E402,F403
 

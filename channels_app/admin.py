@@ -3,7 +3,6 @@ message log and identities (managers read them), and merging customers (managers
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
@@ -15,6 +14,7 @@ from cases.admin import ReadOnlyAdmin
 from cases.admin_privacy import PersonalDataAdminMixin, PersonalDataMixin
 from cases.exceptions import CaseError
 from cases.models import Customer
+from core.secret_admin import SecretFieldsAdminMixin
 
 from . import (
     admin_webhooks,  # noqa: F401 - registers the shop webhook admin
@@ -35,7 +35,7 @@ from .models import (
 
 
 @admin.register(EmailInbox)
-class EmailInboxAdmin(admin.ModelAdmin):
+class EmailInboxAdmin(SecretFieldsAdminMixin, admin.ModelAdmin):
     list_display = ["name", "address", "code", "active", "imap_host", "last_polled_at", "last_error"]
     list_filter = ["active"]
     readonly_fields = ["last_polled_at", "last_error"]
@@ -63,11 +63,6 @@ class EmailInboxAdmin(admin.ModelAdmin):
         ),
         (gettext_lazy("Inbound webhook"), {"fields": ["webhook_secret", "last_polled_at", "last_error"]}),
     ]
-
-    def formfield_for_dbfield(self, db_field, request, **kwargs):
-        if db_field.name in ("imap_password", "smtp_password"):
-            kwargs["widget"] = forms.PasswordInput(render_value=True)
-        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     @admin.action(description=gettext_lazy("Poll the selected inboxes now"), permissions=["change"])
     def poll_now(self, request, queryset):
@@ -98,7 +93,7 @@ class ChatWidgetAdmin(admin.ModelAdmin):
 
 
 @admin.register(SocialAccount)
-class SocialAccountAdmin(admin.ModelAdmin):
+class SocialAccountAdmin(SecretFieldsAdminMixin, admin.ModelAdmin):
     list_display = ["name", "code", "provider", "active"]
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
@@ -108,7 +103,7 @@ class SocialAccountAdmin(admin.ModelAdmin):
 
 
 @admin.register(PhoneLine)
-class PhoneLineAdmin(admin.ModelAdmin):
+class PhoneLineAdmin(SecretFieldsAdminMixin, admin.ModelAdmin):
     list_display = ["name", "number", "code", "active"]
 
 

@@ -1,8 +1,9 @@
 """Admin of the shop's webhooks: the endpoints (administrators) and the delivery log.
 
 The log is read-only: rows are written by ``shop_webhooks`` only. Administrators (who may change
-deliveries) replay deliveries and send test events; managers read endpoints and the log, without
-the signing secret; agents see neither. Both actions go through ``shop_webhooks`` and the outbox:
+deliveries) replay deliveries and send test events; managers read endpoints and the log; the
+signing secret is write-only for everyone (``core.secret_admin``: "set" / "not set", shown once
+when generated); agents see neither. Both actions go through ``shop_webhooks`` and the outbox:
 nothing is sent from inside the request.
 """
 
@@ -18,6 +19,8 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
+
+from core.secret_admin import SecretFieldsAdminMixin
 
 from . import shop_webhooks
 from .models import ShopWebhook, WebhookDelivery, WebhookDeliveryStatus, WebhookEventType
@@ -39,7 +42,7 @@ class ShopWebhookForm(forms.ModelForm):
 
 
 @admin.register(ShopWebhook)
-class ShopWebhookAdmin(admin.ModelAdmin):
+class ShopWebhookAdmin(SecretFieldsAdminMixin, admin.ModelAdmin):
     form = ShopWebhookForm
     list_display = ["name", "url", "active", "event_list", "pending_count", "failed_count", "log_link"]
     list_filter = ["active"]
@@ -55,12 +58,6 @@ class ShopWebhookAdmin(admin.ModelAdmin):
                 failed_deliveries=Count("deliveries", filter=Q(deliveries__status=WebhookDeliveryStatus.FAILED)),
             )
         )
-
-    def get_fields(self, request, obj=None):
-        fields = list(super().get_fields(request, obj))
-        if not self.has_change_permission(request, obj):
-            fields = [f for f in fields if f != "secret"]  # readers (managers) do not see the secret
-        return fields
 
     @admin.display(description=_("events"))
     def event_list(self, obj):

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -22,6 +23,7 @@ PRODUCTION = {
     "ALLOWED_HOSTS": "service.example.com",
     "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/aftersales",
     "REDIS_URL": "redis://127.0.0.1:6379/15",
+    "SECRET_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
 }
 
 SHOW_SETTINGS = (
@@ -59,7 +61,7 @@ def show_settings(tmp_path: Path, **env: str) -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-@pytest.mark.parametrize("name", ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL"])
+@pytest.mark.parametrize("name", ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "SECRET_ENCRYPTION_KEYS"])
 def test_production_without_a_required_variable_fails_naming_it(tmp_path, name):
     env = {key: value for key, value in PRODUCTION.items() if key != name}
 

@@ -1,5 +1,6 @@
 """Channels configured as data: email inboxes, chat widgets, social accounts, phone lines, and the
-shop's webhook endpoints. An administrator adds them in the admin; nothing here is in settings."""
+shop's webhook endpoints. An administrator adds them in the admin; nothing here is in settings.
+Passwords and signing secrets are encrypted at rest and write-only in forms (``core.fields``)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Team
+from core.fields import EncryptedCharField
 
 
 def new_secret() -> str:
@@ -57,7 +59,7 @@ class EmailInbox(ChannelAccount):
     imap_port = models.PositiveIntegerField(_("IMAP port"), default=993)
     imap_ssl = models.BooleanField(_("IMAP over TLS"), default=True)
     imap_user = models.CharField(_("IMAP user"), max_length=200, blank=True)
-    imap_password = models.CharField(_("IMAP password"), max_length=200, blank=True)
+    imap_password = EncryptedCharField(_("IMAP password"), max_length=200, blank=True)
     imap_folder = models.CharField(_("IMAP folder"), max_length=100, default="INBOX")
     imap_after_read = models.CharField(
         _("after reading"), max_length=8, choices=ImapAfterRead.choices, default=ImapAfterRead.MARK_SEEN
@@ -70,9 +72,9 @@ class EmailInbox(ChannelAccount):
     )
     smtp_port = models.PositiveIntegerField(_("SMTP port"), default=587)
     smtp_user = models.CharField(_("SMTP user"), max_length=200, blank=True)
-    smtp_password = models.CharField(_("SMTP password"), max_length=200, blank=True)
+    smtp_password = EncryptedCharField(_("SMTP password"), max_length=200, blank=True)
     smtp_tls = models.BooleanField(_("SMTP STARTTLS"), default=True)
-    webhook_secret = models.CharField(
+    webhook_secret = EncryptedCharField(
         _("inbound webhook secret"), max_length=100, default=new_secret, help_text=_("Signs raw messages posted in.")
     )
     last_polled_at = models.DateTimeField(_("last polled"), null=True, blank=True, editable=False)
@@ -110,7 +112,7 @@ class SocialAccount(ChannelAccount):
         default="generic",
         help_text=_("generic (JSON in and out) or console (development: replies are logged)."),
     )
-    secret = models.CharField(_("signing secret"), max_length=100, default=new_secret)
+    secret = EncryptedCharField(_("signing secret"), max_length=100, default=new_secret)
     reply_url = models.URLField(_("reply URL"), blank=True, help_text=_("Where the generic adapter posts replies."))
 
     class Meta(ChannelAccount.Meta):
@@ -122,7 +124,7 @@ class PhoneLine(ChannelAccount):
     """A service number; the telephony system posts its call events to this line's webhook."""
 
     number = models.CharField(_("number"), max_length=32, unique=True)
-    secret = models.CharField(_("signing secret"), max_length=100, default=new_secret)
+    secret = EncryptedCharField(_("signing secret"), max_length=100, default=new_secret)
 
     class Meta(ChannelAccount.Meta):
         verbose_name = _("phone line")
@@ -143,7 +145,7 @@ class ShopWebhook(models.Model):
 
     name = models.CharField(_("name"), max_length=100)
     url = models.URLField(_("URL"))
-    secret = models.CharField(_("signing secret"), max_length=100, default=new_secret)
+    secret = EncryptedCharField(_("signing secret"), max_length=100, default=new_secret)
     events = models.JSONField(
         _("events"), default=list, blank=True, help_text=_("Event types to send; empty: all of them.")
     )

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 from django.core import mail
 from django.core.cache import cache
 from django.test import Client
@@ -52,6 +53,7 @@ def production_cookie_settings(tmp_path_factory):
         "ALLOWED_HOSTS": "service.example.com",
         "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/aftersales_unused",
         "REDIS_URL": "redis://127.0.0.1:6379/15",
+        "SECRET_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
     }
     code = (
         "import django, json; django.setup(); from django.conf import settings as s; "

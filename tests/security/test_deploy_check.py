@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from cryptography.fernet import Fernet
+
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -25,6 +27,7 @@ def run_in_production(tmp_path: Path, *args: str, **extra: str) -> subprocess.Co
         "ALLOWED_HOSTS": "service.example.com",
         "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/aftersales_unused",
         "REDIS_URL": "redis://127.0.0.1:6379/15",
+        "SECRET_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
         **extra,
     }
     return subprocess.run(
