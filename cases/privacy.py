@@ -14,8 +14,9 @@ API order (GET)     integration, superuser: everything (the shop pushed it; it s
                     agent, manager: phone, email and shipping address masked
 dashboard, its      managers: no contact data at all (case numbers and KPIs only)
 drill-down and CSV
-Django admin lists  masked (phone, email, identities, senders); a customer's change page shows
-                    the full data to who may change customers, and the opening is audited
+Django admin        lists and change pages masked (names, phone, email, addresses, identities,
+                    senders); "Show the personal data" with a reason reveals one customer's pages
+                    for REVEAL_MINUTES, audited like the case page (cases/admin_privacy.py)
 ==================  =========================================================================
 
 ``cases`` imports no other app: what was viewed or revealed is announced with the
