@@ -490,6 +490,11 @@ MAIL_MAX_MESSAGE_BYTES = env_int("MAIL_MAX_MESSAGE_BYTES", 25 * 1024 * 1024)
 MAIL_MAX_ATTACHMENT_BYTES = env_int("MAIL_MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024)
 CHANNELS_JOIN_OPEN_CASE_DAYS = env_int("CHANNELS_JOIN_OPEN_CASE_DAYS", 30)
 CHANNELS_HTTP_TIMEOUT = env_int("CHANNELS_HTTP_TIMEOUT", 10)
+# Outgoing URLs (shop webhooks, social replies) must be https and resolve to public addresses only;
+# an in-house shop on a private network (or plain http) needs this on (core.outgoing).
+OUTGOING_ALLOW_PRIVATE_NETWORKS = env_bool("OUTGOING_ALLOW_PRIVATE_NETWORKS", False)
+# Phone numbers written without a country code are read in this region (ISO 3166 code; core.phones).
+PHONE_DEFAULT_REGION = (env_str("PHONE_DEFAULT_REGION") or "CN").upper()
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAIL_MAX_MESSAGE_BYTES + 1024 * 1024  # a raw email is posted whole
 
 LOGGING = {

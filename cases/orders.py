@@ -19,8 +19,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import Model
 from django.utils.translation import gettext as _
 
+from core import phones
+
 from . import sla
-from .exceptions import CaseError
+from .exceptions import CaseError, InvalidInput
 from .models import CaseLine, CaseStatus, Customer, CustomerTier, Order, OrderLine, Product
 
 # Cases in these statuses hold no units of the order lines they name (as in cases.policy).
@@ -93,11 +95,21 @@ def _save_changed(instance: Model, values: dict[str, Any], *, extra_fields: tupl
         instance.save(update_fields=[*changed, *extra_fields])
 
 
+def _phone(value: str) -> str:
+    """The customer's phone as E.164 (core.phones); a number that cannot exist is refused."""
+    if not value.strip():
+        return ""
+    try:
+        return phones.e164(value)
+    except phones.InvalidPhoneNumber as exc:
+        raise InvalidInput(exc.message, details={"customer": {"phone": [exc.message]}}) from None
+
+
 def _upsert_customer(data: CustomerData) -> Customer:
     values = {
         "name": data.name,
         "email": data.email,
-        "phone": data.phone,
+        "phone": _phone(data.phone),
         "language": data.language,
         "tier": data.tier,
     }

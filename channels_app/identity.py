@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from cases.exceptions import InvalidInput, TransitionForbidden
 from cases.models import Case, Customer, EventType, Order
 from cases.services import record_event
+from core import phones
 
 from .models import ChatSession, ContactIdentity, IdentityKind, Message
 
@@ -32,16 +33,9 @@ def normal_email(value: str) -> str:
 
 
 def normal_phone(value: str) -> str:
-    """Digits only, with a leading country code kept: '+86 138-0013-8000' -> '8613800138000'.
-
-    A bare 11-digit Chinese mobile number (1xxxxxxxxxx) gets 86 in front, so both spellings meet.
-    """
-    digits = re.sub(r"\D", "", value or "")
-    if digits.startswith("00"):
-        digits = digits[2:]
-    if len(digits) == 11 and digits.startswith("1"):
-        digits = "86" + digits
-    return digits
+    """E.164 ('+86 138-0013-8000' -> '+8613800138000', read in PHONE_DEFAULT_REGION without a
+    country code); '' for a value that is not a valid number, which then matches nobody."""
+    return phones.e164_or_none(value) or ""
 
 
 def normal_handle(value: str) -> str:
@@ -58,25 +52,20 @@ def guess_language(text: str) -> str:
 @dataclass(frozen=True)
 class Match:
     customer: Customer
-    identity: ContactIdentity
+    identity: ContactIdentity | None  # None: a phone number that does not parse matches nobody
     how: str  # "identity", "customer", "order", "new"
     order: Order | None = None
 
     @property
     def verified(self) -> bool:
-        return self.identity.verified
-
-
-def _phone_variants(digits: str) -> list[str]:
-    local = digits[2:] if digits.startswith("86") and len(digits) == 13 else digits
-    return list({digits, "+" + digits, local, f"+86{local}", f"+86 {local}"})
+        return self.identity is not None and self.identity.verified
 
 
 def _customer_by_contact(kind: str, value: str) -> Customer | None:
     if kind == IdentityKind.EMAIL:
         return Customer.objects.filter(email__iexact=value).order_by("id").first()  # customer_by_email_ci
     if kind == IdentityKind.PHONE:
-        return Customer.objects.filter(phone__in=_phone_variants(value)).order_by("id").first()
+        return Customer.objects.filter(phone=value).order_by("id").first()  # customer_by_phone, E.164
     return None
 
 
@@ -109,6 +98,11 @@ def match_sender(*, kind: str, value: str, provider: str = "", name: str = "", t
     """Find (or create) the customer behind a sender. Call inside the intake's transaction."""
     display = value
     value = NORMALISERS[kind](value)
+    if kind == IdentityKind.PHONE and not value and (display or "").strip():
+        # A number that does not parse is not guessed at: it matches no identity, no customer and
+        # no order, and it is not stored as an identity that a later caller could match.
+        name = (name or display.strip())[:200]
+        return Match(Customer.objects.create(name=name, language=guess_language(" ".join(texts) + name)), None, "new")
     if not value:
         raise InvalidInput(_("The message names no sender we can answer."))
     provider = provider if kind == IdentityKind.SOCIAL else ""
@@ -127,7 +121,7 @@ def match_sender(*, kind: str, value: str, provider: str = "", name: str = "", t
     if kind == IdentityKind.EMAIL:
         fields["email"] = value
     elif kind == IdentityKind.PHONE:
-        fields["phone"] = "+" + value
+        fields["phone"] = value
     customer = Customer.objects.create(**fields)
     identity = _identity(customer, kind, value, provider, display, True)
     if identity.customer_id != customer.pk:

@@ -114,6 +114,10 @@ class IntakeResult:
 
 def _sender_key(inbound: Inbound) -> str:
     value = identity.NORMALISERS[inbound.identity_kind](inbound.identity_value)
+    if not value:
+        # A value that does not normalise (a phone number that does not parse) is nobody's key:
+        # two such senders must never count as the same participant of a case.
+        value = f"?{uuid.uuid4().hex}"
     return f"{inbound.identity_kind}:{inbound.identity_provider}:{value}"
 
 

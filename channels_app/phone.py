@@ -35,6 +35,7 @@ from cases.models import FINAL_STATUSES, Case, CaseKind, Channel, EventType, Tag
 from cases.models.case import WORK
 from cases.selectors import can_see
 from cases.services import create_case, record_event
+from core import phones
 
 from . import identity, intake
 from .models import DeliveryStatus, Direction, IdentityKind, Message, PhoneLine
@@ -111,13 +112,21 @@ def format_duration(seconds: int) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
-def clean_number(number: Any) -> str:
+def clean_number(number: Any, *, typed: bool = True) -> str:
+    """The number as E.164 (core.phones). A number a person ``typed`` must be a valid one
+    (``InvalidInput`` says why); a telephony system's number only needs digits: one that does not
+    parse is kept as it came, for the timeline, and matches no customer (``identity.match_sender``)."""
     number = number.strip() if isinstance(number, str) else ""
-    if not identity.normal_phone(number):
+    if not re.search(r"\d", number):
         raise InvalidInput(_("Give the customer's phone number (with its digits)."))
     if len(number) > MAX_NUMBER:
         raise InvalidInput(_("The phone number is too long (at most %(n)s characters).") % {"n": MAX_NUMBER})
-    return number
+    if not typed:
+        return phones.e164_or_raw(number)
+    try:
+        return phones.e164(number)
+    except phones.InvalidPhoneNumber as exc:
+        raise InvalidInput(exc.message, details={"number": [exc.message]}) from None
 
 
 def _clean_summary(summary: Any, *, required: bool) -> str:
@@ -424,7 +433,9 @@ def receive_call_event(*, line: PhoneLine, payload: Any) -> LoggedCall:
     if direction_text not in WEBHOOK_DIRECTIONS:
         raise InvalidInput(_("The field “direction” must be “inbound” or “outbound”."))
     direction = WEBHOOK_DIRECTIONS[direction_text]
-    number = clean_number(_field(payload, "from" if direction == Direction.IN else "to", required=True, limit=64))
+    number = clean_number(
+        _field(payload, "from" if direction == Direction.IN else "to", required=True, limit=64), typed=False
+    )
     duration = parse_duration(payload.get("duration"))
     recording_url = _field(payload, "recording_url", limit=1000)
     if recording_url and not recording_url.startswith(("https://", "http://")):

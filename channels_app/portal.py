@@ -45,6 +45,7 @@ from cases.models import (
 )
 from cases.photos import PhotoRejected, clean_photo
 from cases.services import LineRequest, create_case, record_event, transition_case
+from core import phones
 
 from . import throttle
 from .models import PortalCode
@@ -82,11 +83,6 @@ def _limit(key: str, *, limit: int, seconds: int) -> None:
         raise TooManyAttempts(_("Too many attempts. Wait a few minutes and try again."))
 
 
-def _normal_phone(text: str) -> str:
-    digits = re.sub(r"\D", "", text)
-    return digits[-11:] if len(digits) >= 11 else digits
-
-
 def _hash(code: str, code_id: str) -> str:
     return hmac.new(settings.SECRET_KEY.encode(), f"{code_id}:{code}".encode(), hashlib.sha256).hexdigest()
 
@@ -104,6 +100,12 @@ def request_code(*, order_number: str, contact: str, ip: str) -> int | None:
     order_number, contact = order_number.strip()[:64], contact.strip()[:254]
     if not order_number or not contact:
         raise PortalError(_("Give the order number and the email or phone on the order."))
+    typed_phone = ""
+    if "@" not in contact:
+        try:
+            typed_phone = phones.e164(contact)  # a mistyped number is told, not counted as a try
+        except phones.InvalidPhoneNumber as exc:
+            raise PortalError(exc.message) from None
     _limit(f"portal:ip:{ip}", limit=10, seconds=900)
     _limit(f"portal:order:{order_number.upper()}:{ip}", limit=5, seconds=900)
     order = Order.objects.select_related("customer").filter(number=order_number).first()
@@ -111,13 +113,18 @@ def request_code(*, order_number: str, contact: str, ip: str) -> int | None:
         return
     customer = order.customer
     by_email = "@" in contact and customer.email and contact.lower() == customer.email.lower()
-    by_phone = "@" not in contact and customer.phone and _normal_phone(contact) == _normal_phone(customer.phone)
+    by_phone = bool(typed_phone) and typed_phone == phones.e164_or_none(customer.phone)
     if not (by_email or by_phone):
         return
     code = f"{secrets.randbelow(10**6):06d}"
     now = clock.now()
     row = PortalCode.objects.create(
-        order=order, customer=customer, sent_to=contact, code_hash="", created_at=now, expires_at=now + CODE_TTL
+        order=order,
+        customer=customer,
+        sent_to=typed_phone or contact,
+        code_hash="",
+        created_at=now,
+        expires_at=now + CODE_TTL,
     )
     row.code_hash = _hash(code, str(row.pk))
     row.save(update_fields=["code_hash"])

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from cases import clock
 from cases.exceptions import InvalidInput
 from cases.models import Channel, Customer
+from core import phones
 
 from .models import FeedbackCategory, FreeFeedback
 from .services import submit_free_feedback
@@ -62,7 +63,12 @@ def clean_contact(contact: str) -> str:
         return ""
     if len(contact) > 254 or not (EMAIL.match(contact) or PHONE.match(contact)):
         raise InvalidInput(_("Give an email address or a phone number, or leave the contact empty."))
-    return contact
+    if EMAIL.match(contact):
+        return contact
+    try:
+        return phones.e164(contact)  # stored as E.164, like every phone number (core.phones)
+    except phones.InvalidPhoneNumber as exc:
+        raise InvalidInput(exc.message) from None
 
 
 def submit_from_portal(

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.models import Team
 from core.fields import EncryptedCharField
+from core.outgoing import validate_outgoing_url
 
 
 def new_secret() -> str:
@@ -113,7 +114,12 @@ class SocialAccount(ChannelAccount):
         help_text=_("generic (JSON in and out) or console (development: replies are logged)."),
     )
     secret = EncryptedCharField(_("signing secret"), max_length=100, default=new_secret)
-    reply_url = models.URLField(_("reply URL"), blank=True, help_text=_("Where the generic adapter posts replies."))
+    reply_url = models.URLField(
+        _("reply URL"),
+        blank=True,
+        validators=[validate_outgoing_url],
+        help_text=_("Where the generic adapter posts replies: https, to a public address."),
+    )
 
     class Meta(ChannelAccount.Meta):
         verbose_name = _("social media account")
@@ -144,7 +150,7 @@ class ShopWebhook(models.Model):
     """An endpoint of the shop's that receives case and refund events, signed with ``secret``."""
 
     name = models.CharField(_("name"), max_length=100)
-    url = models.URLField(_("URL"))
+    url = models.URLField(_("URL"), validators=[validate_outgoing_url], help_text=_("https, to a public address."))
     secret = EncryptedCharField(_("signing secret"), max_length=100, default=new_secret)
     events = models.JSONField(
         _("events"), default=list, blank=True, help_text=_("Event types to send; empty: all of them.")

@@ -28,7 +28,7 @@ class IdentityKind(models.TextChoices):
 class ContactIdentity(models.Model):
     """One way to reach a customer: an email address, a phone number or a handle on one platform.
 
-    ``value`` is normalised (lowercased email, digits-only phone with country code) so lookups are
+    ``value`` is normalised (lowercased email, E.164 phone number from ``core.phones``) so lookups are
     exact index hits. Unique per kind and provider: an address belongs to one customer.
     """
 

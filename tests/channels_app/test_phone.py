@@ -117,7 +117,7 @@ def test_a_call_from_a_known_number_joins_the_customers_open_case(client, agent)
     assert event.actor_label == "customer" and event.data["direction"] == "in"
     assert event.data["logged_by"] == "agent-a" and event.note == "客户来电询问退款进度。"
     assert Case.objects.count() == 1
-    assert ContactIdentity.objects.filter(customer=customer, kind="phone", value="8613800138000").exists()
+    assert ContactIdentity.objects.filter(customer=customer, kind="phone", value="+8613800138000").exists()
 
 
 def test_a_call_from_an_unknown_number_opens_a_phone_inquiry(client, agent):

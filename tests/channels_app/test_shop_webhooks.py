@@ -80,7 +80,10 @@ class Shop:
 
 
 @pytest.fixture
-def shop():
+def shop(settings):
+    # The shop here is an in-house one: plain http on 127.0.0.1, which the default refuses
+    # (tests/core/test_outgoing.py).
+    settings.OUTGOING_ALLOW_PRIVATE_NETWORKS = True
     server = Shop()
     server.thread.start()
     yield server

@@ -142,7 +142,8 @@ class Shop(BaseHTTPRequestHandler):
         pass
 
 
-def test_the_generic_adapter_posts_a_signed_reply(account, agent):
+def test_the_generic_adapter_posts_a_signed_reply(account, agent, settings):
+    settings.OUTGOING_ALLOW_PRIVATE_NETWORKS = True  # the platform here is http on 127.0.0.1
     server = ThreadingHTTPServer(("127.0.0.1", 0), Shop)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     Shop.received = []
