@@ -53,6 +53,13 @@
       agent: "Customer service",
       error: "Something went wrong. Please try again.",
       waiting: "An agent will answer here shortly.",
+      verifyIntro:
+        "Is this your order? Prove it with a one-time code sent to the email or phone on file, and we can talk about your orders here.",
+      codeByEmail: "Send code by email",
+      codeBySms: "Send code by SMS",
+      code: "Code",
+      verify: "Verify",
+      verified: "Thank you: you are verified.",
     },
     zh: {
       launcher: "在线客服",
@@ -78,6 +85,12 @@
       agent: "客服",
       error: "出错了，请稍后再试。",
       waiting: "客服会尽快在这里回复您。",
+      verifyIntro: "这是您的订单吗？请输入发送到订单预留邮箱或手机的一次性验证码，验证后我们才能在这里和您谈订单详情。",
+      codeByEmail: "发送邮箱验证码",
+      codeBySms: "发送短信验证码",
+      code: "验证码",
+      verify: "验证",
+      verified: "验证成功，谢谢。",
     },
   };
   var wanted = (script.getAttribute("data-lang") || navigator.language || "en").toLowerCase();
@@ -183,6 +196,12 @@
     ".compose textarea{flex:1;height:42px}" +
     ".endbox{padding:12px;text-align:center;border-top:1px solid #e3e7ee}" +
     ".endbox p{margin:0 0 8px}" +
+    ".verify{display:flex;flex-direction:column;gap:6px;padding:10px 12px;border-top:1px solid #e3e7ee;background:#f7f9ff}" +
+    ".verify p{margin:0;font-size:13px;color:#333}" +
+    ".verify p.error{color:#b00020}" +
+    ".verify .row{display:flex;gap:6px;align-items:flex-end}" +
+    ".verify .row label{flex:1}" +
+    ".secondary{border:1px solid #1f5fbf;border-radius:6px;padding:6px 10px;background:#fff;color:#1f5fbf;font-size:13px;cursor:pointer}" +
     "@media (max-width:480px){.panel{right:0;bottom:0;width:100vw;max-width:100vw;height:100vh;max-height:100vh;border-radius:0}}";
 
   var host = el("div", { id: "aftersales-chat-" + KEY.replace(/[^A-Za-z0-9_-]/g, "") });
@@ -257,7 +276,31 @@
   endBox.appendChild(el("p", null, T.ended));
   var newChatButton = el("button", { type: "button", class: "primary" }, T.newChat);
   endBox.appendChild(newChatButton);
+  // The code step: shown while the visitor has not proven to be the customer they named.
+  var verifyBox = el("form", { class: "verify", novalidate: "", hidden: "" });
+  verifyBox.appendChild(el("p", null, T.verifyIntro));
+  var codeOrderField = field("chat-code-order", T.order, "text", false, { maxlength: "64", autocomplete: "off" });
+  verifyBox.appendChild(codeOrderField.wrap);
+  var sendRow = el("div", { class: "row" });
+  var byEmailButton = el("button", { type: "button", class: "secondary", "data-via": "email" }, T.codeByEmail);
+  var bySmsButton = el("button", { type: "button", class: "secondary", "data-via": "phone" }, T.codeBySms);
+  sendRow.appendChild(byEmailButton);
+  sendRow.appendChild(bySmsButton);
+  verifyBox.appendChild(sendRow);
+  var codeRow = el("div", { class: "row" });
+  var codeField = field("chat-code", T.code, "text", false, {
+    inputmode: "numeric",
+    autocomplete: "one-time-code",
+    maxlength: "12",
+  });
+  var verifyButton = el("button", { type: "submit", class: "primary" }, T.verify);
+  codeRow.appendChild(codeField.wrap);
+  codeRow.appendChild(verifyButton);
+  verifyBox.appendChild(codeRow);
+  var verifyMessage = el("p", { class: "error", role: "alert", hidden: "" });
+  verifyBox.appendChild(verifyMessage);
   chatBox.appendChild(list);
+  chatBox.appendChild(verifyBox);
   chatBox.appendChild(status);
   chatBox.appendChild(compose);
   chatBox.appendChild(endBox);
@@ -466,6 +509,62 @@
     endButton.hidden = !!state.ended;
     compose.hidden = !!state.ended;
     endBox.hidden = !state.ended;
+    verifyBox.hidden = !!state.ended || state.verified !== false;
+    codeOrderField.wrap.hidden = !!state.order;
+  }
+
+  function sayInVerify(text, isError) {
+    verifyMessage.textContent = text || "";
+    verifyMessage.className = isError ? "error" : "";
+    verifyMessage.hidden = !text;
+  }
+
+  function askCode(via) {
+    var body = { via: via };
+    if (!state.order) {
+      body.order_number = codeOrderField.input.value.trim();
+    }
+    byEmailButton.disabled = bySmsButton.disabled = true;
+    api("POST", sessionPath("code/"), body)
+      .then(function (data) {
+        sayInVerify(data.detail, false);
+        codeField.input.focus();
+      })
+      .catch(function (error) {
+        sayInVerify(error.status ? error.message : T.error, true);
+      })
+      .then(function () {
+        byEmailButton.disabled = bySmsButton.disabled = false;
+      });
+  }
+
+  function enterCode(event) {
+    event.preventDefault();
+    var code = codeField.input.value.trim();
+    if (!code) {
+      codeField.input.focus();
+      return;
+    }
+    verifyButton.disabled = true;
+    api("POST", sessionPath("verify/"), { code: code })
+      .then(function () {
+        state.verified = true;
+        save();
+        codeField.input.value = "";
+        sayInVerify("", false);
+        showChat();
+        note(T.verified);
+      })
+      .catch(function (error) {
+        if (error.status === 404) {
+          reset();
+          return;
+        }
+        sayInVerify(error.status ? error.message : T.error, true);
+      })
+      .then(function () {
+        verifyButton.disabled = false;
+      });
   }
 
   function showStart() {
@@ -491,6 +590,7 @@
     pending = {};
     list.textContent = "";
     showStatus("");
+    sayInVerify("", false);
     useStream = typeof window.EventSource === "function";
     streamFailures = 0;
     showStart();
@@ -519,7 +619,14 @@
       client_id: clientId,
     })
       .then(function (data) {
-        state = { token: data.token, lastId: 0, greeting: data.greeting, open: !panel.hidden };
+        state = {
+          token: data.token,
+          lastId: 0,
+          greeting: data.greeting,
+          open: !panel.hidden,
+          verified: data.verified !== false,
+          order: !!order,
+        };
         save();
         list.textContent = "";
         showChat();
@@ -627,6 +734,13 @@
   });
   endButton.addEventListener("click", endChat);
   newChatButton.addEventListener("click", reset);
+  byEmailButton.addEventListener("click", function () {
+    askCode("email");
+  });
+  bySmsButton.addEventListener("click", function () {
+    askCode("phone");
+  });
+  verifyBox.addEventListener("submit", enterCode);
 
   // --- go ---------------------------------------------------------------------------------------
 

@@ -1,23 +1,25 @@
 """The live chat widget in a real headless Chromium (Debian's package, driven by Playwright): a
-page embeds it with one script tag, the visitor starts a chat and writes, an agent answers on
-channel chat, the answer appears in the widget (by server-sent events, and by polling where there
-is no EventSource), a reload continues the chat; once on the site's own demo page in English, once
-on a "shop" of another origin (CORS for real, preflights included) in Chinese. Screenshots go to
-test-artifacts/chat/.
+page embeds it with one script tag, the visitor starts a chat and writes, proves who they are with
+the one-time code (a wrong code first), an agent answers on channel chat, the answer appears in the
+widget (by server-sent events, and by polling where there is no EventSource), a reload continues
+the chat; once on the site's own demo page in English, once on a "shop" of another origin (CORS
+for real, preflights included) in Chinese. Screenshots go to test-artifacts/chat/.
 """
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
+from django.core import mail
 from django.core.cache import cache
 
 from cases.services import add_message
 from channels_app.api import chat as chat_api
 from channels_app.models import ChatSession, ChatWidget, Message
 from tests.e2e.test_portal_browser import ARTIFACTS, browser  # noqa: F401 - fixture
-from tests.factories import CustomerFactory, UserFactory
+from tests.factories import CustomerFactory, OrderFactory, UserFactory
 
 CHAT_ARTIFACTS = ARTIFACTS.parent / "chat"
 
@@ -54,6 +56,7 @@ def wait_for_session(timeout: float = 10) -> ChatSession:
 def test_a_visitor_chats_with_an_agent_in_the_widget(live_server, chat_site, browser):  # noqa: F811
     agent, widget = chat_site
     customer = CustomerFactory(email="alex@example.com", name="Alex Smith", language="en")
+    OrderFactory(number="SO-1234", customer=customer)
     context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-US")
     page = context.new_page()
     errors: list[str] = []
@@ -83,12 +86,32 @@ def test_a_visitor_chats_with_an_agent_in_the_widget(live_server, chat_site, bro
     page.wait_for_selector("li.in[data-id]:has-text('It is order SO-1234.')")
     assert Message.objects.filter(chat_session=session, direction="in").count() == 2
 
+    # The email alone proves nothing: the widget offers the one-time code step.
+    assert page.is_visible("form.verify") and session.unverified
+    page.fill("#chat-code-order", "SO-1234")
+    page.click("button:has-text('Send code by email')")
+    page.wait_for_selector("form.verify p:has-text('we have sent a code')")
+    assert mail.outbox[-1].to == ["alex@example.com"]
+    code = re.search(r"\b(\d{6})\b", mail.outbox[-1].body).group(1)
+    page.fill("#chat-code", "000000" if code != "000000" else "111111")
+    page.click("button:has-text('Verify')")
+    page.wait_for_selector("form.verify .error:has-text('not valid')")
+    session.refresh_from_db()
+    assert session.unverified
+    shot(page, "en-2-code-step")
+    page.fill("#chat-code", code)
+    page.click("button:has-text('Verify')")
+    page.wait_for_selector("li.note:has-text('you are verified')")
+    assert not page.is_visible("form.verify")
+    session.refresh_from_db()
+    assert not session.unverified and session.verified_by == "code"
+
     began = time.monotonic()
     add_message(case=session.case, actor=agent, text="Sorry about that! It ships today.", public=True, channel="chat")
     page.wait_for_selector("li.out:has-text('Sorry about that! It ships today.')", timeout=10_000)
     print(f"\nthe agent's reply reached the widget in {time.monotonic() - began:.1f} s")
     assert "Li" in page.inner_text("li.out .who")
-    shot(page, "en-2-reply")
+    shot(page, "en-3-reply")
 
     # A reload continues the chat (the token is in localStorage), and replies still arrive,
     # also after the server closed the first stream (CHAT_SSE_SECONDS) and the browser reconnected.
@@ -104,7 +127,7 @@ def test_a_visitor_chats_with_an_agent_in_the_widget(live_server, chat_site, bro
     page.wait_for_selector("text=This chat has ended.")
     session.refresh_from_db()
     assert session.ended_at is not None
-    shot(page, "en-3-ended")
+    shot(page, "en-4-ended")
     page.click("text=Start a new chat")
     page.wait_for_selector("#chat-email")
     assert errors == []
