@@ -268,6 +268,12 @@ ROUTES: dict[str, Route] = {
     "api/v1/channels/chat/sessions/<str:token>/end/": Route(
         "POST", lambda w: f"/api/v1/channels/chat/sessions/{w.chat.token[:-2]}xx/end/", same("404")
     ),
+    "api/v1/channels/chat/sessions/<str:token>/code/": Route(
+        "POST", lambda w: f"/api/v1/channels/chat/sessions/{w.chat.token[:-2]}xx/code/", same("404")
+    ),
+    "api/v1/channels/chat/sessions/<str:token>/verify/": Route(
+        "POST", lambda w: f"/api/v1/channels/chat/sessions/{w.chat.token[:-2]}xx/verify/", same("404")
+    ),
     "api/v1/feedback/responses/": Route("GET", lambda w: "/api/v1/feedback/responses/", API_DESK),
     "api/v1/feedback/responses/import/": Route("POST", lambda w: "/api/v1/feedback/responses/import/", API_MANAGER),
     "api/v1/feedback/responses/export/": Route("GET", lambda w: "/api/v1/feedback/responses/export/", API_MANAGER),
@@ -306,6 +312,8 @@ ROUTES: dict[str, Route] = {
     "desk/logout/": Route("POST", lambda w: "/desk/logout/", same("login")),  # it signs out, then: sign in
     "desk/": Route("GET", lambda w: "/desk/?queue=open", DESK),
     "desk/calls/new/": Route("GET", lambda w: "/desk/calls/new/", DESK),
+    # Linking a case's unverified chat: desk staff who see the case (no chat waits here: 400, "bad").
+    "desk/chats/<str:number>/link/": Route("POST", lambda w: f"/desk/chats/{w.case_a.number}/link/", DESK_CASE_A),
     "desk/feedback/": Route("GET", lambda w: "/desk/feedback/", DESK),
     "desk/feedback/<int:pk>/category/": Route(
         "POST",
