@@ -42,6 +42,8 @@ from .models import (
     OrderLine,
     Product,
     ProductVariant,
+    Refund,
+    RefundLine,
     ResolutionType,
     ReturnPolicy,
     ReturnPolicyRule,
@@ -488,6 +490,43 @@ class CostLineAdmin(ReadOnlyAdmin):
     search_fields = ["case__number", "note"]
     raw_id_fields = ["case"]
     list_select_related = ["case"]
+
+
+class RefundLineInline(admin.TabularInline):
+    model = RefundLine
+    extra = 0
+    fields = ["order_line", "amount"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Refund)
+class RefundAdmin(ReadOnlyAdmin):
+    """The refund ledger, read here: refunds are made by resolving a case (``cases.refunds``) and
+    settled by the shop through the API; nobody writes them in the admin."""
+
+    list_display = ["__str__", "case", "order", "amount", "currency", "status", "created_at"]
+    list_filter = ["status", "resolution_type", "currency"]
+    search_fields = ["case__number", "order__number", "key"]
+    raw_id_fields = ["case", "order", "cost_line", "approval"]
+    list_select_related = ["case", "order"]
+    inlines = [RefundLineInline]
+
+
+@admin.register(RefundLine)
+class RefundLineAdmin(ReadOnlyAdmin):
+    """The order lines a refund pays back; written with the refund by the ledger."""
+
+    list_display = ["refund", "order_line", "amount"]
+    search_fields = ["refund__case__number", "order_line__order__number", "order_line__sku"]
+    raw_id_fields = ["refund", "order_line"]
+    list_select_related = ["refund", "order_line"]
 
 
 @admin.register(Attachment)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+import uuid
 from datetime import timedelta
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -23,6 +24,7 @@ from cases.models import Case, CaseEvent, CustomerTier, EventType
 from cases.services import LineRequest, create_case, record_event, transition_case
 from channels_app import shop_webhooks, signing
 from channels_app.models import ShopWebhook, WebhookDelivery, WebhookDeliveryStatus
+from channels_app.shop_webhooks import REFUND_EVENT_NAMESPACE
 from tests.factories import CustomerFactory, OrderLineFactory
 
 pytestmark = pytest.mark.django_db
@@ -209,14 +211,19 @@ def test_created_and_each_step_write_one_delivery_per_endpoint_with_a_json_safe_
     assert approved["data"]["change"]["transition"] == "approve"
     assert (approved["data"]["change"]["from"], approved["data"]["change"]["to"]) == ("new", "approved")
     assert resolved["data"]["case"]["refund"] == {"amount": "80.00", "currency": "CNY"}
-    sku = case.lines.get().order_line.sku
+    order_line = case.lines.get().order_line
+    ledger = case.refunds.get()
     assert refund["data"]["refund"] == {
+        "id": ledger.pk,
+        "key": ledger.key,
         "amount": "80.00",
         "currency": "CNY",
         "order_number": case.order.number,
         "resolution": "refund",
-        "lines": [{"sku": sku, "quantity": 2}],
+        "lines": [{"sku": order_line.sku, "quantity": 2}],
+        "order_lines": [{"sku": order_line.sku, "line_no": order_line.line_no, "amount": "80.00"}],
     }
+    assert refund["id"] == str(uuid.uuid5(REFUND_EVENT_NAMESPACE, ledger.key)), "the id follows the refund"
     json.dumps([r.payload for r in rows])  # stored JSON-safe: nothing to convert
 
 

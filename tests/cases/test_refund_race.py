@@ -1,0 +1,103 @@
+"""Two cases on one order resolved at the same moment, through the API, on two database connections.
+
+A third connection holds the order row's lock while both requests start; the test waits until
+PostgreSQL shows both of them waiting for that lock (so both are provably in flight, past every
+check made before the lock), then lets go. The ledger must serve them one after the other: one
+gets the refund, the other a clear 400 that says how much is left, and the order never refunds
+more than it was paid.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from decimal import Decimal
+
+import psycopg2
+import pytest
+from django.db import connection, connections
+
+from cases import refunds
+from cases.models import CaseStatus, CostKind, CostLine, Refund
+from cases.services import LineRequest, create_case, transition_case
+from tests.cases.test_api_cases import token_client
+from tests.factories import OrderLineFactory, UserFactory
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
+
+
+def waiting_on_locks(dsn: str) -> int:
+    with psycopg2.connect(dsn) as conn, conn.cursor() as cur:
+        cur.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND wait_event_type = 'Lock' AND query ILIKE %s",
+            ("%cases_order%FOR UPDATE%",),
+        )
+        return cur.fetchone()[0]
+
+
+def test_two_cases_on_one_order_resolved_at_once_refund_it_once():
+    manager = UserFactory(username="race-manager", role="manager")
+    line = OrderLineFactory(quantity=1, unit_price=Decimal("582.00"))
+    order = line.order
+    on_line = create_case(
+        customer=order.customer,
+        kind="refund_only",
+        channel="portal",
+        order=order,
+        lines=[LineRequest(order_line=line, quantity=1)],
+    )
+    if on_line.status == CaseStatus.NEW:
+        transition_case(case=on_line, name="approve", actor=manager)
+    complaint = create_case(customer=order.customer, kind="complaint", channel="email", order=order)
+    transition_case(case=complaint, name="start", actor=manager)
+
+    settings_dict = connection.settings_dict
+    dsn = (
+        f"dbname={settings_dict['NAME']} user={settings_dict['USER']} host={settings_dict['HOST']} "
+        f"port={settings_dict['PORT']}"
+    )
+    holder = psycopg2.connect(dsn)
+    holder.autocommit = False
+    with holder.cursor() as cur:
+        cur.execute("SELECT id FROM cases_order WHERE id = %s FOR UPDATE", (order.pk,))
+
+    answers: dict[str, object] = {}
+
+    def resolve(case):
+        try:
+            response = token_client(manager).post(
+                f"/api/v1/cases/{case.number}/transitions/resolve/",
+                {"resolution_type": "refund", "refund_amount": "582.00"},
+                format="json",
+            )
+            answers[case.number] = response
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=resolve, args=(case,)) for case in (on_line, complaint)]
+    for thread in threads:
+        thread.start()
+    deadline = time.monotonic() + 30
+    while waiting_on_locks(dsn) < 2:
+        assert time.monotonic() < deadline, "both resolves should be waiting for the order's lock"
+        assert all(thread.is_alive() for thread in threads), f"a resolve did not wait for the lock: {answers}"
+        time.sleep(0.05)
+    assert not answers, "neither resolve may finish while the order is locked"
+    holder.rollback()
+    holder.close()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads)
+
+    codes = sorted(response.status_code for response in answers.values())
+    assert codes == [200, 400], {n: (r.status_code, r.content[:300]) for n, r in answers.items()}
+    refused = next(r for r in answers.values() if r.status_code == 400).json()
+    assert "0.00 is left" in refused["detail"], refused
+    assert Refund.objects.filter(order=order).count() == 1
+    assert Refund.objects.get(order=order).amount == Decimal("582.00")
+    assert CostLine.objects.filter(case__order=order, kind=CostKind.REFUND).count() == 1
+    assert refunds.order_is_within_paid(order=order)
+    winner, loser = sorted((on_line, complaint), key=lambda c: answers[c.number].status_code)
+    loser.refresh_from_db()
+    assert loser.status != CaseStatus.RESOLVED and not loser.refunds.exists()
