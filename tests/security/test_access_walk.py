@@ -33,7 +33,7 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from analytics.models import KpiTarget
-from cases.models import Attachment, Case, CaseEvent, EventType, Notification, RevisitTask
+from cases.models import Attachment, Case, CaseEvent, EventType, Notification, Refund, RevisitTask
 from channels_app import portal
 from channels_app.models import ChatSession, ChatWidget, EmailInbox, PhoneLine, SocialAccount
 from feedback.models import FreeFeedback
@@ -122,6 +122,10 @@ def build_world() -> SimpleNamespace:
     w.revisit = RevisitTask.objects.create(
         case=w.case_a, reason="sample", team=w.t1, assignee=w.agent, due_at=now + timedelta(days=1), created_at=now
     )
+    w.refund = Refund.objects.create(
+        case=w.case_a, order=w.order_a, amount=Decimal("1.00"), currency="CNY", resolution_type="refund",
+        key="walk-refund", created_at=now,
+    )  # fmt: skip
     w.feedback = FreeFeedback.objects.create(customer=w.cust_a, channel="portal", text="x", team=w.t1, created_at=now)
     w.target = KpiTarget.objects.create(kpi="csat", comparison="ge", value=Decimal("90"))
     w.inbox = EmailInbox.objects.create(code="walk-mail", name="Mail", address="service@shop.example.com")
@@ -235,6 +239,9 @@ ROUTES: dict[str, Route] = {
     "api/v1/cases/<str:number>/transitions/": Route("GET", api_a("transitions/"), API_CASE_A),
     "api/v1/cases/<str:number>/transitions/<str:name>/": Route("POST", api_a("transitions/nope/"), API_CASE_A),
     "api/v1/cases/<str:number>/messages/": Route("POST", api_a("messages/"), API_CASE_A),
+    "api/v1/cases/<str:number>/refunds/": Route("GET", api_a("refunds/"), API_CASE_A),
+    # The shop reports a refund's outcome (integration, managers, admins): agents may not.
+    "api/v1/refunds/<int:pk>/outcome/": Route("POST", lambda w: f"/api/v1/refunds/{w.refund.pk}/outcome/", API_MANAGER),
     "api/v1/notifications/": Route("GET", lambda w: "/api/v1/notifications/", API_DESK),
     "api/v1/notifications/<int:pk>/read/": Route(
         "POST",
