@@ -30,4 +30,5 @@ RUN useradd --create-home --uid 1000 app && mkdir -p /app/data && chown -R app:a
 USER app
 
 EXPOSE 8000
-CMD ["gunicorn", "aftersales.wsgi", "--bind", "0.0.0.0:8000", "--workers", "2", "--access-logfile", "-"]
+# Threaded workers with a cap on chat streams (aftersales/gunicorn_conf.py; WEB_CONCURRENCY, WEB_THREADS).
+CMD ["gunicorn", "-c", "aftersales/gunicorn_conf.py", "--bind", "0.0.0.0:8000"]

@@ -139,6 +139,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "aftersales.middleware.DatabaseUnavailableMiddleware",
+    # Caps the event streams a server process holds open (core.streams).
+    "core.streams.StreamCapMiddleware",
     # Last, as django-axes asks: it turns a lock-out raised during a login into its response.
     "axes.middleware.AxesMiddleware",
 ]
@@ -363,6 +365,16 @@ for _proxy in TRUSTED_PROXIES:
             f"TRUSTED_PROXIES: {_proxy!r} is not an IP address or CIDR network. Give addresses or "
             "networks, comma-separated (e.g. 10.0.0.0/8,127.0.0.1)."
         ) from exc
+# Long-lived streams (the chat's server-sent events) under gunicorn's threaded workers
+# (aftersales/gunicorn_conf.py, WEB_THREADS threads per process): each open stream holds a thread,
+# so a process serves at most STREAMS_PER_PROCESS of them (and always leaves STREAMS_SPARE_THREADS
+# threads for other requests), a client at most STREAMS_PER_CLIENT per process; beyond that a stream
+# is answered at once with 503 / 429 and Retry-After, and the widget polls (core.streams).
+WEB_THREADS = env_int("WEB_THREADS", 8)
+STREAMS_SPARE_THREADS = env_int("STREAMS_SPARE_THREADS", 2)
+STREAMS_PER_PROCESS = env_int("STREAMS_PER_PROCESS", max(WEB_THREADS - STREAMS_SPARE_THREADS, 0))
+STREAMS_PER_CLIENT = env_int("STREAMS_PER_CLIENT", 3)
+STREAMS_RETRY_AFTER = env_int("STREAMS_RETRY_AFTER", 30)
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
@@ -483,7 +495,9 @@ DESK_LOGIN_FORM = "accounts.forms.LoginForm"
 LOGIN_REDIRECT_URL = "desk:queue"
 # The public address of the site, for links in emails to customers.
 SITE_URL = env_str("SITE_URL") or "http://127.0.0.1:8000"
-PORTAL_SMS_BACKEND = env_str("PORTAL_SMS_BACKEND") or "channels_app.portal.console_sms"
+# "off": no text messages (the portal asks for the email instead); the console backend prints the
+# codes, so with DEBUG off it stops the start (core.checks), and production's default is off.
+PORTAL_SMS_BACKEND = env_str("PORTAL_SMS_BACKEND") or ("channels_app.portal.console_sms" if DEBUG else "off")
 # Channels (channels_app): size caps of inbound mail, how long a customer's open case takes in a
 # message that names no case, and the timeout of outgoing HTTP calls (social replies, webhooks).
 MAIL_MAX_MESSAGE_BYTES = env_int("MAIL_MAX_MESSAGE_BYTES", 25 * 1024 * 1024)

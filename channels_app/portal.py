@@ -100,6 +100,8 @@ def request_code(*, order_number: str, contact: str, ip: str) -> int | None:
     order_number, contact = order_number.strip()[:64], contact.strip()[:254]
     if not order_number or not contact:
         raise PortalError(_("Give the order number and the email or phone on the order."))
+    if "@" not in contact and not sms_available():  # told to everyone alike: it says nothing about the order
+        raise PortalError(_("Codes by text message are not available here. Enter the email address on the order."))
     typed_phone = ""
     if "@" not in contact:
         try:
@@ -140,6 +142,11 @@ def request_code(*, order_number: str, contact: str, ip: str) -> int | None:
     return row.pk
 
 
+def sms_available() -> bool:
+    """PORTAL_SMS_BACKEND is not "off" (or empty)."""
+    return (settings.PORTAL_SMS_BACKEND or "").strip().lower() not in ("", "off")
+
+
 def send_sms(phone: str, text: str) -> None:
     """Through the backend named by PORTAL_SMS_BACKEND (a dotted path to a callable(phone, text))."""
     from django.utils.module_loading import import_string
@@ -148,8 +155,11 @@ def send_sms(phone: str, text: str) -> None:
 
 
 def console_sms(phone: str, text: str) -> None:
-    """The development SMS backend: prints the message."""
+    """The development SMS backend: prints the message (refused with DEBUG off, core.checks)."""
     print(f"SMS to {phone}: {text}", flush=True)  # noqa: T201 - this backend's whole job
+
+
+console_sms.development_only = True
 
 
 def verify_code(*, order_number: str, code: str, ip: str, code_id: int | None = None) -> tuple[Customer, Order]:

@@ -8,3 +8,6 @@ class CoreConfig(AppConfig):
 
     name = "core"
     verbose_name = _("Shared kernel")
+
+    def ready(self):
+        from . import checks  # noqa: F401 - registers the system checks (outgoing messages delivered)

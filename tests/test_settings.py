@@ -24,6 +24,7 @@ PRODUCTION = {
     "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/aftersales",
     "REDIS_URL": "redis://127.0.0.1:6379/15",
     "SECRET_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+    "EMAIL_HOST": "smtp.example.com",  # the console backend would print the mail (core.E001)
 }
 
 SHOW_SETTINGS = (
@@ -186,7 +187,11 @@ def test_docker_compose_runs_the_stack_with_healthchecks_and_one_environment():
     assert first["environment"]["REDIS_URL"].startswith("redis://redis:6379")
 
     web_command = " ".join(services["web"]["command"])
-    assert "migrate" in web_command and "seed_demo" in web_command and "gunicorn aftersales.wsgi" in web_command
+    assert (
+        "migrate" in web_command
+        and "seed_demo" in web_command
+        and "gunicorn -c aftersales/gunicorn_conf.py" in web_command
+    )
     assert services["worker"]["command"][:4] == ["celery", "-A", "aftersales", "worker"]
     assert services["beat"]["command"][:4] == ["celery", "-A", "aftersales", "beat"]
 

@@ -28,6 +28,7 @@ def run_in_production(tmp_path: Path, *args: str, **extra: str) -> subprocess.Co
         "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/aftersales_unused",
         "REDIS_URL": "redis://127.0.0.1:6379/15",
         "SECRET_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+        "EMAIL_HOST": "smtp.example.com",  # without it the console backend would print the mail (core.E001)
         **extra,
     }
     return subprocess.run(
