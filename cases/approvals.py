@@ -65,12 +65,21 @@ def remaining_without_approval(*, user: AbstractBaseUser, case: Case, resolution
     return max(limit - case_exposure(case=case), ZERO)
 
 
-def check_limit(*, user: AbstractBaseUser | None, case: Case, resolution_type: str, amount: Decimal | None) -> None:
+def check_limit(
+    *,
+    user: AbstractBaseUser | None,
+    case: Case,
+    resolution_type: str,
+    amount: Decimal | None,
+    refunded: Decimal | None = None,
+) -> None:
     """Raise ``NeedsApproval`` when a resolve with ``amount`` as the case's total refund would take the
-    case above what ``user`` may grant. A resolve that asks no new money needs no approval."""
+    case above what ``user`` may grant. A resolve that asks no new money needs no approval.
+    ``refunded`` is the case's live refunds when the caller read them already (under the lock)."""
     if user is None or amount is None or resolution_type not in REFUNDING_RESOLUTIONS:
         return
-    refunded = refunds.case_refunded(case=case)
+    if refunded is None:
+        refunded = refunds.case_refunded(case=case)
     if amount <= refunded:
         return
     limit = approval_limit(user=user, resolution_type=resolution_type)
@@ -106,6 +115,7 @@ def request_approval(
     )
     if cleaned["resolution_type"] not in REFUNDING_RESOLUTIONS:
         raise InvalidInput(_("Only a refund needs an approval."))
+    refunds.check_total(case=case, total=cleaned["refund_amount"])  # checked again, locked, on approval
     with transaction.atomic():
         if pending(case) is not None:
             raise InvalidInput(_("Case %(number)s already waits for an approval.") % {"number": case.number})

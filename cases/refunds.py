@@ -18,11 +18,13 @@ resolved with a refunding resolution. Its rules:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from . import clock
@@ -30,10 +32,12 @@ from .exceptions import InvalidInput, TransitionForbidden
 from .models import (
     LIVE_REFUND_STATUSES,
     Case,
+    CaseLine,
     CostKind,
     CostLine,
     EventType,
     Order,
+    OrderLine,
     Refund,
     RefundLine,
     RefundStatus,
@@ -59,51 +63,71 @@ def case_compensation(*, case: Case) -> Decimal:
     return _sum(CostLine.objects.filter(case=case, kind=CostKind.COMPENSATION))
 
 
-def _line_room(*, case: Case) -> dict[int, Decimal]:
-    """For each order line the case names: its paid amount minus the live refunds on it."""
-    line_ids = list(case.lines.values_list("order_line_id", flat=True).distinct()) if case.pk else []
-    if not line_ids:
-        return {}
-    paid = dict(case.order.lines.filter(pk__in=line_ids).values_list("pk", "paid_amount"))
-    taken = dict(
-        RefundLine.objects.filter(order_line_id__in=line_ids, refund__status__in=LIVE_REFUND_STATUSES)
-        .values("order_line_id")
-        .annotate(total=Sum("amount"))
-        .values_list("order_line_id", "total")
+@dataclass(frozen=True)
+class Standing:
+    """What an order's ledger holds for one case, read in one go (under the order's lock when it
+    matters): the case's live refunds, the order's room, and the room of each line the case names."""
+
+    refunded: Decimal
+    left: Decimal
+    lines: dict[int, Decimal]
+
+
+def standing(*, case: Case, order: Order | None = None) -> Standing:
+    """The case's refunds and what its order (and its lines) can still give: two queries."""
+    order = order or case.order
+    if order is None:
+        return Standing(ZERO, ZERO, {})
+    live = Q(status__in=LIVE_REFUND_STATUSES)
+    totals = Refund.objects.filter(live, order=order).aggregate(
+        order_total=Sum("amount"), case_total=Sum("amount", filter=Q(case_id=case.pk))
     )
-    return {line_id: max(paid[line_id] - taken.get(line_id, ZERO), ZERO) for line_id in sorted(paid)}
+    left = max(order.paid_amount - (totals["order_total"] or ZERO), ZERO)
+    lines: dict[int, Decimal] = {}
+    if case.pk is not None:
+        taken = (
+            RefundLine.objects.filter(order_line=OuterRef("pk"), refund__status__in=LIVE_REFUND_STATUSES)
+            .values("order_line")
+            .annotate(total=Sum("amount"))
+            .values("total")
+        )
+        rows = (
+            OrderLine.objects.filter(pk__in=CaseLine.objects.filter(case_id=case.pk).values("order_line_id"))
+            .annotate(taken=Coalesce(Subquery(taken), ZERO))
+            .order_by("line_no", "pk")
+            .values_list("pk", "paid_amount", "taken")
+        )
+        lines = {pk: max(paid - taken, ZERO) for pk, paid, taken in rows}
+    if lines:
+        left = min(left, sum(lines.values(), ZERO))
+    return Standing(totals["case_total"] or ZERO, left, lines)
 
 
 def refundable_amount(*, case: Case) -> Decimal:
     """What the case may still add to its refunds: the order's paid amount minus its live refunds,
     and no more than its lines still hold when the case names them. Read without a lock (for the
-    forms and early messages); ``request_refund`` checks again under the lock."""
-    if case.order_id is None:
-        return ZERO
-    order = case.order
-    room = max(order.paid_amount - _sum(order.refunds.filter(status__in=LIVE_REFUND_STATUSES)), ZERO)
-    lines = _line_room(case=case)
-    if lines:
-        room = min(room, sum(lines.values(), ZERO))
-    return room
+    forms and the case page); a resolve checks again under the lock."""
+    return standing(case=case).left
 
 
 def may_refund_up_to(*, case: Case) -> Decimal:
     """The most a resolve may give as the case's total refund now: what it refunded plus what is left."""
-    return case_refunded(case=case) + refundable_amount(case=case)
+    now = standing(case=case)
+    return now.refunded + now.left
 
 
-def check_total(*, case: Case, total: Decimal) -> Decimal:
+def check_total(*, case: Case, total: Decimal, now: Standing | None = None) -> Decimal:
     """The new money a resolve with ``total`` asks for; a clear ``InvalidInput`` when it cannot be.
 
     Raises when ``total`` is below what the case already refunded (a refund is never lowered) or
-    above what the order still holds.
+    above what the order still holds. ``now`` is the standing read under the lock, if any.
     """
     if case.order_id is None:
         if total:
             raise InvalidInput(_("Case %(number)s has no order: nothing can be refunded.") % {"number": case.number})
         return ZERO
-    refunded = case_refunded(case=case)
+    now = now or standing(case=case)
+    refunded, left = now.refunded, now.left
     if total < refunded:
         raise InvalidInput(
             _(
@@ -113,7 +137,6 @@ def check_total(*, case: Case, total: Decimal) -> Decimal:
             % {"number": case.number, "refunded": refunded}
         )
     new = total - refunded
-    left = refundable_amount(case=case)
     if new > left:
         raise InvalidInput(
             _(
@@ -126,6 +149,87 @@ def check_total(*, case: Case, total: Decimal) -> Decimal:
     return new
 
 
+def lock_order(*, case: Case) -> Standing | None:
+    """Lock the case's order row (``SELECT … FOR UPDATE``) and read its standing under the lock.
+
+    Call inside a transaction, before anything that may refund: every refund of the order waits
+    here, so the standing read stays true until the transaction ends. None when there is no order.
+    """
+    if case.order_id is None:
+        return None
+    order = Order.objects.select_for_update().get(pk=case.order_id)
+    case.order = order
+    return standing(case=case, order=order)
+
+
+def record_refund(
+    *,
+    case: Case,
+    now: Standing,
+    total: Decimal,
+    resolution_type: str,
+    actor: AbstractBaseUser | None,
+    key: str,
+    approval=None,
+    reason: str = "",
+) -> Refund | None:
+    """Write the refund that brings the case's live refunds up to ``total`` (None when nothing is
+    new): the refund, its lines, its cost line and its ``refund`` event. ``now`` must come from
+    ``lock_order`` in the same transaction."""
+    from .services import record_event
+
+    new = check_total(case=case, total=total, now=now)
+    if new <= 0:
+        return None
+    order = case.order
+    at = clock.now()
+    cost_line = CostLine.objects.create(
+        case=case,
+        kind=CostKind.REFUND,
+        amount=new,
+        currency=order.currency,
+        note=_("Refund on resolution"),
+        created_by=actor,
+    )
+    refund = Refund.objects.create(
+        case=case,
+        order=order,
+        amount=new,
+        currency=order.currency,
+        resolution_type=resolution_type,
+        reason=(reason or "")[:200],
+        key=key,
+        requested_by=approval.requested_by if approval is not None else actor,
+        approved_by=actor if approval is not None else None,
+        approval=approval,
+        cost_line=cost_line,
+        created_at=at,
+    )
+    parts, rest = [], new
+    for line_id, room in now.lines.items():
+        part = min(room, rest)
+        if part > 0:
+            parts.append(RefundLine(refund=refund, order_line_id=line_id, amount=part))
+            rest -= part
+    RefundLine.objects.bulk_create(parts)
+    record_event(
+        case=case,
+        type=EventType.REFUND,
+        actor=actor,
+        at=at,
+        public=True,
+        data={
+            "refund": refund.pk,
+            "key": refund.key,
+            "amount": str(new),
+            "currency": refund.currency,
+            "total": str(total),
+            "status": refund.status,
+        },
+    )
+    return refund
+
+
 def request_refund(
     *,
     case: Case,
@@ -136,71 +240,27 @@ def request_refund(
     approval=None,
     reason: str = "",
 ) -> Refund | None:
-    """Bring the case's live refunds up to ``total``: one new ``Refund`` for the difference, or None.
-
-    Call inside the transaction of the resolve. Locks the order row first; a refund with ``key``
-    already made is returned as it is (a replay asks nothing twice).
-    """
-    from .services import record_event
-
-    if case.order_id is None and not total:
-        return None
+    """Bring the case's live refunds up to ``total`` on its own: lock, check, write (``lock_order``
+    then ``record_refund``). A refund already made with ``key`` is returned as it is: a replay asks
+    nothing twice. (A resolve does the same steps inside ``transition_case``.)"""
     existing = Refund.objects.filter(key=key).first()
     if existing is not None:
         return existing
     with transaction.atomic():
-        order = Order.objects.select_for_update().get(pk=case.order_id)
-        case.order = order
-        new = check_total(case=case, total=total)
-        if new <= 0:
+        now = lock_order(case=case)
+        if now is None:
+            check_total(case=case, total=total)
             return None
-        at = clock.now()
-        refund = Refund.objects.create(
+        return record_refund(
             case=case,
-            order=order,
-            amount=new,
-            currency=order.currency,
+            now=now,
+            total=total,
             resolution_type=resolution_type,
-            reason=(reason or "")[:200],
-            key=key,
-            requested_by=approval.requested_by if approval is not None else actor,
-            approved_by=actor if approval is not None else None,
-            approval=approval,
-            created_at=at,
-        )
-        rest = new
-        lines = []
-        for line_id, room in _line_room(case=case).items():
-            part = min(room, rest)
-            if part > 0:
-                lines.append(RefundLine(refund=refund, order_line_id=line_id, amount=part))
-                rest -= part
-        RefundLine.objects.bulk_create(lines)
-        refund.cost_line = CostLine.objects.create(
-            case=case,
-            kind=CostKind.REFUND,
-            amount=new,
-            currency=order.currency,
-            note=_("Refund R%(id)s") % {"id": refund.pk},
-            created_by=actor,
-        )
-        refund.save(update_fields=["cost_line"])
-        record_event(
-            case=case,
-            type=EventType.REFUND,
             actor=actor,
-            at=at,
-            public=True,
-            data={
-                "refund": refund.pk,
-                "key": refund.key,
-                "amount": str(new),
-                "currency": refund.currency,
-                "total": str(total),
-                "status": refund.status,
-            },
+            key=key,
+            approval=approval,
+            reason=reason,
         )
-    return refund
 
 
 def settle_refund(*, refund: Refund, actor: AbstractBaseUser, status: str, note: str = "") -> Refund:

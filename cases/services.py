@@ -376,7 +376,6 @@ def _clean_params(*, case: Case, name: str, params: dict) -> dict:
         if resolution in REFUNDING_RESOLUTIONS:
             if amount is None:
                 raise InvalidInput(_("This resolution pays money back: give the refund amount."))
-            refunds.check_total(case=case, total=amount)  # early message; checked again under the lock
         elif amount:
             raise InvalidInput(_("Only a refunding resolution takes a refund amount."))
         cleaned.update(
@@ -444,19 +443,29 @@ def transition_case(
             }
         )
     cleaned = _clean_params(case=case, name=name, params=params)
-    if name == "resolve":
-        approvals.check_limit(
-            user=actor, case=case, resolution_type=cleaned["resolution_type"], amount=cleaned.get("refund_amount")
-        )
+    refunding = name == "resolve" and cleaned["resolution_type"] in REFUNDING_RESOLUTIONS
     note = note.strip() if isinstance(note, str) else ""
     at = clock.now()
     from_status = case.status
+    earlier_refund = case.refund_amount
     try:
         with transaction.atomic():
+            if refunding:
+                # The refund ledger: lock the order first, then check the amount and the approval
+                # limit against what it holds now; every other refund of the order waits here.
+                ledger = refunds.lock_order(case=case)
+                refunds.check_total(case=case, total=cleaned["refund_amount"], now=ledger)
+                approvals.check_limit(
+                    user=actor,
+                    case=case,
+                    resolution_type=cleaned["resolution_type"],
+                    amount=cleaned["refund_amount"],
+                    refunded=ledger.refunded if ledger else None,
+                )
             method(at=at, **cleaned)
-            if name == "resolve" and cleaned["resolution_type"] not in REFUNDING_RESOLUTIONS:
+            if name == "resolve" and not refunding:
                 # A case reopened after a refund keeps it, whatever it is resolved with next.
-                case.refund_amount = refunds.case_refunded(case=case) or None
+                case.refund_amount = (refunds.case_refunded(case=case) or None) if earlier_refund else None
             case.version += 1
             case.save()
             data = {k: (str(v) if isinstance(v, Decimal) else v) for k, v in cleaned.items()}
@@ -474,9 +483,10 @@ def transition_case(
                 public=True,
                 data=data,
             )
-            if name == "resolve" and cleaned["resolution_type"] in REFUNDING_RESOLUTIONS:
-                refunds.request_refund(
+            if refunding and ledger is not None:
+                refunds.record_refund(
                     case=case,
+                    now=ledger,
                     total=cleaned["refund_amount"],
                     resolution_type=cleaned["resolution_type"],
                     actor=actor,

@@ -22,6 +22,8 @@ from tests.factories import OrderFactory, OrderLineFactory, UserFactory
 pytestmark = pytest.mark.django_db
 
 PAID = Decimal("582.00")
+REFUND_RESOLVE_QUERIES = 26
+PLAIN_RESOLVE_QUERIES = 17
 
 
 def complaint_case(order, actor=None):
@@ -315,3 +317,15 @@ def test_refunds_made_before_the_ledger_are_carried_into_it(manager):
     refund = Refund.objects.get(cost_line=old)
     assert refund.amount == Decimal("40.00") and refund.key == f"legacy-costline-{old.pk}"
     assert refunds.refundable_amount(case=case) == Decimal("60.00")
+
+
+def test_the_refunding_resolve_costs_a_pinned_number_of_queries(django_assert_num_queries, admin_user, order):
+    """The ledger's share of a resolve: the order lock, the case's and the order's live refunds, the
+    line's room, the refund, its line, its cost line and its event (docs/performance.md, "Refund
+    resolve", measures the time)."""
+    case = refund_only_case(order, actor=admin_user)
+    plain = refund_only_case(OrderLineFactory(quantity=1, unit_price=PAID).order, actor=admin_user)
+    with django_assert_num_queries(REFUND_RESOLVE_QUERIES):
+        transition_case(case=case, name="resolve", actor=admin_user, resolution_type="refund", refund_amount="50")
+    with django_assert_num_queries(PLAIN_RESOLVE_QUERIES):
+        transition_case(case=plain, name="resolve", actor=admin_user, resolution_type="goodwill_coupon")
