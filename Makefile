@@ -101,6 +101,7 @@ bench: messages
 	DEBUG=1 DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python benchmarks/desk_queue.py
 	DEBUG=1 DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python benchmarks/channels_intake.py
 	DEBUG=1 DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python benchmarks/feedback_answers.py
+	DEBUG=1 DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python benchmarks/refund_resolve.py --baseline-commit 5f6520f
 	@# Last: it refills the bench database with seed_bench at 10k, 100k and 1M cases.
 	DEBUG=1 DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python benchmarks/kpi_dashboard.py $(KPI_BENCH_ARGS)
 

@@ -85,7 +85,10 @@ class _Row:
 
 def _answered_at(value: Any, *, now: datetime) -> datetime:
     """An ISO 8601 time; one without an offset is read in the site's time zone (TIME_ZONE)."""
-    parsed = parse_datetime(value) if isinstance(value, str) else None
+    try:
+        parsed = parse_datetime(value) if isinstance(value, str) else None
+    except ValueError:  # well-formed but impossible, e.g. minute 60
+        parsed = None
     if parsed is None:
         raise InvalidInput(_("Give the time as ISO 8601, e.g. 2026-03-01T10:30:00+08:00."))
     if timezone.is_naive(parsed):

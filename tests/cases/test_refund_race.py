@@ -76,18 +76,20 @@ def test_two_cases_on_one_order_resolved_at_once_refund_it_once():
             connections.close_all()
 
     threads = [threading.Thread(target=resolve, args=(case,)) for case in (on_line, complaint)]
-    for thread in threads:
-        thread.start()
-    deadline = time.monotonic() + 30
-    while waiting_on_locks(dsn) < 2:
-        assert time.monotonic() < deadline, "both resolves should be waiting for the order's lock"
-        assert all(thread.is_alive() for thread in threads), f"a resolve did not wait for the lock: {answers}"
-        time.sleep(0.05)
-    assert not answers, "neither resolve may finish while the order is locked"
-    holder.rollback()
-    holder.close()
-    for thread in threads:
-        thread.join(timeout=60)
+    try:
+        for thread in threads:
+            thread.start()
+        deadline = time.monotonic() + 30
+        while waiting_on_locks(dsn) < 2:
+            assert time.monotonic() < deadline, "both resolves should be waiting for the order's lock"
+            assert all(thread.is_alive() for thread in threads), f"a resolve did not wait for the lock: {answers}"
+            time.sleep(0.05)
+        assert not answers, "neither resolve may finish while the order is locked"
+    finally:
+        holder.rollback()  # whatever happened, let go: the test database's teardown needs the row
+        holder.close()
+        for thread in threads:
+            thread.join(timeout=60)
     assert not any(thread.is_alive() for thread in threads)
 
     codes = sorted(response.status_code for response in answers.values())

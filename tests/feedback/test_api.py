@@ -97,6 +97,16 @@ def test_a_naive_time_is_read_in_the_sites_time_zone(integration_user, case):
     assert SurveyResponse.objects.get().answered_at == datetime(2026, 3, 1, 10, 30, tzinfo=SHANGHAI)
 
 
+def test_an_impossible_time_is_a_400_not_a_server_error(integration_user, case):
+    """Found by the schemathesis fuzz: a well-formed time with minute 60 raised inside the parser."""
+    response = token_client(integration_user).post(
+        IMPORT, [{**row(case, "t"), "answered_at": "2026-03-01T10:60:00", "csat": 5}], format="json"
+    )
+    assert response.status_code == 400
+    assert "ISO 8601" in str(response.json())
+    assert not SurveyResponse.objects.exists()
+
+
 def test_a_resent_batch_changes_nothing_and_reports_the_duplicates(integration_user, case):
     client = token_client(integration_user)
     batch = [row(case, "tool-1", csat=5), row(case, "tool-2", csat=1)]

@@ -251,6 +251,11 @@ def test_admin_pages_show_the_payloads_inert(staged, client, page):
         "customer": f"/admin/cases/customer/{staged['buyer'].pk}/change/",
         "attachment": f"/admin/cases/attachment/{email_case.attachments.get().pk}/change/",
     }[page]
+    if page == "customer":
+        # The customer's page is masked until revealed with a reason (issue 16): reveal it, so the
+        # payloads in the name and contacts are on the page to be checked.
+        reveal = reverse("admin:cases_customer_reveal", args=[staged["buyer"].pk])
+        assert client.post(reveal, {"reason": "checking the page renders input inert"}).status_code == 302
     assert_inert(client.get(url), f"admin {page}")
 
 
