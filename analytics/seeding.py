@@ -53,6 +53,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.models import (
+    REFUNDING_RESOLUTIONS,
     AgentProfile,
     Case,
     CaseEvent,
@@ -64,6 +65,7 @@ from cases.models import (
     Product,
     ProductFlag,
     ProductVariant,
+    Refund,
     SlaClock,
     SlaPolicy,
     Team,
@@ -110,6 +112,11 @@ COLUMNS = {
         "paused_at due_at warn_at warned_at breached_at stopped_at"
     ),
     CostLine: "id case_id kind amount currency note created_by_id created_at",
+    # The refund ledger (issue 16): every refund cost line has its refund, settled a day later.
+    Refund: (
+        "id case_id order_id amount currency resolution_type reason status key requested_by_id approved_by_id "
+        "approval_id cost_line_id created_at settled_at settlement_note"
+    ),
     SurveyInvitation: (
         "id case_id customer_id survey_id channel language status sent_at reminded_at expires_at answered_at"
     ),
@@ -120,7 +127,7 @@ COLUMNS = {
 }
 COLUMNS = {model: tuple(cols.split()) for model, cols in COLUMNS.items()}
 CASE_ROW = itemgetter(*COLUMNS[Case])
-CASE_TABLES = (Case, CaseLine, CaseEvent, SlaClock, CostLine, SurveyInvitation, SurveyResponse)
+CASE_TABLES = (Case, CaseLine, CaseEvent, SlaClock, CostLine, Refund, SurveyInvitation, SurveyResponse)
 # A case's defaults as COPY text; the generator fills in what differs.
 CASE_DEFAULTS = {
     "order_id": NULL,
@@ -1393,10 +1400,21 @@ class _Generator:
         # --- costs ---
         out = buffers[CostLine]
         for t, cost_kind, cents, actor, note in story.costs:
+            amount = f"{cents // 100}.{cents % 100:02d}"
             out.append(
-                f"{ids[CostLine]}\t{case_id}\t{cost_kind}\t{cents // 100}.{cents % 100:02d}\tCNY\t{note}\t"
+                f"{ids[CostLine]}\t{case_id}\t{cost_kind}\t{amount}\tCNY\t{note}\t"
                 f"{NULL if actor is None else actor}\t{stamp(t + 60)}"
             )
+            if cost_kind == "refund" and order >= 0:
+                settled = min(t + DAY, self.end)
+                how = resolution if resolution in REFUNDING_RESOLUTIONS else "refund"
+                buffers[Refund].append(
+                    f"{ids[Refund]}\t{case_id}\t{self.o_base + order}\t{amount}\tCNY\t{how}\t\t"
+                    f"{'succeeded' if settled > t else 'requested'}\tseed-{ids[Refund]}\t"
+                    f"{NULL if actor is None else actor}\t{NULL}\t{NULL}\t{ids[CostLine]}\t{stamp(t + 60)}\t"
+                    f"{stamp(settled + 60) if settled > t else NULL}\t"
+                )
+                ids[Refund] += 1
             ids[CostLine] += 1
 
         # --- the survey after each resolution ---

@@ -1,8 +1,9 @@
 """The refund ledger's one write path (DESIGN.md §7, issue 16).
 
-Every refund, from any surface (the workbench, the API, an approval decision, the policy engine,
-anything added later), is made by ``request_refund``, called by ``transition_case`` when a case is
-resolved with a refunding resolution. Its rules:
+Every refund, from any surface (the workbench, the API, the admin's buttons, an approval decision,
+the policy engine, anything added later), is made here: ``transition_case`` calls ``lock_order``
+then ``record_refund`` when a case is resolved with a refunding resolution, and ``request_refund``
+does the same steps for a caller outside a resolve. Its rules:
 
 * it runs under ``SELECT … FOR UPDATE`` on the order row, so two cases on one order resolved at
   the same moment are served one after the other: the second sees the first one's refund;

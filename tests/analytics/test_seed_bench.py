@@ -237,3 +237,22 @@ def test_the_rollups_are_skipped_while_analytics_has_none(monkeypatch):
     monkeypatch.setitem(sys.modules, "analytics.rollups", None)  # import analytics.rollups raises ImportError
 
     assert seeding._rollups() is None
+
+
+def test_every_seeded_refund_is_in_the_ledger_within_what_its_order_was_paid():
+    from django.db.models import Sum
+
+    from cases import refunds
+    from cases.models import CostLine, Order, Refund
+
+    seed_bench()
+    refund_lines = CostLine.objects.filter(kind="refund")
+    assert refund_lines.exists(), "the history has refunds"
+    assert not refund_lines.filter(refund__isnull=True, case__order__isnull=False).exists()
+    assert Refund.objects.count() == refund_lines.filter(case__order__isnull=False).count()
+    assert (
+        Refund.objects.aggregate(total=Sum("amount"))["total"]
+        == refund_lines.filter(case__order__isnull=False).aggregate(total=Sum("amount"))["total"]
+    )
+    for order in Order.objects.filter(refunds__isnull=False).distinct():
+        assert refunds.order_is_within_paid(order=order), order.number
