@@ -43,3 +43,15 @@ def test_channels_app_and_feedback_import_only_cases():
     assert offenders_of("channels_app", {"feedback", "analytics"}) == {}
     assert offenders_of("feedback", {"channels_app", "analytics"}) == {}
     assert len(list((ROOT / "feedback").rglob("*.py"))) > 5
+
+
+def test_the_kernel_imports_no_app_of_the_project():
+    """core/ holds the shared mechanisms (DESIGN.md §2): every app may import it, it imports none of them."""
+    apps = OTHER_APPS | {"cases", "privacy", "accounts"}
+    offenders = {
+        str(path.relative_to(ROOT)): sorted(imported_modules(path) & apps)
+        for path in (ROOT / "core").rglob("*.py")
+        if imported_modules(path) & apps
+    }
+    assert offenders == {}
+    assert len(list((ROOT / "core").rglob("*.py"))) > 8  # the walk really read the kernel
