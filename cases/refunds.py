@@ -48,8 +48,13 @@ ZERO = Decimal("0.00")
 SETTLE = "cases.settle_refund"
 
 
+def _money(value) -> Decimal:
+    """Two decimals whatever the database returns (SQLite's sums come back as 384, not 384.00)."""
+    return Decimal(value or 0).quantize(ZERO)
+
+
 def _sum(qs, field: str = "amount") -> Decimal:
-    return qs.aggregate(total=Sum(field))["total"] or ZERO
+    return _money(qs.aggregate(total=Sum(field))["total"])
 
 
 def case_refunded(*, case: Case) -> Decimal:
@@ -83,7 +88,7 @@ def standing(*, case: Case, order: Order | None = None) -> Standing:
     totals = Refund.objects.filter(live, order=order).aggregate(
         order_total=Sum("amount"), case_total=Sum("amount", filter=Q(case_id=case.pk))
     )
-    left = max(order.paid_amount - (totals["order_total"] or ZERO), ZERO)
+    left = max(order.paid_amount - _money(totals["order_total"]), ZERO)
     lines: dict[int, Decimal] = {}
     if case.pk is not None:
         taken = (
@@ -98,10 +103,10 @@ def standing(*, case: Case, order: Order | None = None) -> Standing:
             .order_by("line_no", "pk")
             .values_list("pk", "paid_amount", "taken")
         )
-        lines = {pk: max(paid - taken, ZERO) for pk, paid, taken in rows}
+        lines = {pk: max(_money(paid) - _money(taken), ZERO) for pk, paid, taken in rows}
     if lines:
         left = min(left, sum(lines.values(), ZERO))
-    return Standing(totals["case_total"] or ZERO, left, lines)
+    return Standing(_money(totals["case_total"]), _money(left), lines)
 
 
 def refundable_amount(*, case: Case) -> Decimal:
