@@ -329,3 +329,30 @@ def test_the_refunding_resolve_costs_a_pinned_number_of_queries(django_assert_nu
         transition_case(case=case, name="resolve", actor=admin_user, resolution_type="refund", refund_amount="50")
     with django_assert_num_queries(PLAIN_RESOLVE_QUERIES):
         transition_case(case=plain, name="resolve", actor=admin_user, resolution_type="goodwill_coupon")
+
+
+def test_the_timelines_say_what_was_refunded(client, manager, integration_user, order):
+    """The desk shows the refund with its id; the customer's portal page says the money is on its way,
+    then that it was paid."""
+    from django.utils import timezone
+
+    from channels_app import portal
+
+    case = refund_only_case(order, actor=manager)
+    transition_case(case=case, name="resolve", actor=manager, resolution_type="refund", refund_amount="582")
+    refund = case.refunds.get()
+    client.force_login(manager)
+    assert f"Refund R{refund.pk}: 582.00 CNY · Requested" in client.get(f"/desk/cases/{case.number}/").content.decode()
+
+    shopper = type(client)()
+    session = shopper.session
+    session[portal.SESSION_KEY] = {
+        "customer": case.customer_id,
+        "until": (timezone.now() + portal.SESSION_TTL).isoformat(),
+    }
+    session.save()
+    page = shopper.get(f"/portal/cases/{case.number}/").content.decode()
+    assert "A refund of 582.00 CNY is on its way to you." in page
+    token_client(integration_user).post(f"/api/v1/refunds/{refund.pk}/outcome/", {"status": "succeeded"})
+    page = shopper.get(f"/portal/cases/{case.number}/").content.decode()
+    assert "Your refund of 582.00 CNY has been paid." in page
