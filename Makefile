@@ -40,6 +40,14 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt | $(BIN)/python
 	@if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
 	else sudo apt-get update -qq && sudo apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; fi
 
+# The CJK fonts on their own too: a machine that has Chromium already may lack them (the Chinese pages
+# of the screenshots would show empty boxes).
+CJK_FONT := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
+$(CJK_FONT):
+	@echo "CJK fonts (for the Chinese pages in the browser tests) are missing: installing Debian's fonts-noto-cjk"
+	@if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq fonts-noto-cjk >/dev/null; \
+	else sudo apt-get update -qq && sudo apt-get install -y -qq fonts-noto-cjk >/dev/null; fi
+
 # The email channel's integration tests start their own private Dovecot (tests/mailservers.py) on a free
 # port; Debian's package would also start a system service on 143/993, so that one is stopped and disabled.
 /usr/sbin/dovecot:
@@ -70,7 +78,7 @@ run: messages
 	PATH="$(abspath $(BIN)):$$PATH" HOST=$(HOST) PORT=$(PORT) $(BIN)/honcho start -f Procfile
 
 # --- test: PostgreSQL + Redis on localhost (override with DATABASE_URL / REDIS_URL) ------------------
-test: messages /usr/bin/chromium /usr/sbin/dovecot
+test: messages /usr/bin/chromium $(CJK_FONT) /usr/sbin/dovecot
 	$(BIN)/python scripts/check_services.py
 	$(BIN)/python -m pytest -n 2 -p no:cacheprovider $(PYTEST_ARGS)
 
