@@ -31,12 +31,12 @@ NO_LIMIT_ROLES = (ADMIN,)
 ZERO = Decimal("0.00")
 
 
-def approval_limit(*, user: AbstractBaseUser, resolution_type: str) -> Decimal | None:
-    """The most refund (and compensation) ``user`` may grant on one case for this resolution.
+def approval_limits(*, user: AbstractBaseUser) -> dict[str, Decimal] | None:
+    """The most refund (and compensation) ``user`` may grant on one case, per refunding resolution.
 
-    None means no limit: a superuser or an administrator. Otherwise the most generous row of the
-    user's roles in the matrix; a role without a row, or a user with no role in it, gets 0.00: every
-    refund needs an approval.
+    None means no limit: a superuser or an administrator. Otherwise, per resolution, the most
+    generous row of the user's roles in the matrix; a resolution without a row, or a user with no
+    role in it, gets 0.00: every refund needs an approval. Two queries.
     """
     if user.is_superuser:
         return None
@@ -44,12 +44,17 @@ def approval_limit(*, user: AbstractBaseUser, resolution_type: str) -> Decimal |
     if groups & set(NO_LIMIT_ROLES):
         return None
     roles = [name for name in groups if name in MATRIX_ROLES]
-    limits = list(
-        ApprovalLimit.objects.filter(role__in=roles, resolution_type=resolution_type).values_list(
-            "max_amount", flat=True
-        )
-    )
-    return max(limits, default=ZERO)
+    limits = dict.fromkeys(sorted(REFUNDING_RESOLUTIONS), ZERO)
+    for resolution, amount in ApprovalLimit.objects.filter(role__in=roles).values_list("resolution_type", "max_amount"):
+        if resolution in limits:
+            limits[resolution] = max(limits[resolution], amount)
+    return limits
+
+
+def approval_limit(*, user: AbstractBaseUser, resolution_type: str) -> Decimal | None:
+    """The limit of ``approval_limits`` for one resolution (None: no limit)."""
+    limits = approval_limits(user=user)
+    return None if limits is None else limits.get(resolution_type, ZERO)
 
 
 def case_exposure(*, case: Case) -> Decimal:

@@ -426,18 +426,18 @@ def case_money(*, case: Case, user) -> dict:
     much more ``user`` may refund without an approval (the smallest of their limits over the
     refunding resolutions, so the figure never promises too much)."""
     from . import approvals, refunds
-    from .models import REFUNDING_RESOLUTIONS
 
-    rooms = [
-        approvals.remaining_without_approval(user=user, case=case, resolution_type=resolution)
-        for resolution in sorted(REFUNDING_RESOLUTIONS)
-    ]
-    limited = [room for room in rooms if room is not None]
+    now = refunds.standing(case=case)
+    limits = approvals.approval_limits(user=user)
+    room = None
+    if limits is not None:
+        exposure = now.refunded + refunds.case_compensation(case=case)
+        room = max(min(limits.values()) - exposure, refunds.ZERO)
     return {
-        "refunds": list(case_refunds(case=case)),
-        "refunded": refunds.case_refunded(case=case),
-        "left": refunds.refundable_amount(case=case),
+        "refunds": list(case.refunds.order_by("created_at", "id")),
+        "refunded": now.refunded,
+        "left": now.left,
         "currency": case.order.currency if case.order_id else case.currency,
-        "no_limit": not limited,
-        "without_approval": min(limited) if limited else None,
+        "no_limit": limits is None,
+        "without_approval": room,
     }

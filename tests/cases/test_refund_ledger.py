@@ -24,6 +24,7 @@ pytestmark = pytest.mark.django_db
 PAID = Decimal("582.00")
 REFUND_RESOLVE_QUERIES = 26
 PLAIN_RESOLVE_QUERIES = 17
+REFUND_PANEL_QUERIES = 7
 
 
 def complaint_case(order, actor=None):
@@ -356,3 +357,20 @@ def test_the_timelines_say_what_was_refunded(client, manager, integration_user, 
     token_client(integration_user).post(f"/api/v1/refunds/{refund.pk}/outcome/", {"status": "succeeded"})
     page = shopper.get(f"/portal/cases/{case.number}/").content.decode()
     assert "Your refund of 582.00 CNY has been paid." in page
+
+
+def test_the_refund_panel_of_the_case_page_costs_a_pinned_number_of_queries(django_assert_num_queries, agent, order):
+    """The user's groups and limits, the ledger's standing (two), the compensation, the refunds and
+    their lines: the same number however many resolutions the matrix has."""
+    from cases.selectors import case_money
+
+    case = refund_only_case(order, actor=agent)
+    transition_case(case=case, name="resolve", actor=agent, resolution_type="refund", refund_amount="100")
+    case.refresh_from_db()
+    with django_assert_num_queries(REFUND_PANEL_QUERIES):
+        money = case_money(case=case, user=agent)
+    assert (money["refunded"], money["left"], money["without_approval"]) == (
+        Decimal("100.00"),
+        Decimal("482.00"),
+        Decimal("400.00"),
+    )
