@@ -148,7 +148,7 @@ def new_call(request):
 @desk_required
 @require_http_methods(["POST"])
 def link_chat(request, number: str):
-    """"Link the chat to the customer" on a case whose chat visitor is not verified: the agent
+    """ "Link the chat to the customer" on a case whose chat visitor is not verified: the agent
     checked who they are and says how (``chat.link_chats``, a case event). Who: desk staff who see
     the case (else 404) and may work cases (else 403); no reason, or no chat waiting: 400 with the
     case page and the message, nothing written."""
