@@ -26,12 +26,14 @@ from tests.factories import OrderLineFactory, UserFactory
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 
-def waiting_on_locks(dsn: str) -> int:
+def waiting_on_locks(dsn: str, table: str = "cases_order") -> int:
+    """How many sessions of this database wait for a lock in a query that selects from ``table``
+    (PostgreSQL shows the query's first kilobyte only, so the FOR UPDATE at its end may be cut off)."""
     with psycopg2.connect(dsn) as conn, conn.cursor() as cur:
         cur.execute(
             "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
             "AND wait_event_type = 'Lock' AND query ILIKE %s",
-            ("%cases_order%FOR UPDATE%",),
+            (f'SELECT "{table}".%',),
         )
         return cur.fetchone()[0]
 
@@ -103,3 +105,69 @@ def test_two_cases_on_one_order_resolved_at_once_refund_it_once():
     winner, loser = sorted((on_line, complaint), key=lambda c: answers[c.number].status_code)
     loser.refresh_from_db()
     assert loser.status != CaseStatus.RESOLVED and not loser.refunds.exists()
+
+
+def test_two_managers_granting_one_approval_at_once_refund_once():
+    """The same request granted twice at the same moment (two managers, two connections, through the
+    workbench): one grant resolves the case with its refund, the other is told it was decided."""
+    from django.test import Client
+
+    from cases.approvals import request_approval
+    from cases.models import ApprovalRequest
+
+    agent = UserFactory(username="race-agent", role="agent")
+    managers = [UserFactory(username=f"race-manager-{n}", role="manager") for n in (1, 2)]
+    line = OrderLineFactory(quantity=1, unit_price=Decimal("900.00"))
+    case = create_case(
+        customer=line.order.customer,
+        kind="refund_only",
+        channel="portal",
+        order=line.order,
+        lines=[LineRequest(order_line=line, quantity=1)],
+    )
+    if case.status == CaseStatus.NEW:
+        transition_case(case=case, name="approve", actor=agent)
+    request = request_approval(case=case, actor=agent, resolution_type="refund", refund_amount="900")
+
+    settings_dict = connection.settings_dict
+    dsn = (
+        f"dbname={settings_dict['NAME']} user={settings_dict['USER']} host={settings_dict['HOST']} "
+        f"port={settings_dict['PORT']}"
+    )
+    holder = psycopg2.connect(dsn)
+    holder.autocommit = False
+    with holder.cursor() as cur:
+        cur.execute("SELECT id FROM cases_approvalrequest WHERE id = %s FOR UPDATE", (request.pk,))
+    answers: dict[str, object] = {}
+
+    def grant(manager):
+        try:
+            client = Client()
+            client.force_login(manager)
+            answers[manager.username] = client.post(
+                f"/desk/cases/{case.number}/approval/decide/", {"approve": "1", "note": "ok"}
+            )
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=grant, args=(m,)) for m in managers]
+    try:
+        for thread in threads:
+            thread.start()
+        deadline = time.monotonic() + 30
+        while waiting_on_locks(dsn, table="cases_approvalrequest") < 2:
+            assert time.monotonic() < deadline, "both grants should be waiting for the request's lock"
+            assert all(thread.is_alive() for thread in threads), f"a grant did not wait for the lock: {answers}"
+            time.sleep(0.05)
+    finally:
+        holder.rollback()
+        holder.close()
+        for thread in threads:
+            thread.join(timeout=60)
+    codes = sorted(response.status_code for response in answers.values())
+    assert codes == [302, 400], {n: (r.status_code, r.content[:200]) for n, r in answers.items()}
+    refused = next(r for r in answers.values() if r.status_code == 400).content.decode()
+    assert "already decided" in refused or "Nothing waits for an approval" in refused
+    refund = Refund.objects.get(case=case)
+    assert refund.amount == Decimal("900.00") and refund.key == f"approval-{request.pk}"
+    assert ApprovalRequest.objects.get(pk=request.pk).approved is True
