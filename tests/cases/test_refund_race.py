@@ -38,6 +38,21 @@ def waiting_on_locks(dsn: str, table: str = "cases_order") -> int:
         return cur.fetchone()[0]
 
 
+def hold_row_lock(table: str, pk: int):
+    """A third connection that holds ``SELECT … FOR UPDATE`` on one row of ``table`` until it is
+    rolled back; returns the DSN (for ``waiting_on_locks``) and the connection."""
+    settings_dict = connection.settings_dict
+    dsn = (
+        f"dbname={settings_dict['NAME']} user={settings_dict['USER']} host={settings_dict['HOST']} "
+        f"port={settings_dict['PORT']}"
+    )
+    holder = psycopg2.connect(dsn)
+    holder.autocommit = False
+    with holder.cursor() as cur:
+        cur.execute(f"SELECT id FROM {table} WHERE id = %s FOR UPDATE", (pk,))  # noqa: S608 - our own table names
+    return dsn, holder
+
+
 def test_two_cases_on_one_order_resolved_at_once_refund_it_once():
     manager = UserFactory(username="race-manager", role="manager")
     line = OrderLineFactory(quantity=1, unit_price=Decimal("582.00"))
@@ -54,15 +69,7 @@ def test_two_cases_on_one_order_resolved_at_once_refund_it_once():
     complaint = create_case(customer=order.customer, kind="complaint", channel="email", order=order)
     transition_case(case=complaint, name="start", actor=manager)
 
-    settings_dict = connection.settings_dict
-    dsn = (
-        f"dbname={settings_dict['NAME']} user={settings_dict['USER']} host={settings_dict['HOST']} "
-        f"port={settings_dict['PORT']}"
-    )
-    holder = psycopg2.connect(dsn)
-    holder.autocommit = False
-    with holder.cursor() as cur:
-        cur.execute("SELECT id FROM cases_order WHERE id = %s FOR UPDATE", (order.pk,))
+    dsn, holder = hold_row_lock("cases_order", order.pk)
 
     answers: dict[str, object] = {}
 
@@ -129,15 +136,7 @@ def test_two_managers_granting_one_approval_at_once_refund_once():
         transition_case(case=case, name="approve", actor=agent)
     request = request_approval(case=case, actor=agent, resolution_type="refund", refund_amount="900")
 
-    settings_dict = connection.settings_dict
-    dsn = (
-        f"dbname={settings_dict['NAME']} user={settings_dict['USER']} host={settings_dict['HOST']} "
-        f"port={settings_dict['PORT']}"
-    )
-    holder = psycopg2.connect(dsn)
-    holder.autocommit = False
-    with holder.cursor() as cur:
-        cur.execute("SELECT id FROM cases_approvalrequest WHERE id = %s FOR UPDATE", (request.pk,))
+    dsn, holder = hold_row_lock("cases_approvalrequest", request.pk)
     answers: dict[str, object] = {}
 
     def grant(manager):
