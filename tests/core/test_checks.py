@@ -9,36 +9,25 @@ Fresh processes with the production settings, and the Procfile's web command its
 from __future__ import annotations
 
 import os
-import secrets
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
-from cryptography.fernet import Fernet
 from django.core import mail
 from django.core.cache import cache
 
 from tests.factories import CustomerFactory, OrderFactory
+from tests.production_env import production_env
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 def production(tmp_path: Path, **extra: str) -> dict:
-    return {
-        "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '/usr/bin:/bin')}",
-        "HOME": str(tmp_path),
-        "DATA_DIR": str(tmp_path / "data"),
-        "DJANGO_SETTINGS_MODULE": "aftersales.settings",
-        "DEBUG": "0",
-        "SECRET_KEY": secrets.token_urlsafe(60),
-        "ALLOWED_HOSTS": "service.example.com",
-        "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/aftersales_unused",
-        "REDIS_URL": "redis://127.0.0.1:6379/15",
-        "SECRET_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
-        **extra,
-    }
+    return production_env(
+        tmp_path, path=f"{Path(sys.executable).parent}:{os.environ.get('PATH', '/usr/bin:/bin')}", **extra
+    )
 
 
 def check(tmp_path: Path, **extra: str) -> subprocess.CompletedProcess:

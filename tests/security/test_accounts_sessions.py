@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import json
 import re
-import secrets
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from cryptography.fernet import Fernet
 from django.core import mail
 from django.core.cache import cache
 from django.test import Client
@@ -22,6 +20,7 @@ from django.test import Client
 from cases.models import CaseEvent
 from cases.services import create_case
 from tests.factories import CustomerFactory, OrderFactory
+from tests.production_env import production_env
 
 pytestmark = pytest.mark.django_db
 
@@ -43,18 +42,7 @@ COOKIE_SETTINGS = (
 @pytest.fixture(scope="module")
 def production_cookie_settings(tmp_path_factory):
     """The cookie settings the real settings module gives with DEBUG off (fresh process)."""
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "HOME": str(tmp_path_factory.mktemp("home")),
-        "DATA_DIR": str(tmp_path_factory.mktemp("data")),
-        "DJANGO_SETTINGS_MODULE": "aftersales.settings",
-        "DEBUG": "0",
-        "SECRET_KEY": secrets.token_urlsafe(60),
-        "ALLOWED_HOSTS": "service.example.com",
-        "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/aftersales_unused",
-        "REDIS_URL": "redis://127.0.0.1:6379/15",
-        "SECRET_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
-    }
+    env = production_env(tmp_path_factory.mktemp("home"), path="/usr/bin:/bin")
     code = (
         "import django, json; django.setup(); from django.conf import settings as s; "
         f"print(json.dumps({{name: getattr(s, name) for name in {COOKIE_SETTINGS!r}}}))"

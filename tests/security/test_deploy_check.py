@@ -4,33 +4,19 @@ the lock-out went by username only; it now goes by username and address together
 
 from __future__ import annotations
 
-import os
 import re
-import secrets
 import subprocess
 import sys
 from pathlib import Path
 
-from cryptography.fernet import Fernet
+from tests.production_env import production_env
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 def run_in_production(tmp_path: Path, *args: str, **extra: str) -> subprocess.CompletedProcess:
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(tmp_path),
-        "DATA_DIR": str(tmp_path / "data"),
-        "DJANGO_SETTINGS_MODULE": "aftersales.settings",
-        "DEBUG": "0",
-        "SECRET_KEY": secrets.token_urlsafe(60),
-        "ALLOWED_HOSTS": "service.example.com",
-        "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/aftersales_unused",
-        "REDIS_URL": "redis://127.0.0.1:6379/15",
-        "SECRET_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
-        "EMAIL_HOST": "smtp.example.com",  # without it the console backend would print the mail (core.E001)
-        **extra,
-    }
+    # Without EMAIL_HOST the console backend would print the mail (core.E001).
+    env = production_env(tmp_path, EMAIL_HOST="smtp.example.com", **extra)
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=REPO,

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import importlib
 import os
-import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -23,6 +22,7 @@ from django.test import override_settings
 from channels_app.models import EmailInbox, PhoneLine, ShopWebhook, SocialAccount
 from core import crypto
 from core.crypto import SecretDecryptionError
+from tests.production_env import production_env
 
 REPO = Path(__file__).resolve().parents[2]
 OLD_KEY = Fernet.generate_key().decode()
@@ -157,18 +157,7 @@ def test_the_data_migration_encrypts_stored_plaintext_and_its_reverse_restores_i
 
 
 def start_in_production(tmp_path: Path, **extra: str) -> subprocess.CompletedProcess:
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(tmp_path),
-        "DATA_DIR": str(tmp_path / "data"),
-        "DJANGO_SETTINGS_MODULE": "aftersales.settings",
-        "DEBUG": "0",
-        "SECRET_KEY": secrets.token_urlsafe(60),
-        "ALLOWED_HOSTS": "service.example.com",
-        "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/aftersales_unused",
-        "REDIS_URL": "redis://127.0.0.1:6379/15",
-        **extra,
-    }
+    env = production_env(tmp_path, **{"SECRET_ENCRYPTION_KEYS": None, **extra})
     return subprocess.run(
         [sys.executable, "-c", "import django; django.setup()"],
         cwd=REPO,
