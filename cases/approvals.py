@@ -57,17 +57,18 @@ def approval_limit(*, user: AbstractBaseUser, resolution_type: str) -> Decimal |
     return None if limits is None else limits.get(resolution_type, ZERO)
 
 
-def case_exposure(*, case: Case) -> Decimal:
-    """What the case already pays back: its live refunds plus its compensation."""
-    return refunds.case_refunded(case=case) + refunds.case_compensation(case=case)
-
-
-def remaining_without_approval(*, user: AbstractBaseUser, case: Case, resolution_type: str) -> Decimal | None:
-    """How much more ``user`` may refund on ``case`` without asking; None: no limit."""
-    limit = approval_limit(user=user, resolution_type=resolution_type)
-    if limit is None:
+def remaining_without_approval(
+    *, user: AbstractBaseUser, case: Case, refunded: Decimal | None = None
+) -> Decimal | None:
+    """How much more ``user`` may refund on ``case`` without asking, whatever the resolution (the
+    smallest of their limits less the case's refunds and compensation); None: no limit.
+    ``refunded`` is the case's live refunds when the caller read them already."""
+    limits = approval_limits(user=user)
+    if limits is None:
         return None
-    return max(limit - case_exposure(case=case), ZERO)
+    if refunded is None:
+        refunded = refunds.case_refunded(case=case)
+    return max(min(limits.values()) - refunded - refunds.case_compensation(case=case), ZERO)
 
 
 def check_limit(

@@ -325,8 +325,8 @@ def settle_refund(*, refund: Refund, actor: AbstractBaseUser, status: str, note:
 
 
 def order_is_within_paid(*, order: Order) -> bool:
-    """The ledger's invariant for one order (used by tests and a health check): live refunds ≤ paid,
-    per line and in total."""
+    """The ledger's invariant for one order, checked from the rows (the property, race and seeding
+    tests use it): live refunds ≤ paid, per line and in total."""
     live = Q(status__in=LIVE_REFUND_STATUSES)
     if _sum(order.refunds.filter(live)) > order.paid_amount:
         return False

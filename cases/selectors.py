@@ -428,16 +428,12 @@ def case_money(*, case: Case, user) -> dict:
     from . import approvals, refunds
 
     now = refunds.standing(case=case)
-    limits = approvals.approval_limits(user=user)
-    room = None
-    if limits is not None:
-        exposure = now.refunded + refunds.case_compensation(case=case)
-        room = max(min(limits.values()) - exposure, refunds.ZERO)
+    room = approvals.remaining_without_approval(user=user, case=case, refunded=now.refunded)
     return {
         "refunds": list(case.refunds.order_by("created_at", "id")),
         "refunded": now.refunded,
         "left": now.left,
         "currency": case.order.currency if case.order_id else case.currency,
-        "no_limit": limits is None,
+        "no_limit": room is None,
         "without_approval": room,
     }

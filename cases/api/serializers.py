@@ -26,6 +26,7 @@ from cases.models import (
     ProductFlag,
     ProductVariant,
     ReasonCode,
+    RefundStatus,
     ResolutionType,
     RevisitTask,
     SlaClock,
@@ -511,7 +512,7 @@ class RefundSerializer(serializers.Serializer):
     amount = serializers.DecimalField(max_digits=12, decimal_places=2)
     currency = serializers.CharField(help_text="Always the order's currency.")
     resolution_type = serializers.CharField()
-    status = serializers.ChoiceField(choices=["requested", "succeeded", "failed", "cancelled"])
+    status = serializers.ChoiceField(choices=RefundStatus.values)
     created_at = serializers.DateTimeField()
     settled_at = serializers.DateTimeField(allow_null=True)
     settlement_note = serializers.CharField()
@@ -520,6 +521,6 @@ class RefundSerializer(serializers.Serializer):
 
 class RefundOutcomeIn(serializers.Serializer):
     status = serializers.ChoiceField(
-        choices=["succeeded", "failed", "cancelled"], help_text="What became of the refund."
+        choices=[s for s in RefundStatus.values if s != RefundStatus.REQUESTED], help_text="What became of the refund."
     )
     note = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
