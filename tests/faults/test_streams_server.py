@@ -24,7 +24,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
-from django.core.cache import cache
+import redis
 
 from tests.e2e.test_run_embedded import get
 from tests.e2e.test_sla_faults import ROOT, env, free_port, wait_for
@@ -136,12 +136,22 @@ def timed_get(url: str, headers: dict | None = None) -> tuple[int, float]:
     return status, time.monotonic() - started
 
 
+def private_redis_url() -> str:
+    """A Redis database of this test process's own for the server's cache (its rate-limit counts):
+    13 for the first pytest-xdist worker (or none), 11 for the second; emptied before each server,
+    so no count of an earlier run or of the other worker's server reaches this one."""
+    base = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15").rsplit("/", 1)[0]
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    url = f"{base}/{11 if worker == 'gw1' else 13}"
+    redis.Redis.from_url(url).flushdb()
+    return url
+
+
 @pytest.fixture
 def web(product_copy, tmp_path):
     _name, url = product_copy
-    cache.clear()  # the server counts in this run's Redis database: no counts from earlier runs
     seed = manage_shell(SEED, url, tmp_path)
-    server = ProcfileWeb(tmp_path, url, TRUSTED_PROXIES="127.0.0.1")
+    server = ProcfileWeb(tmp_path, url, TRUSTED_PROXIES="127.0.0.1", REDIS_URL=private_redis_url())
     try:
         server.wait_ready()
         yield server, seed
