@@ -7,9 +7,8 @@ from django.utils.translation import gettext
 from rest_framework.authtoken.admin import TokenAdmin
 from rest_framework.authtoken.models import TokenProxy
 
+from accounts.forms import AdminLoginForm
 from core.secret_admin import show_secrets_once
-
-from .forms import AdminLoginForm
 
 # The admin's login asks for the TOTP code too, for those who enrolled (accounts.forms).
 admin.site.login_form = AdminLoginForm

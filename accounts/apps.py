@@ -12,6 +12,6 @@ class AccountsConfig(AppConfig):
 
     def ready(self):
         # The staff's sign-in data, declared for the registry of personal data (core.personal_data).
-        from .personal_data import register_all
+        from accounts.personal_data import register_all
 
         register_all()

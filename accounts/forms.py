@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from .services import clean_token
+from accounts.services import clean_token
 
 INVALID_LOGIN = _(
     "Your username, password or authentication code did not match. Try again. "

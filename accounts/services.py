@@ -11,7 +11,7 @@ import base64
 from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from .exceptions import TwoFactorError
+from accounts.exceptions import TwoFactorError
 
 
 def totp_device(*, user) -> TOTPDevice | None:

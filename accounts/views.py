@@ -12,9 +12,9 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django_otp import login as otp_login
 
-from . import services
-from .exceptions import TwoFactorError
-from .forms import CodeForm
+from accounts import services
+from accounts.exceptions import TwoFactorError
+from accounts.forms import CodeForm
 
 
 def locked_out(request, response=None, credentials=None):

@@ -11,7 +11,7 @@ from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from .tasks import HEARTBEAT_KEY
+from aftersales.tasks import HEARTBEAT_KEY
 
 BROKER_TIMEOUT_SECONDS = 2
 

@@ -12,7 +12,7 @@ os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/15")
 # A fixed key for the secrets at rest (core.crypto), so the tests never depend on DEBUG's derived one.
 os.environ.setdefault("SECRET_ENCRYPTION_KEYS", "dGVzdC1rZXktZm9yLXNlY3JldHMtYXQtcmVzdC0wMDE=")
 
-from .settings import *  # noqa: E402,F403
+from aftersales.settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -2,10 +2,9 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
+from aftersales.health import healthz
 from cases.urls import desk_patterns
 from channels_app import chat_views
-
-from .health import healthz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),

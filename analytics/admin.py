@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 from solo.admin import SingletonModelAdmin
 
-from .models import KpiTarget, RollupState, ScorecardSettings
+from analytics.models import KpiTarget, RollupState, ScorecardSettings
 
 
 @admin.register(KpiTarget)

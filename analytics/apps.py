@@ -12,12 +12,12 @@ class AnalyticsConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from . import receivers
+        from analytics import receivers
 
         receivers.connect()
         post_migrate.connect(_default_targets, sender=self, dispatch_uid="analytics.default_targets")
         # The personal data in this app's models, for erasure (core.personal_data).
-        from .personal_data import register_all
+        from analytics.personal_data import register_all
 
         register_all()
 
@@ -34,7 +34,7 @@ DEFAULT_TARGETS = [
 
 def _default_targets(sender, **kwargs) -> None:
     """After migrate: a shop with no targets at all gets the defaults (deactivate one to hide it)."""
-    from .models import KpiTarget
+    from analytics.models import KpiTarget
 
     if not KpiTarget.objects.exists():
         KpiTarget.objects.bulk_create(

@@ -28,11 +28,10 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
+from analytics import kpis
+from analytics.facts import reporting_zone
+from analytics.models import Comparison, Dimension
 from cases.models import CaseKind, CaseStatus, Channel
-
-from . import kpis
-from .facts import reporting_zone
-from .models import Comparison, Dimension
 
 BOM = "\ufeff"
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

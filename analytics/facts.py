@@ -50,6 +50,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, TruncDate
 
+from analytics.models import CaseFact
 from cases import clock
 from cases.models import (
     Case,
@@ -63,8 +64,6 @@ from cases.models import (
     EventType,
     SlaClock,
 )
-
-from .models import CaseFact
 
 RETURN_KINDS = (CaseKind.RETURN, CaseKind.EXCHANGE)
 NOT_RETURNED = (CaseStatus.REJECTED, CaseStatus.CANCELLED)

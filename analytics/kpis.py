@@ -36,14 +36,13 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
+from analytics import measures
+from analytics.facts import COST_COLUMNS, reporting_zone
+from analytics.measures import DIMENSIONS, FACT_COLUMN, MEASURES, Source, add_into, empty, match, rows_of
+from analytics.models import DailyOrderStat, DailyProductStat, DailyStat, KpiTarget, RollupState
+from analytics.rollups import local_today
 from cases import clock
 from cases.models import Case, CaseKind, CaseStatus, Channel, CustomerTier, Product, ReasonCode, Team
-
-from . import measures
-from .facts import COST_COLUMNS, reporting_zone
-from .measures import DIMENSIONS, FACT_COLUMN, MEASURES, Source, add_into, empty, match, rows_of
-from .models import DailyOrderStat, DailyProductStat, DailyStat, KpiTarget, RollupState
-from .rollups import local_today
 
 MAX_DAYS = 1100
 CENT = Decimal("0.01")

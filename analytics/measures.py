@@ -39,11 +39,10 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce, TruncDate
 from django.db.models.sql.constants import MULTI
 
+from analytics.facts import COST_COLUMNS, NOT_RETURNED, RETURN_KINDS, raw_facts, reporting_zone
+from analytics.models import CaseFact
 from cases.models import CaseKind, CaseLine, Order, OrderLine
 from feedback.models import SurveyInvitation, SurveyResponse
-
-from .facts import COST_COLUMNS, NOT_RETURNED, RETURN_KINDS, raw_facts, reporting_zone
-from .models import CaseFact
 
 DIMENSIONS = ("channel", "kind", "reason", "team", "agent", "product", "tier")
 # The CaseFact column of each dimension.

@@ -271,7 +271,7 @@ class KpiTarget(models.Model):
         return f"{self.kpi} {self.comparison} {self.value}"
 
     def clean(self) -> None:
-        from .kpis import KPI_LABELS  # the KPI module reads this model
+        from analytics.kpis import KPI_LABELS  # the KPI module reads this model
 
         if self.kpi not in KPI_LABELS:
             raise ValidationError(
@@ -319,4 +319,4 @@ class ScorecardSettings(SingletonModel):
         }
 
 
-from .report_models import ReportDelivery, ReportPeriod  # noqa: E402,F401  (the emailed reports' log)
+from analytics.report_models import ReportDelivery, ReportPeriod  # noqa: E402,F401  (the emailed reports' log)

@@ -9,7 +9,7 @@ CODE = "a code, dimension or value of a split (channel, kind, reason, tier, stat
 
 
 def register_all() -> None:
-    from .models import CaseFact, DailyProductStat, DailyStat, KpiTarget, ReportDelivery
+    from analytics.models import CaseFact, DailyProductStat, DailyStat, KpiTarget, ReportDelivery
 
     not_personal(CaseFact, fields=["channel", "kind", "reason", "tier", "status"], reason=CODE)
     not_personal(DailyStat, fields=["dim", "value"], reason=CODE)

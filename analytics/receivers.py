@@ -6,9 +6,8 @@ Connected in ``AnalyticsConfig.ready``. Each receiver only writes a marker row; 
 
 from __future__ import annotations
 
+from analytics import rollups
 from cases.signals import case_event_recorded
-
-from . import rollups
 
 
 def on_case_event(sender, *, case, event, **kwargs) -> None:
@@ -28,7 +27,7 @@ def on_fact_deleted(sender, instance, **kwargs) -> None:
 
 
 def on_target_changed(sender, instance, **kwargs) -> None:
-    from . import kpis
+    from analytics import kpis
 
     kpis.targets_changed()
 
@@ -36,9 +35,8 @@ def on_target_changed(sender, instance, **kwargs) -> None:
 def connect() -> None:
     from django.db.models.signals import post_delete, post_save
 
+    from analytics.models import CaseFact, KpiTarget
     from feedback.models import SurveyInvitation, SurveyResponse
-
-    from .models import CaseFact, KpiTarget
 
     case_event_recorded.connect(on_case_event, dispatch_uid="analytics.case_event")
     post_save.connect(on_answer_saved, sender=SurveyResponse, dispatch_uid="analytics.answer_saved")

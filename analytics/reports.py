@@ -40,10 +40,9 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import formats, translation
 from django.utils.translation import gettext as _
 
+from analytics import exports, kpis, rollups
+from analytics.report_models import ReportDelivery, ReportPeriod
 from cases import clock
-
-from . import exports, kpis, rollups
-from .report_models import ReportDelivery, ReportPeriod
 
 log = logging.getLogger(__name__)
 

@@ -14,11 +14,10 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from analytics import kpis
+from analytics.kpis import BadRequest, Plan, ReportRequest
+from analytics.models import ScorecardSettings
 from cases.roles import AGENT
-
-from . import kpis
-from .kpis import BadRequest, Plan, ReportRequest
-from .models import ScorecardSettings
 
 AREAS = ("speed", "attitude", "professionalism", "efficiency", "satisfaction")
 AREA_LABELS = {

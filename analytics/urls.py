@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from analytics import views
 
 app_name = "dashboard"
 urlpatterns = [

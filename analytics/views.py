@@ -32,12 +32,11 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from analytics import exports, kpis, scorecards
+from analytics.models import Comparison, KpiTarget, ScorecardSettings
 from cases.models import CaseKind, Channel, CostKind, CustomerTier, Product, ReasonCode, Team
 from cases.roles import AGENT, MANAGER
 from cases.views import desk_required
-
-from . import exports, kpis, scorecards
-from .models import Comparison, KpiTarget, ScorecardSettings
 
 VIEW_DASHBOARD = "analytics.view_dashboard"
 OWN_SCORECARD = "analytics.view_own_scorecard"

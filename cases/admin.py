@@ -15,12 +15,10 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm.admin import FSMAdminMixin
 from solo.admin import SingletonModelAdmin
 
-from core import phones
-
-from . import follow_ups, selectors, services, sla
-from .admin_privacy import PersonalDataAdminMixin
-from .exceptions import CaseError
-from .models import (
+from cases import follow_ups, selectors, services, sla
+from cases.admin_privacy import PersonalDataAdminMixin
+from cases.exceptions import CaseError
+from cases.models import (
     AgentProfile,
     ApprovalLimit,
     ApprovalRequest,
@@ -55,6 +53,7 @@ from .models import (
     Tag,
     Team,
 )
+from core import phones
 
 # --- forms for the steps that take input -----------------------------------------------------------
 
@@ -565,7 +564,7 @@ def recompute_after_commit() -> None:
     """Move the due times of open cases once the edit is committed (in the background)."""
 
     def queue():
-        from .tasks import recompute_clocks
+        from cases.tasks import recompute_clocks
 
         try:
             recompute_clocks.delay()

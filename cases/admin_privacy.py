@@ -29,7 +29,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from . import privacy
+from cases import privacy
 
 MASKS: dict[str, Callable[[str], str]] = {
     "name": privacy.mask_name,

@@ -20,10 +20,10 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from . import clock, refunds
-from .exceptions import InvalidInput, NeedsApproval, TransitionForbidden
-from .models import REFUNDING_RESOLUTIONS, ApprovalLimit, ApprovalRequest, Case, EventType
-from .roles import ADMIN
+from cases import clock, refunds
+from cases.exceptions import InvalidInput, NeedsApproval, TransitionForbidden
+from cases.models import REFUNDING_RESOLUTIONS, ApprovalLimit, ApprovalRequest, Case, EventType
+from cases.roles import ADMIN
 
 APPROVE = "cases.approve_refund"
 MATRIX_ROLES = ("agent", "manager")
@@ -110,7 +110,7 @@ def request_approval(
     *, case: Case, actor: AbstractBaseUser, resolution_type: str, refund_amount, resolution_note: str = ""
 ) -> ApprovalRequest:
     """Ask for a resolution above the actor's limit; the same checks as resolving, nothing resolved yet."""
-    from .services import _clean_params, record_event
+    from cases.services import _clean_params, record_event
 
     if not actor.has_perm("cases.work_case"):
         raise TransitionForbidden(_("Your role does not allow writing on cases."))
@@ -150,7 +150,7 @@ def request_approval(
 
 def decide_approval(*, request: ApprovalRequest, actor: AbstractBaseUser, approve: bool, note: str = "") -> Case:
     """Grant (resolve the case in the approver's name, within their own limit) or turn down a request."""
-    from .services import record_event, transition_case
+    from cases.services import record_event, transition_case
 
     if not actor.has_perm(APPROVE):
         raise TransitionForbidden(_("Your role does not allow approving refunds."))

@@ -7,7 +7,7 @@ def _ensure_roles(sender, **kwargs):
     from django.apps import apps
     from django.contrib.auth.management import create_permissions
 
-    from .roles import ensure_roles
+    from cases.roles import ensure_roles
 
     # The roles name permissions of apps migrated after this one: create every app's first
     # (idempotent; Django would create them a moment later).
@@ -17,19 +17,19 @@ def _ensure_roles(sender, **kwargs):
 
 
 def _install_sla_defaults(sender, **kwargs):
-    from .sla_defaults import install_defaults
+    from cases.sla_defaults import install_defaults
 
     install_defaults()
 
 
 def _move_clocks(sender, case, event, **kwargs):
-    from .sla import on_case_event
+    from cases.sla import on_case_event
 
     on_case_event(case=case, event=event)
 
 
 def _schedule_follow_ups(sender, case, event, **kwargs):
-    from .follow_ups import on_case_event
+    from cases.follow_ups import on_case_event
 
     on_case_event(case=case, event=event)
 
@@ -44,11 +44,11 @@ class CasesConfig(AppConfig):
         post_migrate.connect(_ensure_roles, sender=self, dispatch_uid="cases.ensure_roles")
         post_migrate.connect(_install_sla_defaults, sender=self, dispatch_uid="cases.sla_defaults")
         # The SLA clocks and follow-ups follow every case event, inside the event's transaction.
-        from .signals import case_event_recorded
+        from cases.signals import case_event_recorded
 
         case_event_recorded.connect(_move_clocks, dispatch_uid="cases.sla")
         case_event_recorded.connect(_schedule_follow_ups, dispatch_uid="cases.follow_ups")
         # The personal data in this app's models, for erasure (core.personal_data).
-        from .personal_data import register_all
+        from cases.personal_data import register_all
 
         register_all()

@@ -56,7 +56,7 @@ def _minutes(text: str) -> int:
 
 def compile_calendar(*, time_zone: str, hours: dict, days: list[tuple[date, str]]) -> WorkingTime:
     """A ``WorkingTime`` from a calendar's fields and its (date, kind) exceptions."""
-    from .models.sla import WEEKDAYS  # noqa: PLC0415 - keeps this module importable without the app registry
+    from cases.models.sla import WEEKDAYS  # noqa: PLC0415 - keeps this module importable without the app registry
 
     weekly = tuple(tuple((_minutes(a), _minutes(b)) for a, b in hours.get(day, [])) for day in WEEKDAYS)
     return WorkingTime(
@@ -69,7 +69,7 @@ def compile_calendar(*, time_zone: str, hours: dict, days: list[tuple[date, str]
 
 @lru_cache(maxsize=64)
 def _cached(pk: int, updated_at: datetime) -> WorkingTime:
-    from .models import BusinessCalendar  # noqa: PLC0415
+    from cases.models import BusinessCalendar  # noqa: PLC0415
 
     calendar = BusinessCalendar.objects.get(pk=pk)
     return compile_calendar(

@@ -33,11 +33,9 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from core import phones
-
-from . import approvals, clock, refunds, services
-from .exceptions import NeedsApproval
-from .models import (
+from cases import approvals, clock, refunds, services
+from cases.exceptions import NeedsApproval
+from cases.models import (
     GOODS_KINDS,
     REFUNDING_RESOLUTIONS,
     Case,
@@ -57,7 +55,8 @@ from .models import (
     ResolutionType,
     Team,
 )
-from .roles import ADMIN, AGENT, MANAGER, ensure_roles
+from cases.roles import ADMIN, AGENT, MANAGER, ensure_roles
+from core import phones
 
 MARKER_CUSTOMER = "demo-c01"
 DEMO_USERS = (AGENT, MANAGER, ADMIN)

@@ -14,8 +14,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from . import clock
-from .models import (
+from cases import clock
+from cases.models import (
     Case,
     CaseEvent,
     CaseStatus,
@@ -28,9 +28,9 @@ from .models import (
     ServiceSettings,
     Tag,
 )
-from .notifications import notify_users
-from .services import record_event, transition_case
-from .signals import survey_due, survey_reminder_due
+from cases.notifications import notify_users
+from cases.services import record_event, transition_case
+from cases.signals import survey_due, survey_reminder_due
 
 STALLED_TAG = "shipment-stalled"
 

@@ -17,8 +17,8 @@ from pathlib import Path
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from .exceptions import InvalidInput
-from .models import BusinessCalendar, CalendarDay, CalendarDayKind
+from cases.exceptions import InvalidInput
+from cases.models import BusinessCalendar, CalendarDay, CalendarDayKind
 
 CN_NAMES = {
     "New Year's Day": "元旦",

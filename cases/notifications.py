@@ -19,8 +19,8 @@ from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.utils import translation
 
-from . import clock
-from .models import Case, Notification
+from cases import clock
+from cases.models import Case, Notification
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
@@ -71,7 +71,7 @@ def _nudge_after_commit(rows: list[Notification]) -> None:
         return
 
     def nudge():
-        from .tasks import send_notifications  # the tasks module imports this one
+        from cases.tasks import send_notifications  # the tasks module imports this one
 
         try:
             # One nudge per few seconds is enough: a burst of changes must not flood the broker.

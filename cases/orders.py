@@ -19,11 +19,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import Model
 from django.utils.translation import gettext as _
 
+from cases import sla
+from cases.exceptions import CaseError, InvalidInput
+from cases.models import CaseLine, CaseStatus, Customer, CustomerTier, Order, OrderLine, Product
 from core import phones
-
-from . import sla
-from .exceptions import CaseError, InvalidInput
-from .models import CaseLine, CaseStatus, Customer, CustomerTier, Order, OrderLine, Product
 
 # Cases in these statuses hold no units of the order lines they name (as in cases.policy).
 RELEASED_STATUSES = (CaseStatus.REJECTED, CaseStatus.CANCELLED)

@@ -53,7 +53,7 @@ ORDER_RECORD = (
 
 
 def register_all() -> None:
-    from .models import (
+    from cases.models import (
         AgentProfile,
         ApprovalLimit,
         ApprovalRequest,

@@ -34,7 +34,7 @@ from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
-from .models import (
+from cases.models import (
     CaseLine,
     CaseStatus,
     Customer,

@@ -18,8 +18,8 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from .exceptions import InvalidInput
-from .models import ReturnPolicy, ReturnPolicyRule, RuleOutcome, RuleType
+from cases.exceptions import InvalidInput
+from cases.models import ReturnPolicy, ReturnPolicyRule, RuleOutcome, RuleType
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "policy_templates"
 

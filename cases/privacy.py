@@ -32,10 +32,9 @@ from datetime import datetime, timedelta
 from django.dispatch import Signal
 from django.utils.translation import gettext as _
 
+from cases import clock
+from cases.roles import INTEGRATION
 from core.client_ip import client_ip as resolve_client_ip
-
-from . import clock
-from .roles import INTEGRATION
 
 MASK = "*"
 PHONE_VISIBLE_DIGITS = 4

@@ -28,9 +28,9 @@ from django.db.models import OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
-from . import clock
-from .exceptions import InvalidInput, TransitionForbidden
-from .models import (
+from cases import clock
+from cases.exceptions import InvalidInput, TransitionForbidden
+from cases.models import (
     LIVE_REFUND_STATUSES,
     Case,
     CaseLine,
@@ -182,7 +182,7 @@ def record_refund(
     """Write the refund that brings the case's live refunds up to ``total`` (None when nothing is
     new): the refund, its lines, its cost line and its ``refund`` event. ``now`` must come from
     ``lock_order`` in the same transaction."""
-    from .services import record_event
+    from cases.services import record_event
 
     new = check_total(case=case, total=total, now=now)
     if new <= 0:
@@ -273,7 +273,7 @@ def settle_refund(*, refund: Refund, actor: AbstractBaseUser, status: str, note:
     """The shop (or a manager) reports what became of a requested refund: succeeded, failed or
     cancelled. A failed or cancelled refund stops counting: its amount may be refunded again.
     Settling is once; the same answer again changes nothing, another answer is a 400."""
-    from .services import record_event
+    from cases.services import record_event
 
     if not actor.has_perm(SETTLE):
         raise TransitionForbidden(_("Your role does not allow reporting refund outcomes."))

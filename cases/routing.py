@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Q
 
-from .models import OPEN_STATUSES, Customer, CustomerTier, RoutingMethod, RoutingRule, Team
+from cases.models import OPEN_STATUSES, Customer, CustomerTier, RoutingMethod, RoutingRule, Team
 
 
 @dataclass(frozen=True)

@@ -12,11 +12,9 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import BooleanField, ExpressionWrapper, Max, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from core import phones
-
-from . import clock
-from .keyset import KeysetOrdering
-from .models import (
+from cases import clock
+from cases.keyset import KeysetOrdering
+from cases.models import (
     OPEN_STATUSES,
     TRANSITION_NAMES,
     ApprovalRequest,
@@ -37,7 +35,8 @@ from .models import (
     RevisitTask,
     SlaClock,
 )
-from .services import step_label, transition_permission, unmet_conditions
+from cases.services import step_label, transition_permission, unmet_conditions
+from core import phones
 
 
 def case_list() -> QuerySet[Case]:
@@ -411,7 +410,7 @@ def article_text(*, article: Article, case: Case) -> str:
 
 def case_refunds(*, case: Case):
     """The case's refunds in the ledger, oldest first, with their order lines."""
-    from .models import Refund
+    from cases.models import Refund
 
     return (
         Refund.objects.filter(case=case)
@@ -425,7 +424,7 @@ def case_money(*, case: Case, user) -> dict:
     """The refund panel of the case page: what the case refunded, what the order still holds, and how
     much more ``user`` may refund without an approval (the smallest of their limits over the
     refunding resolutions, so the figure never promises too much)."""
-    from . import approvals, refunds
+    from cases import approvals, refunds
 
     now = refunds.standing(case=case)
     room = approvals.remaining_without_approval(user=user, case=case, refunded=now.refunded)

@@ -19,9 +19,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, can_proceed
 
-from . import approvals, clock, policy, refunds, routing
-from .exceptions import CaseChanged, InvalidInput, TransitionForbidden, TransitionNotAllowed
-from .models import (
+from cases import approvals, clock, policy, refunds, routing
+from cases.exceptions import CaseChanged, InvalidInput, TransitionForbidden, TransitionNotAllowed
+from cases.models import (
     FINAL_STATUSES,
     GOODS_KINDS,
     REFUNDING_RESOLUTIONS,
@@ -51,8 +51,8 @@ from .models import (
     Tag,
     Team,
 )
-from .models.case import CONDITION_LABELS, WORK
-from .signals import case_event_recorded
+from cases.models.case import CONDITION_LABELS, WORK
+from cases.signals import case_event_recorded
 
 SYSTEM = "system"
 
@@ -575,7 +575,7 @@ def ship_replacement(*, case: Case, actor: AbstractBaseUser, carrier: str, track
     Once the returned item is inspected (or resolved); for a VIP exchange already on approval
     (instant exchange). The customer sees it on the timeline and is emailed.
     """
-    from .carriers import CARRIERS, normal_tracking, tracking_matches
+    from cases.carriers import CARRIERS, normal_tracking, tracking_matches
 
     if not actor.has_perm(WORK):
         raise TransitionForbidden(_("Your role does not allow writing on cases."))
@@ -723,7 +723,7 @@ def set_disposition(*, case: Case, line_id: int | str, disposition: str, actor: 
 
 def add_warehouse_photos(*, case: Case, actor: AbstractBaseUser, uploads: list) -> list[Attachment]:
     """Photos the warehouse takes of the returned goods, kept beside the customer's (internal)."""
-    from .photos import clean_photo
+    from cases.photos import clean_photo
 
     if not actor.has_perm("cases.add_attachment"):
         raise TransitionForbidden(_("Your role does not allow adding photos."))

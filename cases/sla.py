@@ -36,8 +36,8 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.db.models import Min
 
-from . import calendar, clock
-from .models import (
+from cases import calendar, clock
+from cases.models import (
     ACTIVE_CLOCK_STATES,
     SHIPPING_KINDS,
     Case,

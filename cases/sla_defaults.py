@@ -15,7 +15,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import transaction
 
-from .models import WEEKDAYS, BusinessCalendar, ServiceSettings, SlaPolicy
+from cases.models import WEEKDAYS, BusinessCalendar, ServiceSettings, SlaPolicy
 
 EVERY_DAY = {day: [["09:00", "21:00"]] for day in WEEKDAYS}
 OFFICE = {day: ([["09:00", "18:00"]] if day not in ("sat", "sun") else []) for day in WEEKDAYS}

@@ -17,10 +17,10 @@ from datetime import datetime
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
-from . import clock
-from .exceptions import CaseError
-from .follow_ups import run_follow_up
-from .models import (
+from cases import clock
+from cases.exceptions import CaseError
+from cases.follow_ups import run_follow_up
+from cases.models import (
     Case,
     CaseStatus,
     ClockKind,
@@ -32,9 +32,9 @@ from .models import (
     ServiceSettings,
     SlaClock,
 )
-from .notifications import notify_customer, notify_users
-from .services import record_event, save_case_edit, transition_case
-from .sla import REPLY_CLOCKS
+from cases.notifications import notify_customer, notify_users
+from cases.services import record_event, save_case_edit, transition_case
+from cases.sla import REPLY_CLOCKS
 
 log = logging.getLogger(__name__)
 BATCH = 500

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from . import notifications, sla
-from . import sweep as sweeping
+from cases import notifications, sla
+from cases import sweep as sweeping
 
 
 @shared_task(name="cases.tasks.sweep", ignore_result=True)

@@ -23,10 +23,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from . import approvals, clock, privacy, selectors, services, sla
-from .carriers import CARRIERS
-from .exceptions import CaseChanged, CaseError, InvalidInput, NeedsApproval
-from .models import (
+from cases import approvals, clock, privacy, selectors, services, sla
+from cases.carriers import CARRIERS
+from cases.exceptions import CaseChanged, CaseError, InvalidInput, NeedsApproval
+from cases.models import (
     Article,
     CaseKind,
     CaseStatus,

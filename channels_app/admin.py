@@ -14,14 +14,9 @@ from cases.admin import ReadOnlyAdmin
 from cases.admin_privacy import PersonalDataAdminMixin, PersonalDataMixin
 from cases.exceptions import CaseError
 from cases.models import Customer
-from core.secret_admin import SecretFieldsAdminMixin
-
-from . import (
-    admin_webhooks,  # noqa: F401 - registers the shop webhook admin
-    email_in,
-)
-from .identity import merge_customers
-from .models import (
+from channels_app import email_in
+from channels_app.identity import merge_customers
+from channels_app.models import (
     ChatSession,
     ChatWidget,
     ContactIdentity,
@@ -32,6 +27,7 @@ from .models import (
     RawEmail,
     SocialAccount,
 )
+from core.secret_admin import SecretFieldsAdminMixin
 
 
 @admin.register(EmailInbox)

@@ -20,10 +20,9 @@ from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from channels_app import shop_webhooks
+from channels_app.models import ShopWebhook, WebhookDelivery, WebhookDeliveryStatus, WebhookEventType
 from core.secret_admin import SecretFieldsAdminMixin
-
-from . import shop_webhooks
-from .models import ShopWebhook, WebhookDelivery, WebhookDeliveryStatus, WebhookEventType
 
 
 class ShopWebhookForm(forms.ModelForm):

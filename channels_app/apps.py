@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 def _portal_customer_id(request) -> int | None:
-    from .portal import signed_in_customer
+    from channels_app.portal import signed_in_customer
 
     session = getattr(request, "session", None)
     customer = signed_in_customer(session) if session is not None else None
@@ -20,12 +20,11 @@ class ChannelsAppConfig(AppConfig):
 
     def ready(self):
         from cases.signals import case_event_recorded
-
-        from .receivers import on_case_event
+        from channels_app.receivers import on_case_event
 
         case_event_recorded.connect(on_case_event, dispatch_uid="channels_app.on_case_event")
         # The personal data in this app's models, for erasure (core.personal_data).
-        from .personal_data import register_all
+        from channels_app.personal_data import register_all
 
         register_all()
         # Other apps link what a signed-in portal customer leaves to them (core.signed_in).

@@ -50,10 +50,9 @@ from cases.models import FINAL_STATUSES, OPEN_STATUSES, Case, Channel, Customer,
 from cases.models.case import WORK
 from cases.selectors import SENDER_VERIFIED
 from cases.services import record_event
-
-from . import identity, intake, portal, throttle
-from .models import ChatSession, ChatWidget, ContactIdentity, Direction, IdentityKind, Message
-from .models.messages import new_chat_token
+from channels_app import identity, intake, portal, throttle
+from channels_app.models import ChatSession, ChatWidget, ContactIdentity, Direction, IdentityKind, Message
+from channels_app.models.messages import new_chat_token
 
 MAX_TEXT = 5000
 MAX_NAME = 200

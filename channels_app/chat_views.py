@@ -7,7 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from .models import ChatWidget
+from channels_app.models import ChatWidget
 
 
 def demo(request: HttpRequest) -> HttpResponse:

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import desk_views
+from channels_app import desk_views
 
 app_name = "desk_chats"
 

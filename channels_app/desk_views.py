@@ -22,9 +22,8 @@ from cases.exceptions import CaseError, InvalidInput, TransitionForbidden
 from cases.models.case import WORK
 from cases.selectors import can_see, case_by_number
 from cases.views import _render_case, desk_required
-
-from . import chat, phone
-from .models import Direction, PhoneLine
+from channels_app import chat, phone
+from channels_app.models import Direction, PhoneLine
 
 
 class LogCallForm(forms.Form):

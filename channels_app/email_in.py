@@ -18,10 +18,9 @@ from django.utils.translation import gettext as _
 
 from cases import clock
 from cases.models import Channel
-
-from . import intake
-from .mail import MailRejected, ParsedMail, parse_email
-from .models import EmailInbox, IdentityKind, ImapAfterRead
+from channels_app import intake
+from channels_app.mail import MailRejected, ParsedMail, parse_email
+from channels_app.models import EmailInbox, IdentityKind, ImapAfterRead
 
 log = logging.getLogger(__name__)
 FETCH_BATCH = 50

@@ -19,9 +19,8 @@ from django.utils.translation import gettext as _
 from cases.exceptions import InvalidInput, TransitionForbidden
 from cases.models import Case, Customer, EventType, Order
 from cases.services import record_event
+from channels_app.models import ChatSession, ContactIdentity, IdentityKind, Message
 from core import phones
-
-from .models import ChatSession, ContactIdentity, IdentityKind, Message
 
 ORDER_TOKEN = re.compile(r"(?<![\w-])([A-Za-z0-9][A-Za-z0-9_-]{4,39})(?![\w-])")
 CJK = re.compile(r"[\u3400-\u9fff]")

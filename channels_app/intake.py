@@ -35,9 +35,8 @@ from cases.models import (
 )
 from cases.selectors import SENDER_VERIFIED
 from cases.services import create_case, record_event
-
-from . import identity
-from .models import DeliveryStatus, Direction, Message, MessageAttachment, RawEmail
+from channels_app import identity
+from channels_app.models import DeliveryStatus, Direction, Message, MessageAttachment, RawEmail
 
 FLAG_TAG = "check-sender"
 # Written as False into the message's and its timeline entry's data when the channel or the identity

@@ -29,9 +29,8 @@ from django.db import connection, transaction
 from cases import clock
 from cases.models import Case, CaseEvent, Channel, EventType
 from cases.selectors import VOUCHED, has_verified_sender
-
-from . import social
-from .models import ChatSession, DeliveryStatus, Direction, EmailInbox, Message
+from channels_app import social
+from channels_app.models import ChatSession, DeliveryStatus, Direction, EmailInbox, Message
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
@@ -162,7 +161,7 @@ def queue_reply(*, case: Case, event: CaseEvent) -> Message | None:
 
 
 def _nudge(message_id: int) -> None:
-    from .tasks import deliver_message
+    from channels_app.tasks import deliver_message
 
     try:
         deliver_message.delay(message_id)

@@ -7,9 +7,8 @@ from __future__ import annotations
 
 from django.conf import settings
 
+from channels_app import signing
 from core import outgoing as checked
-
-from . import signing
 
 EXCERPT = checked.EXCERPT
 

@@ -23,8 +23,7 @@ WEBHOOK_PAYLOAD_PERSONAL = (
 
 def register_all() -> None:
     from cases.models import Case
-
-    from .models import (
+    from channels_app.models import (
         ChatSession,
         ChatWidget,
         ContactIdentity,
@@ -122,6 +121,6 @@ def register_all() -> None:
 
 
 def _new_token(_session) -> str:
-    from .models.messages import new_chat_token
+    from channels_app.models.messages import new_chat_token
 
     return new_chat_token()

@@ -35,10 +35,9 @@ from cases.models import FINAL_STATUSES, Case, CaseKind, Channel, EventType, Tag
 from cases.models.case import WORK
 from cases.selectors import can_see
 from cases.services import create_case, record_event
+from channels_app import identity, intake
+from channels_app.models import DeliveryStatus, Direction, IdentityKind, Message, PhoneLine
 from core import phones
-
-from . import identity, intake
-from .models import DeliveryStatus, Direction, IdentityKind, Message, PhoneLine
 
 CALL_BACK_TAG = "call-back"
 MAX_SUMMARY = 5000

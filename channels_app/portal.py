@@ -45,10 +45,9 @@ from cases.models import (
 )
 from cases.photos import PhotoRejected, clean_photo
 from cases.services import LineRequest, create_case, record_event, transition_case
+from channels_app import throttle
+from channels_app.models import PortalCode
 from core import phones
-
-from . import throttle
-from .models import PortalCode
 
 CODE_TTL = timedelta(minutes=10)
 CODE_ATTEMPTS = 5

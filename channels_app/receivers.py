@@ -16,9 +16,8 @@ from django.utils.translation import gettext as _
 
 from cases.models import Case, CaseEvent, CaseStatus, EventType, NotificationKind
 from cases.notifications import notify_customer
-
-from . import outbound, shop_webhooks
-from .portal import send_sms
+from channels_app import outbound, shop_webhooks
+from channels_app.portal import send_sms
 
 
 def should_email(event: CaseEvent) -> bool:

@@ -64,10 +64,9 @@ from cases.models import (
     RefundStatus,
     ResolutionType,
 )
-
-from . import outgoing
-from .models import ShopWebhook, WebhookDelivery, WebhookDeliveryStatus, WebhookEventType
-from .outbound import backoff
+from channels_app import outgoing
+from channels_app.models import ShopWebhook, WebhookDelivery, WebhookDeliveryStatus, WebhookEventType
+from channels_app.outbound import backoff
 
 log = logging.getLogger(__name__)
 
@@ -338,7 +337,7 @@ def send_test_event(*, endpoint: ShopWebhook) -> WebhookDelivery:
 
 def _nudge_after_commit(ids: list[int]) -> None:
     def nudge():
-        from .tasks import deliver_webhook
+        from channels_app.tasks import deliver_webhook
 
         for delivery_id in ids:
             try:

@@ -21,9 +21,8 @@ from django.utils.translation import gettext as _
 
 from cases.exceptions import InvalidInput
 from cases.models import Channel
-
-from . import intake, outgoing, signing
-from .models import IdentityKind, SocialAccount
+from channels_app import intake, outgoing, signing
+from channels_app.models import IdentityKind, SocialAccount
 
 log = logging.getLogger(__name__)
 MAX_TEXT = 5000

@@ -8,8 +8,8 @@ import uuid
 from celery import shared_task
 from django.core.cache import cache
 
-from . import email_in, outbound, shop_webhooks
-from .models import EmailInbox
+from channels_app import email_in, outbound, shop_webhooks
+from channels_app.models import EmailInbox
 
 log = logging.getLogger(__name__)
 POLL_LOCK_SECONDS = 300

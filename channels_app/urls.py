@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from channels_app import views
 
 app_name = "portal"
 urlpatterns = [

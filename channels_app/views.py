@@ -17,10 +17,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from cases.models import CaseStatus, InspectionGrade, PolicyOutcome, ReasonCode
 from cases.views import attachment_response
+from channels_app import portal
+from channels_app.portal import PortalError
 from core.client_ip import client_ip
-
-from . import portal
-from .portal import PortalError
 
 
 def _ip(request) -> str:

@@ -10,4 +10,4 @@ class CoreConfig(AppConfig):
     verbose_name = _("Shared kernel")
 
     def ready(self):
-        from . import checks  # noqa: F401 - registers the system checks (outgoing messages delivered)
+        from core import checks  # noqa: F401 - registers the system checks (outgoing messages delivered)

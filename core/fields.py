@@ -25,7 +25,7 @@ from django.core.exceptions import FieldError, ValidationError
 from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
-from . import crypto
+from core import crypto
 
 GENERATED_ATTRIBUTE = "_generated_secrets"
 

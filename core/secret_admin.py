@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 
-from .fields import EncryptedCharField, generated_secrets
+from core.fields import EncryptedCharField, generated_secrets
 
 STATUS_SUFFIX = "_status"
 

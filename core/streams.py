@@ -22,7 +22,7 @@ from django.conf import settings
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
 
-from .client_ip import client_ip
+from core.client_ip import client_ip
 
 EVENT_STREAM = "text/event-stream"
 

@@ -12,9 +12,8 @@ from solo.admin import SingletonModelAdmin
 from cases.admin import ReadOnlyAdmin
 from cases.admin_privacy import PersonalDataAdminMixin
 from cases.models import CaseKind, Channel
-
-from . import free
-from .models import (
+from feedback import free
+from feedback.models import (
     FeedbackCategory,
     FeedbackSettings,
     FreeFeedback,

@@ -3,20 +3,20 @@ from django.utils.translation import gettext_lazy as _
 
 
 def _invite(sender, case, **kwargs):
-    from .services import invite
+    from feedback.services import invite
 
     invite(case=case)
 
 
 def _remind(sender, case, **kwargs):
-    from .services import remind
+    from feedback.services import remind
 
     remind(case=case)
 
 
 def _on_case_event(sender, case, event, **kwargs):
     if event.type == "transition" and event.transition == "reopen":
-        from .services import cancel_open
+        from feedback.services import cancel_open
 
         cancel_open(case=case)
 
@@ -35,6 +35,6 @@ class FeedbackConfig(AppConfig):
         survey_reminder_due.connect(_remind, dispatch_uid="feedback.remind")
         case_event_recorded.connect(_on_case_event, dispatch_uid="feedback.on_case_event")
         # The personal data in this app's models, for erasure (core.personal_data).
-        from .personal_data import register_all
+        from feedback.personal_data import register_all
 
         register_all()

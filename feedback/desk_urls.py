@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import desk_views
+from feedback import desk_views
 
 app_name = "feedback_desk"
 urlpatterns = [

@@ -29,8 +29,7 @@ from django.views.decorators.http import require_GET, require_POST
 from cases import clock
 from cases.follow_ups import complete_revisit
 from cases.views import desk_required
-
-from . import free, selectors
+from feedback import free, selectors
 
 SEE_REVISITS = ("cases.view_revisittask",)
 RECORD_REVISITS = ("cases.view_revisittask", "cases.change_revisittask")

@@ -19,9 +19,8 @@ from cases import clock
 from cases.exceptions import InvalidInput
 from cases.models import Channel, Customer
 from core import phones
-
-from .models import FeedbackCategory, FreeFeedback
-from .services import submit_free_feedback
+from feedback.models import FeedbackCategory, FreeFeedback
+from feedback.services import submit_free_feedback
 
 # A person on a phone sends a few; a script sends hundreds. Counted per IP address in the cache.
 RATE_LIMIT = 10

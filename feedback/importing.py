@@ -35,9 +35,8 @@ from django.utils.translation import gettext as _
 from cases import clock, selectors
 from cases.exceptions import CaseError, InvalidInput
 from cases.models import Case
-
-from . import services
-from .models import FeedbackSettings, QuestionKind, ResponseSource, SurveyResponse
+from feedback import services
+from feedback.models import FeedbackSettings, QuestionKind, ResponseSource, SurveyResponse
 
 MAX_BATCH = 500
 EXTERNAL_ID_MAX = SurveyResponse._meta.get_field("external_id").max_length

@@ -13,8 +13,7 @@ CODE = "a code, status or choice from a fixed list"
 
 def register_all() -> None:
     from cases.models import Case
-
-    from .models import (
+    from feedback.models import (
         FeedbackCategory,
         FeedbackSettings,
         FreeFeedback,

@@ -16,8 +16,7 @@ from cases.exceptions import InvalidInput
 from cases.models import Customer
 from core import signed_in
 from core.client_ip import client_ip
-
-from . import free, selectors
+from feedback import free, selectors
 
 
 def _ip(request) -> str:

@@ -17,8 +17,7 @@ from django.db.models import Q, QuerySet
 from cases import clock
 from cases.models import RevisitReason, RevisitTask, Team
 from cases.selectors import teams_restrict
-
-from .models import FeedbackCategory, FreeFeedback
+from feedback.models import FeedbackCategory, FreeFeedback
 
 PAGE_SIZE = 50
 BOARD_STATES = ("open", "overdue", "done")

@@ -27,8 +27,7 @@ from cases.follow_ups import create_revisit
 from cases.models import Case, CaseStatus, Channel, Customer, EventType, RevisitReason
 from cases.selectors import VOUCHED
 from cases.services import record_event
-
-from .models import (
+from feedback.models import (
     OPEN_INVITATION,
     SCALES,
     FeedbackCategory,

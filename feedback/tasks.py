@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from . import services
+from feedback import services
 
 
 @shared_task(name="feedback.tasks.expire_invitations", ignore_result=True)

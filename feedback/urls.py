@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import public_views, views
+from feedback import public_views, views
 
 app_name = "feedback"
 urlpatterns = [

@@ -20,9 +20,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from cases.exceptions import InvalidInput
-
-from . import services
-from .models import SCALES, InvitationStatus, QuestionKind, SurveyInvitation
+from feedback import services
+from feedback.models import SCALES, InvitationStatus, QuestionKind, SurveyInvitation
 
 FIELDS = ("csat", "nps", "ces", "comment")
 

@@ -20,9 +20,8 @@ from cases import privacy as masks
 from cases.admin import ReadOnlyAdmin
 from cases.models import Customer
 from channels_app.models import ContactIdentity, Message
-
-from . import services
-from .models import AuditLog
+from privacy import services
+from privacy.models import AuditLog
 
 EXPORT_PERM = "privacy.export_personal_data"
 ERASE_PERM = "privacy.erase_personal_data"

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 def _on_access(sender, **kwargs):
-    from .services import log_access
+    from privacy.services import log_access
 
     log_access(**kwargs)
 
@@ -20,6 +20,6 @@ class PrivacyConfig(AppConfig):
 
         personal_data_accessed.connect(_on_access, dispatch_uid="privacy.log_access")
         # The personal data in this app's models and Django's admin log, for erasure (core.personal_data).
-        from .personal_data import register_all
+        from privacy.personal_data import register_all
 
         register_all()

@@ -18,7 +18,7 @@ def register_all() -> None:
     from django.contrib.admin.models import LogEntry
     from django.contrib.sessions.models import Session
 
-    from .models import AuditLog
+    from privacy.models import AuditLog
 
     register(AuditLog, fields=["reason", "detail"], how=How.KEEP, reason=ACCOUNTABILITY)
     not_personal(

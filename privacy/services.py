@@ -48,8 +48,7 @@ from channels_app.models import (
 from core import personal_data, phones
 from core.personal_data import How
 from feedback.models import FreeFeedback, SurveyInvitation, SurveyResponse
-
-from .models import AuditAction, AuditLog
+from privacy.models import AuditAction, AuditLog
 
 log = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from . import services
+from privacy import services
 
 
 @shared_task(name="privacy.tasks.purge_attachments", ignore_result=True)

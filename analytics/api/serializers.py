@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from analytics.kpis import DIMENSIONS
 from cases.models import Case
-
-from ..kpis import DIMENSIONS
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 

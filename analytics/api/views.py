@@ -35,21 +35,20 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cases.api.pagination import KeysetPagination
-from cases.api.permissions import HasRolePermissions
-from cases.api.serializers import ErrorSerializer
-from cases.keyset import KeysetOrdering
-from cases.models import CaseKind, Channel, CustomerTier, ReasonCode
-
-from .. import kpis, scorecards
-from ..models import ScorecardSettings
-from .serializers import (
+from analytics import kpis, scorecards
+from analytics.api.serializers import (
     BadRequestSerializer,
     DrillCaseSerializer,
     ReportSerializer,
     ScorecardSerializer,
     WeightsSerializer,
 )
+from analytics.models import ScorecardSettings
+from cases.api.pagination import KeysetPagination
+from cases.api.permissions import HasRolePermissions
+from cases.api.serializers import ErrorSerializer
+from cases.keyset import KeysetOrdering
+from cases.models import CaseKind, Channel, CustomerTier, ReasonCode
 
 VIEW_DASHBOARD = "analytics.view_dashboard"
 OWN_SCORECARD = "analytics.view_own_scorecard"

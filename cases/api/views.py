@@ -39,11 +39,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cases import follow_ups, notifications, orders, privacy, refunds, selectors, services
-from cases.models import Case, Order, Refund
-
-from .filters import CaseFilter
-from .pagination import KeysetPagination
-from .permissions import (
+from cases.api.filters import CaseFilter
+from cases.api.pagination import KeysetPagination
+from cases.api.permissions import (
     COMPLETE_REVISIT,
     CREATE_CASE,
     READ_CASES,
@@ -56,7 +54,7 @@ from .permissions import (
     UPSERT_ORDER,
     HasRolePermissions,
 )
-from .serializers import (
+from cases.api.serializers import (
     CaseDetailSerializer,
     CaseIn,
     CaseListSerializer,
@@ -73,6 +71,7 @@ from .serializers import (
     TransitionIn,
     TransitionOptionSerializer,
 )
+from cases.models import Case, Order, Refund
 
 ORDER_NUMBER = OpenApiParameter("number", str, OpenApiParameter.PATH, description="The shop's order number.")
 CASE_NUMBER = OpenApiParameter("number", str, OpenApiParameter.PATH, description="The case number (RMA-2026-000123).")

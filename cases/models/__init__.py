@@ -1,5 +1,5 @@
-from .approvals import ApprovalLimit, ApprovalRequest
-from .case import (
+from cases.models.approvals import ApprovalLimit, ApprovalRequest
+from cases.models.case import (
     CONVERSATION_KINDS,
     FINAL_STATUSES,
     GOODS_KINDS,
@@ -26,7 +26,7 @@ from .case import (
     ResolutionType,
     Tag,
 )
-from .catalog import (
+from cases.models.catalog import (
     AgentProfile,
     Article,
     CannedReply,
@@ -42,9 +42,9 @@ from .catalog import (
     RoutingRule,
     Team,
 )
-from .policy import ReturnPolicy, ReturnPolicyRule, RuleOutcome, RuleType
-from .refunds import LIVE_REFUND_STATUSES, Refund, RefundLine, RefundStatus
-from .sla import (
+from cases.models.policy import ReturnPolicy, ReturnPolicyRule, RuleOutcome, RuleType
+from cases.models.refunds import LIVE_REFUND_STATUSES, Refund, RefundLine, RefundStatus
+from cases.models.sla import (
     ACTIVE_CLOCK_STATES,
     WEEKDAYS,
     BusinessCalendar,

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .case import REFUNDING_RESOLUTIONS, Case, ResolutionType
+from cases.models.case import REFUNDING_RESOLUTIONS, Case, ResolutionType
 
 ROLE_CHOICES = [("agent", _("Agent")), ("manager", _("Manager"))]
 REFUND_CHOICES = [(value, label) for value, label in ResolutionType.choices if value in REFUNDING_RESOLUTIONS]

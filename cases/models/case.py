@@ -15,8 +15,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransition, ConcurrentTransitionMixin, FSMField, transition
 
-from .. import clock
-from .catalog import Customer, Order, OrderLine, ProductVariant, Team
+from cases import clock
+from cases.models.catalog import Customer, Order, OrderLine, ProductVariant, Team
 
 
 class CaseKind(models.TextChoices):

@@ -275,8 +275,8 @@ class RoutingRule(models.Model):
     def clean(self) -> None:
         from django.core.exceptions import ValidationError
 
-        from .case import CaseKind, Channel
-        from .sla import _choices_problem
+        from cases.models.case import CaseKind, Channel
+        from cases.models.sla import _choices_problem
 
         errors = {}
         for field, choices in (

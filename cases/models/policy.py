@@ -94,8 +94,8 @@ class ReturnPolicyRule(BilingualName):
     def clean(self) -> None:
         """Refuse a rule the engine could not apply: unknown values in the match lists, a window
         without days, a warranty without months."""
-        from .case import CaseKind, ReasonCode
-        from .catalog import CustomerTier, ProductFlag
+        from cases.models.case import CaseKind, ReasonCode
+        from cases.models.catalog import CustomerTier, ProductFlag
 
         errors: dict[str, str] = {}
         for name, choices in (

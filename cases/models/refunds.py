@@ -13,9 +13,9 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .approvals import REFUND_CHOICES
-from .case import Case, CostLine
-from .catalog import Order, OrderLine
+from cases.models.approvals import REFUND_CHOICES
+from cases.models.case import Case, CostLine
+from cases.models.catalog import Order, OrderLine
 
 
 class RefundStatus(models.TextChoices):

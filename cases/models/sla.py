@@ -16,8 +16,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from solo.models import SingletonModel
 
-from .case import Case, CaseKind, Channel, Priority
-from .catalog import CustomerTier, Team
+from cases.models.case import Case, CaseKind, Channel, Priority
+from cases.models.catalog import CustomerTier, Team
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")

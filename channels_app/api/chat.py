@@ -48,10 +48,9 @@ from rest_framework.views import APIView
 
 from cases.api.serializers import ErrorSerializer
 from cases.exceptions import InvalidInput
+from channels_app import chat
+from channels_app.models import ChatSession, Direction, Message
 from core.client_ip import client_ip
-
-from .. import chat
-from ..models import ChatSession, Direction, Message
 
 # A comment when nothing else was sent for this long: proxies keep the connection, and a visitor who
 # left is noticed at the next write (the worker is then free), not only at CHAT_SSE_SECONDS.

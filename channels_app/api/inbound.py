@@ -19,10 +19,9 @@ from rest_framework.views import APIView
 
 from cases.api.serializers import ErrorSerializer
 from cases.exceptions import InvalidInput
-
-from .. import email_in, signing, social
-from ..mail import MailRejected
-from ..models import EmailInbox, SocialAccount
+from channels_app import email_in, signing, social
+from channels_app.mail import MailRejected
+from channels_app.models import EmailInbox, SocialAccount
 
 SIGNATURE_PARAMETERS = [
     OpenApiParameter(

@@ -27,10 +27,9 @@ from rest_framework.response import Response
 
 from cases.api.serializers import ErrorSerializer
 from cases.exceptions import InvalidInput
-
-from .. import phone
-from ..models import PhoneLine
-from .inbound import SIGNATURE_PARAMETERS, SignedWebhookView
+from channels_app import phone
+from channels_app.api.inbound import SIGNATURE_PARAMETERS, SignedWebhookView
+from channels_app.models import PhoneLine
 
 
 class CallEventIn(serializers.Serializer):

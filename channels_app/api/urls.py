@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import chat, inbound, phone
+from channels_app.api import chat, inbound, phone
 
 app_name = "channels"
 

@@ -1,4 +1,4 @@
-from .config import (
+from channels_app.models.config import (
     ChatWidget,
     EmailInbox,
     ImapAfterRead,
@@ -7,7 +7,7 @@ from .config import (
     SocialAccount,
     WebhookEventType,
 )
-from .messages import (
+from channels_app.models.messages import (
     ChatSession,
     ContactIdentity,
     DeliveryStatus,
@@ -17,8 +17,8 @@ from .messages import (
     MessageAttachment,
     RawEmail,
 )
-from .portal import PortalCode
-from .webhooks import WebhookDelivery, WebhookDeliveryStatus
+from channels_app.models.portal import PortalCode
+from channels_app.models.webhooks import WebhookDelivery, WebhookDeliveryStatus
 
 __all__ = [
     "ChatSession",

@@ -15,8 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from cases.models import Attachment, Case, CaseEvent, Channel, Customer, Order
-
-from .config import ChatWidget, EmailInbox, PhoneLine, SocialAccount
+from channels_app.models.config import ChatWidget, EmailInbox, PhoneLine, SocialAccount
 
 
 class IdentityKind(models.TextChoices):

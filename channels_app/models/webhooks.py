@@ -9,8 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from cases.models import Case
-
-from .config import ShopWebhook, WebhookEventType
+from channels_app.models.config import ShopWebhook, WebhookEventType
 
 
 class WebhookDeliveryStatus(models.TextChoices):

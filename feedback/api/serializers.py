@@ -11,10 +11,9 @@ from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from cases.models import CaseKind, Channel, Customer
-
-from ..importing import MAX_BATCH
-from ..models import SCALES, FeedbackCategory, FreeFeedback, QuestionKind, ResponseSource, SurveyResponse
-from ..services import MAX_COMMENT
+from feedback.importing import MAX_BATCH
+from feedback.models import SCALES, FeedbackCategory, FreeFeedback, QuestionKind, ResponseSource, SurveyResponse
+from feedback.services import MAX_COMMENT
 
 # --- import --------------------------------------------------------------------------------------------
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from feedback.api import views
 
 app_name = "feedback_api"
 

@@ -39,10 +39,8 @@ from cases.api.permissions import HasRolePermissions
 from cases.api.serializers import ErrorSerializer
 from cases.keyset import KeysetOrdering
 from cases.models import CaseKind, Channel
-
-from .. import importing, services
-from ..models import ResponseSource, SurveyResponse
-from .serializers import (
+from feedback import importing, services
+from feedback.api.serializers import (
     IMPORT_LIMIT_HELP,
     ExportRowSerializer,
     FreeFeedbackIn,
@@ -52,6 +50,7 @@ from .serializers import (
     ResponseImportRowIn,
     SurveyResponseSerializer,
 )
+from feedback.models import ResponseSource, SurveyResponse
 
 IMPORT_RESPONSES = ("feedback.add_surveyresponse",)
 READ_RESPONSES = ("feedback.view_surveyresponse",)

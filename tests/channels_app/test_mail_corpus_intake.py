@@ -12,8 +12,7 @@ from django.urls import reverse
 
 from cases.models import Case, Customer, EventType
 from channels_app.models import ContactIdentity, DeliveryStatus, EmailInbox, Message
-
-from .mailtools import post_signed
+from tests.channels_app.mailtools import post_signed
 
 CORPUS = Path(__file__).parent / "mail_corpus"
 EXPECTED = yaml.safe_load((CORPUS / "expected.yaml").read_text(encoding="utf-8"))

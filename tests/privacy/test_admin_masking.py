@@ -13,8 +13,7 @@ from channels_app.models import ChatSession, ChatWidget, ContactIdentity, Messag
 from feedback.models import FreeFeedback
 from privacy.models import AuditAction, AuditLog
 from tests.factories import CustomerFactory, OrderFactory, TeamFactory
-
-from .conftest import ADDRESS, EMAIL, PHONE
+from tests.privacy.conftest import ADDRESS, EMAIL, PHONE
 
 pytestmark = pytest.mark.django_db
 

@@ -16,8 +16,7 @@ from feedback.models import FreeFeedback, SurveyResponse
 from privacy import services
 from privacy.models import AuditAction, AuditLog
 from tests.factories import CustomerFactory, UserFactory
-
-from .conftest import ADDRESS, EMAIL, PHONE, SECRET_TEXTS, file_exists
+from tests.privacy.conftest import ADDRESS, EMAIL, PHONE, SECRET_TEXTS, file_exists
 
 pytestmark = pytest.mark.django_db
 

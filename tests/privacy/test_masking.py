@@ -15,8 +15,7 @@ from cases import privacy as masks
 from cases.services import create_case
 from privacy.models import AuditAction, AuditLog
 from tests.factories import CustomerFactory
-
-from .conftest import ADDRESS, EMAIL, PHONE, token_client
+from tests.privacy.conftest import ADDRESS, EMAIL, PHONE, token_client
 
 pytestmark = pytest.mark.django_db
 

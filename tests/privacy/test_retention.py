@@ -24,8 +24,7 @@ from cases.services import create_case, transition_case
 from privacy import services, tasks
 from privacy.models import AuditAction, AuditLog
 from tests.factories import CustomerFactory
-
-from .conftest import attach, file_exists
+from tests.privacy.conftest import attach, file_exists
 
 ROOT = Path(__file__).resolve().parents[2]
 CELERY = str(Path(sys.executable).with_name("celery"))

@@ -11,8 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from privacy import services
-
-from ._customer import add_customer_arguments, find_actor, find_customer
+from privacy.management.commands._customer import add_customer_arguments, find_actor, find_customer
 
 
 class Command(BaseCommand):
