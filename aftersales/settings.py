@@ -256,7 +256,7 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
-# The SLA sweep (cases.sweep): how often beat runs it, in seconds (the clocks live in the database,
+# The SLA sweep (cases.sla.sweep): how often beat runs it, in seconds (the clocks live in the database,
 # so this is the detection lag, not a timer).
 SLA_SWEEP_SECONDS = env_int("SLA_SWEEP_SECONDS", 20)
 # Analytics: how often beat folds changed cases into the KPI rollups, in seconds.

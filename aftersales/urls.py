@@ -3,7 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
 from aftersales.health import healthz
-from cases.urls import desk_patterns
+from cases.desk.urls import desk_patterns
 from channels_app import chat_views
 
 urlpatterns = [
@@ -27,7 +27,7 @@ urlpatterns = [
     path("desk/account/", include("accounts.urls")),
     path("desk/", include(desk_patterns)),
     path("dashboard/", include("analytics.urls")),
-    path("", include("cases.urls")),
+    path("", include("cases.desk.urls")),
 ]
 
 # No public route to MEDIA_ROOT, not even with DEBUG: attachments (customers' photos and files) are

@@ -51,7 +51,6 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, TruncDate
 
 from analytics.models import CaseFact
-from cases import clock
 from cases.models import (
     Case,
     CaseEvent,
@@ -64,6 +63,7 @@ from cases.models import (
     EventType,
     SlaClock,
 )
+from core import clock
 
 RETURN_KINDS = (CaseKind.RETURN, CaseKind.EXCHANGE)
 NOT_RETURNED = (CaseStatus.REJECTED, CaseStatus.CANCELLED)

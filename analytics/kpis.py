@@ -41,8 +41,8 @@ from analytics.facts import COST_COLUMNS, reporting_zone
 from analytics.measures import DIMENSIONS, FACT_COLUMN, MEASURES, Source, add_into, empty, match, rows_of
 from analytics.models import DailyOrderStat, DailyProductStat, DailyStat, KpiTarget, RollupState
 from analytics.rollups import local_today
-from cases import clock
 from cases.models import Case, CaseKind, CaseStatus, Channel, CustomerTier, Product, ReasonCode, Team
+from core import clock
 
 MAX_DAYS = 1100
 CENT = Decimal("0.01")

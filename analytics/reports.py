@@ -42,7 +42,7 @@ from django.utils.translation import gettext as _
 
 from analytics import exports, kpis, rollups
 from analytics.report_models import ReportDelivery, ReportPeriod
-from cases import clock
+from core import clock
 
 log = logging.getLogger(__name__)
 

@@ -32,8 +32,8 @@ from analytics import measures
 from analytics.facts import reporting_zone, store_facts
 from analytics.measures import DIMENSIONS, MEASURES, Source
 from analytics.models import CaseFact, DailyOrderStat, DailyProductStat, DailyStat, DirtyCase, DirtyDay, RollupState
-from cases import clock
 from cases.models import Case, Order
+from core import clock
 
 DAY_COLUMNS = ("created_day", "first_reply_day", "resolved_day", "fr_due_day", "res_due_day")
 LOCK_KEY = 0x616E616C  # "anal": the advisory lock of the refresh

@@ -1481,7 +1481,7 @@ class _Generator:
         buffers[Case].append("\t".join(CASE_ROW(values)))
 
     def _clock(self, out, case_id, kind, policy, target, started, stop, paused) -> int | None:
-        """One clock row, as ``cases.sla`` leaves it; returns its due time while it runs (the case's
+        """One clock row, as ``cases.sla.clocks`` leaves it; returns its due time while it runs (the case's
         due columns show only running clocks)."""
         stamp = self.stamp
         due, warn = started + target, started + target * 4 // 5

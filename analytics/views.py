@@ -7,7 +7,7 @@ bad input is the page again with the message and status 400) and only shapes the
 template and, as JSON in the page (``json_script``), for ``static/dashboard/dashboard.js``, which
 draws the ECharts charts from it (no inline script).
 
-Who: desk staff (``cases.views.desk_required``: anonymous visitors go to the desk sign-in page,
+Who: desk staff (``cases.desk.views.desk_required``: anonymous visitors go to the desk sign-in page,
 users without a desk role get 403) holding ``analytics.view_dashboard`` (managers) for every page
 and export; an agent (``analytics.view_own_scorecard``) opens only their own scorecard. Writes need
 their model permission on top: ``change_scorecardsettings`` (weights), ``add/change/delete_kpitarget``.
@@ -34,9 +34,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from analytics import exports, kpis, scorecards
 from analytics.models import Comparison, KpiTarget, ScorecardSettings
+from cases.desk.views import desk_required
 from cases.models import CaseKind, Channel, CostKind, CustomerTier, Product, ReasonCode, Team
 from cases.roles import AGENT, MANAGER
-from cases.views import desk_required
 
 VIEW_DASHBOARD = "analytics.view_dashboard"
 OWN_SCORECARD = "analytics.view_own_scorecard"

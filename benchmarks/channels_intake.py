@@ -458,9 +458,9 @@ PARTS = [
     ("channels_app/intake.py", "_choose_case", "· find the case (numbers, thread, open case)"),
     ("cases/services.py", "create_case", "· open the case"),
     ("cases/services.py", "allocate_case_number", "· · case number (counter row)"),
-    ("cases/routing.py", "route", "· · routing"),
+    ("cases/workflow/routing.py", "route", "· · routing"),
     ("cases/services.py", "record_event", "· · timeline event and its receivers"),
-    ("cases/sla.py", "on_case_event", "· · · SLA clocks"),
+    ("cases/sla/clocks.py", "on_case_event", "· · · SLA clocks"),
     ("channels_app/receivers.py", "on_case_event", "· · · channel receivers (shop webhooks, replies)"),
     ("channels_app/intake.py", "_store_files", "· attachments to storage"),
     ("django/db/backends/base/base.py", "_commit", "· COMMIT"),
@@ -695,7 +695,7 @@ def reading(args, r: dict) -> list[str]:
     email, social, dup = rate("email"), rate("social"), rate("duplicate")
     new = r["profile"]["email-new"]
     labels = {name: label for _suffix, name, label in PARTS if name != "on_case_event"}
-    labels["sla"] = next(label for suffix, _name, label in PARTS if suffix == "cases/sla.py")
+    labels["sla"] = next(label for suffix, _name, label in PARTS if suffix == "cases/sla/clocks.py")
 
     def share(name: str) -> str:
         return f"{new['parts'][labels[name]]:.0%}"

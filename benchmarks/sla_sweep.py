@@ -7,7 +7,7 @@
 
 Rows are written straight into PostgreSQL with INSERT ... SELECT over generate_series (customers,
 open complaint cases by email, each with a running first-response and resolution clock due within
-the next 30 days), never through ``create_case``. Then ``cases.sweep.sweep`` is measured the way the
+the next 30 days), never through ``create_case``. Then ``cases.sla.sweep.sweep`` is measured the way the
 beat task runs it:
 
 1. empty sweeps (nothing due) at ``--small`` cases;
@@ -56,7 +56,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from cases.models import Case, CaseEvent, Customer, Notification, SlaClock, SlaPolicy, Team  # noqa: E402
-from cases.sweep import sweep  # noqa: E402
+from cases.sla.sweep import sweep  # noqa: E402
 
 # A worker runs with DEBUG off: with it on, Django keeps the last 9,000 queries in memory, which
 # would show up as growth in the RSS measured here.
@@ -378,7 +378,7 @@ def render(args, r: dict) -> str:
     missed = lag["due"] - lag["breached"]
     rows = [
         f"Run on {timezone.localdate():%Y-%m-%d} in {r['seconds']:,.0f} s (filling included), one process calling "
-        "`cases.sweep.sweep()` as the beat task does (batches of 500). Data: open complaint cases by email, "
+        "`cases.sla.sweep.sweep()` as the beat task does (batches of 500). Data: open complaint cases by email, "
         "four per customer, assigned to ten agents of one team; each case has a running first-response and "
         "resolution clock due within the next 30 days. A breach writes its event, raises the priority, "
         "reassigns the case to the team lead (which recomputes the case's clocks) and notifies agent and lead.",

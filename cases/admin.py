@@ -15,8 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm.admin import FSMAdminMixin
 from solo.admin import SingletonModelAdmin
 
-from cases import follow_ups, selectors, services, sla
-from cases.admin_privacy import PersonalDataAdminMixin
+from cases import selectors, services
 from cases.exceptions import CaseError
 from cases.models import (
     AgentProfile,
@@ -53,7 +52,10 @@ from cases.models import (
     Tag,
     Team,
 )
+from cases.sla import clocks as sla
+from cases.sla import follow_ups
 from core import phones
+from core.admin_masking import PersonalDataAdminMixin
 
 # --- forms for the steps that take input -----------------------------------------------------------
 
@@ -507,7 +509,7 @@ class RefundLineInline(admin.TabularInline):
 
 @admin.register(Refund)
 class RefundAdmin(ReadOnlyAdmin):
-    """The refund ledger, read here: refunds are made by resolving a case (``cases.refunds``) and
+    """The refund ledger, read here: refunds are made by resolving a case (``cases.money.ledger``) and
     settled by the shop through the API; nobody writes them in the admin."""
 
     list_display = ["__str__", "case", "order", "amount", "currency", "status", "created_at"]

@@ -17,19 +17,19 @@ def _ensure_roles(sender, **kwargs):
 
 
 def _install_sla_defaults(sender, **kwargs):
-    from cases.sla_defaults import install_defaults
+    from cases.sla.defaults import install_defaults
 
     install_defaults()
 
 
 def _move_clocks(sender, case, event, **kwargs):
-    from cases.sla import on_case_event
+    from cases.sla.clocks import on_case_event
 
     on_case_event(case=case, event=event)
 
 
 def _schedule_follow_ups(sender, case, event, **kwargs):
-    from cases.follow_ups import on_case_event
+    from cases.sla.follow_ups import on_case_event
 
     on_case_event(case=case, event=event)
 
@@ -42,12 +42,12 @@ class CasesConfig(AppConfig):
     def ready(self):
         # After this app migrated: auth has created its permissions by then (its receiver runs first).
         post_migrate.connect(_ensure_roles, sender=self, dispatch_uid="cases.ensure_roles")
-        post_migrate.connect(_install_sla_defaults, sender=self, dispatch_uid="cases.sla_defaults")
+        post_migrate.connect(_install_sla_defaults, sender=self, dispatch_uid="cases.sla.defaults")
         # The SLA clocks and follow-ups follow every case event, inside the event's transaction.
         from cases.signals import case_event_recorded
 
-        case_event_recorded.connect(_move_clocks, dispatch_uid="cases.sla")
-        case_event_recorded.connect(_schedule_follow_ups, dispatch_uid="cases.follow_ups")
+        case_event_recorded.connect(_move_clocks, dispatch_uid="cases.sla.clocks")
+        case_event_recorded.connect(_schedule_follow_ups, dispatch_uid="cases.sla.follow_ups")
         # The personal data in this app's models, for erasure (core.personal_data).
         from cases.personal_data import register_all
 

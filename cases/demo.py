@@ -10,7 +10,7 @@ sends to review, takes its place.
 
 The story happened in the past: orders were delivered days or months ago and each case was opened
 a few days after its delivery. To give the timeline real dates, the services' clock
-(``cases.clock.now``, the one seam they read the time from) is set to the moment of each step.
+(``core.clock.now``, the one seam they read the time from) is set to the moment of each step.
 
 Running ``seed`` again changes nothing: the demo data is recognised by ``MARKER_CUSTOMER`` and
 skipped as a whole; users are only created when missing.
@@ -33,7 +33,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from cases import approvals, clock, refunds, services
+from cases import services
 from cases.exceptions import NeedsApproval
 from cases.models import (
     GOODS_KINDS,
@@ -55,8 +55,10 @@ from cases.models import (
     ResolutionType,
     Team,
 )
+from cases.money import approvals
+from cases.money import ledger as refunds
 from cases.roles import ADMIN, AGENT, MANAGER, ensure_roles
-from core import phones
+from core import clock, phones
 
 MARKER_CUSTOMER = "demo-c01"
 DEMO_USERS = (AGENT, MANAGER, ADMIN)
@@ -589,7 +591,7 @@ def path_to(*, kind: str, source: str, target: str) -> list[str] | None:
 
 @contextmanager
 def services_clock_at(moment: datetime) -> Iterator[None]:
-    """Let the services read ``moment`` as the current time (``cases.clock`` is their one clock)."""
+    """Let the services read ``moment`` as the current time (``core.clock`` is their one clock)."""
     real_now = clock.now
     clock.now = lambda: moment
     try:

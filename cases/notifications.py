@@ -19,8 +19,8 @@ from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.utils import translation
 
-from cases import clock
 from cases.models import Case, Notification
+from core import clock
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5

@@ -12,8 +12,6 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import BooleanField, ExpressionWrapper, Max, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from cases import clock
-from cases.keyset import KeysetOrdering
 from cases.models import (
     OPEN_STATUSES,
     TRANSITION_NAMES,
@@ -36,7 +34,8 @@ from cases.models import (
     SlaClock,
 )
 from cases.services import step_label, transition_permission, unmet_conditions
-from core import phones
+from core import clock, phones
+from core.keyset import KeysetOrdering
 
 
 def case_list() -> QuerySet[Case]:
@@ -424,7 +423,8 @@ def case_money(*, case: Case, user) -> dict:
     """The refund panel of the case page: what the case refunded, what the order still holds, and how
     much more ``user`` may refund without an approval (the smallest of their limits over the
     refunding resolutions, so the figure never promises too much)."""
-    from cases import approvals, refunds
+    from cases.money import approvals
+    from cases.money import ledger as refunds
 
     now = refunds.standing(case=case)
     room = approvals.remaining_without_approval(user=user, case=case, refunded=now.refunded)

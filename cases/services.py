@@ -19,7 +19,6 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, can_proceed
 
-from cases import approvals, clock, policy, refunds, routing
 from cases.exceptions import CaseChanged, InvalidInput, TransitionForbidden, TransitionNotAllowed
 from cases.models import (
     FINAL_STATUSES,
@@ -52,7 +51,12 @@ from cases.models import (
     Team,
 )
 from cases.models.case import CONDITION_LABELS, WORK
+from cases.money import approvals
+from cases.money import ledger as refunds
+from cases.policy import engine as policy
 from cases.signals import case_event_recorded
+from cases.workflow import routing
+from core import clock
 
 SYSTEM = "system"
 
@@ -404,7 +408,7 @@ def transition_case(
     """Move a case along its state machine.
 
     A ``resolve`` with a refunding resolution brings the case's refunds up to ``refund_amount``
-    through the refund ledger (``cases.refunds``), in the same transaction; ``approval`` is the
+    through the refund ledger (``cases.money.ledger``), in the same transaction; ``approval`` is the
     granted request it carries out and ``refund_key`` the refund's idempotency key (by default one
     per resolve of the case).
 
@@ -575,7 +579,7 @@ def ship_replacement(*, case: Case, actor: AbstractBaseUser, carrier: str, track
     Once the returned item is inspected (or resolved); for a VIP exchange already on approval
     (instant exchange). The customer sees it on the timeline and is emailed.
     """
-    from cases.carriers import CARRIERS, normal_tracking, tracking_matches
+    from cases.catalog.carriers import CARRIERS, normal_tracking, tracking_matches
 
     if not actor.has_perm(WORK):
         raise TransitionForbidden(_("Your role does not allow writing on cases."))
@@ -723,7 +727,7 @@ def set_disposition(*, case: Case, line_id: int | str, disposition: str, actor: 
 
 def add_warehouse_photos(*, case: Case, actor: AbstractBaseUser, uploads: list) -> list[Attachment]:
     """Photos the warehouse takes of the returned goods, kept beside the customer's (internal)."""
-    from cases.photos import clean_photo
+    from cases.workflow.photos import clean_photo
 
     if not actor.has_perm("cases.add_attachment"):
         raise TransitionForbidden(_("Your role does not allow adding photos."))
@@ -752,7 +756,7 @@ def add_warehouse_photos(*, case: Case, actor: AbstractBaseUser, uploads: list) 
 def add_cost_line(*, case: Case, actor: AbstractBaseUser, kind: str, amount: Any, note: str = "") -> CostLine:
     """Record money the case cost the shop (shipping, compensation, repair, handling), with its event.
 
-    Never a refund: refund cost lines are written by the refund ledger only (``cases.refunds``)."""
+    Never a refund: refund cost lines are written by the refund ledger only (``cases.money.ledger``)."""
     if not actor.has_perm("cases.add_costline"):
         raise TransitionForbidden(_("Your role does not allow recording costs."))
     if kind not in CostKind.values:
@@ -785,7 +789,7 @@ def add_cost_line(*, case: Case, actor: AbstractBaseUser, kind: str, amount: Any
 def add_message(*, case: Case, actor: AbstractBaseUser, text: str, public: bool = True, channel: str = "") -> CaseEvent:
     """An agent writes on the case: a reply the customer sees (and is emailed), or an internal note.
 
-    A public reply is a response: it stops the first- and next-response clocks (``cases.sla``).
+    A public reply is a response: it stops the first- and next-response clocks (``cases.sla.clocks``).
     """
     if not actor.has_perm(WORK):
         raise TransitionForbidden(_("Your role does not allow writing on cases."))

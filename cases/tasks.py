@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from cases import notifications, sla
-from cases import sweep as sweeping
+from cases import notifications
+from cases.sla import clocks as sla
+from cases.sla import sweep as sweeping
 
 
 @shared_task(name="cases.tasks.sweep", ignore_result=True)

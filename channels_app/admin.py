@@ -11,10 +11,12 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from cases.admin import CustomerAdmin as BaseCustomerAdmin
 from cases.admin import ReadOnlyAdmin
-from cases.admin_privacy import PersonalDataAdminMixin, PersonalDataMixin
 from cases.exceptions import CaseError
 from cases.models import Customer
-from channels_app import email_in
+from channels_app import (
+    admin_webhooks,  # noqa: F401 - registers the shop webhook admin
+    email_in,
+)
 from channels_app.identity import merge_customers
 from channels_app.models import (
     ChatSession,
@@ -27,6 +29,7 @@ from channels_app.models import (
     RawEmail,
     SocialAccount,
 )
+from core.admin_masking import PersonalDataAdminMixin, PersonalDataMixin
 from core.secret_admin import SecretFieldsAdminMixin
 
 

@@ -44,7 +44,6 @@ from django.db import connection, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from cases import clock
 from cases.exceptions import CaseError, InvalidInput, TransitionForbidden
 from cases.models import FINAL_STATUSES, OPEN_STATUSES, Case, Channel, Customer, EventType, Order
 from cases.models.case import WORK
@@ -53,6 +52,7 @@ from cases.services import record_event
 from channels_app import identity, intake, portal, throttle
 from channels_app.models import ChatSession, ChatWidget, ContactIdentity, Direction, IdentityKind, Message
 from channels_app.models.messages import new_chat_token
+from core import clock
 
 MAX_TEXT = 5000
 MAX_NAME = 200

@@ -1,7 +1,7 @@
 """The workbench page "Log a call" (/desk/calls/new/): an agent writes down a call they took or made.
 
 Thin: the form checks the fields, ``channels_app.phone.log_call`` does the work. Who: desk staff
-(``cases.views.desk_required``: anonymous visitors go to the sign-in page, users without the desk
+(``cases.desk.views.desk_required``: anonymous visitors go to the sign-in page, users without the desk
 role get 403) who may work cases (``cases.work_case``, else 403). A refused call shows the form
 again with the message and what the agent typed, status 400, and writes nothing.
 """
@@ -17,11 +17,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from cases import privacy
+from cases import masking as privacy
+from cases.desk.views import _render_case, desk_required
 from cases.exceptions import CaseError, InvalidInput, TransitionForbidden
 from cases.models.case import WORK
 from cases.selectors import can_see, case_by_number
-from cases.views import _render_case, desk_required
 from channels_app import chat, phone
 from channels_app.models import Direction, PhoneLine
 
@@ -112,7 +112,7 @@ def new_call(request):
         case = _visible_case(request.user, request.GET.get("case", ""))
         form = LogCallForm(initial={"case": case.number} if case is not None else {}, user=request.user)
         if case is not None and case.customer.phone:
-            # No full number on the page without a reveal (cases.privacy): masked, used when left empty.
+            # No full number on the page without a reveal (cases.masking): masked, used when left empty.
             form.fields["number"].help_text = _("Leave it empty to use the customer's number on file: %(number)s.") % {
                 "number": privacy.mask_phone(case.customer.phone)
             }

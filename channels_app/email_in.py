@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from cases import clock
 from cases.models import Channel
 from channels_app import intake
 from channels_app.mail import MailRejected, ParsedMail, parse_email
 from channels_app.models import EmailInbox, IdentityKind, ImapAfterRead
+from core import clock
 
 log = logging.getLogger(__name__)
 FETCH_BATCH = 50

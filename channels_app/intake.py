@@ -23,7 +23,6 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from cases import clock
 from cases.models import (
     FINAL_STATUSES,
     OPEN_STATUSES,
@@ -37,6 +36,7 @@ from cases.selectors import SENDER_VERIFIED
 from cases.services import create_case, record_event
 from channels_app import identity
 from channels_app.models import DeliveryStatus, Direction, Message, MessageAttachment, RawEmail
+from core import clock
 
 FLAG_TAG = "check-sender"
 # Written as False into the message's and its timeline entry's data when the channel or the identity

@@ -26,11 +26,11 @@ from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import connection, transaction
 
-from cases import clock
 from cases.models import Case, CaseEvent, Channel, EventType
 from cases.selectors import VOUCHED, has_verified_sender
 from channels_app import social
 from channels_app.models import ChatSession, DeliveryStatus, Direction, EmailInbox, Message
+from core import clock
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8

@@ -29,7 +29,7 @@ from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
-from cases import clock, privacy
+from cases import masking as privacy
 from cases.exceptions import InvalidInput, TransitionForbidden
 from cases.models import FINAL_STATUSES, Case, CaseKind, Channel, EventType, Tag
 from cases.models.case import WORK
@@ -37,7 +37,7 @@ from cases.selectors import can_see
 from cases.services import create_case, record_event
 from channels_app import identity, intake
 from channels_app.models import DeliveryStatus, Direction, IdentityKind, Message, PhoneLine
-from core import phones
+from core import clock, phones
 
 CALL_BACK_TAG = "call-back"
 MAX_SUMMARY = 5000
@@ -208,7 +208,7 @@ def log_call(
 
 def _call_text(*, direction: str, number: str, duration: int, summary: str, event: str, recording_url: str) -> str:
     """The timeline text of a call: the summary, or what happened when there is none. The number is
-    masked (cases.privacy): the full one is the message's sender or recipient, revealed with a reason."""
+    masked (cases.masking): the full one is the message's sender or recipient, revealed with a reason."""
     number = privacy.mask_phone(number)
     values = {"number": number, "duration": format_duration(duration)}
     if event == CallEvent.MISSED and direction == Direction.IN:

@@ -25,8 +25,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from cases import clock, policy
-from cases.carriers import CARRIERS
+from cases.catalog.carriers import CARRIERS
 from cases.exceptions import CaseError, InvalidInput
 from cases.models import (
     Attachment,
@@ -43,11 +42,12 @@ from cases.models import (
     ProductVariant,
     ReasonCode,
 )
-from cases.photos import PhotoRejected, clean_photo
+from cases.policy import engine as policy
 from cases.services import LineRequest, create_case, record_event, transition_case
+from cases.workflow.photos import PhotoRejected, clean_photo
 from channels_app import throttle
 from channels_app.models import PortalCode
-from core import phones
+from core import clock, phones
 
 CODE_TTL = timedelta(minutes=10)
 CODE_ATTEMPTS = 5

@@ -3,7 +3,7 @@
 What is sent
     ``case.created``           a case was opened (any channel);
     ``case.status_changed``    every step of the state machine, with ``from``, ``to`` and ``transition``;
-    ``refund.requested``       the refund ledger recorded a refund (``cases.refunds``): the shop pays it
+    ``refund.requested``       the refund ledger recorded a refund (``cases.money.ledger``): the shop pays it
                                (the refund's own ``id`` and ``key``, amount, the order's currency, order
                                number, resolution, lines). One event per refund, whose id is derived
                                from the refund's key: a second resolve of a reopened case asks only
@@ -53,7 +53,6 @@ from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from cases import clock
 from cases.models import (
     Case,
     CaseEvent,
@@ -67,6 +66,7 @@ from cases.models import (
 from channels_app import outgoing
 from channels_app.models import ShopWebhook, WebhookDelivery, WebhookDeliveryStatus, WebhookEventType
 from channels_app.outbound import backoff
+from core import clock
 
 log = logging.getLogger(__name__)
 

@@ -13,8 +13,8 @@ import hmac
 
 from django.utils.translation import gettext as _
 
-from cases import clock
 from cases.exceptions import CaseError
+from core import clock
 
 TIMESTAMP_HEADER = "X-Aftersales-Timestamp"
 SIGNATURE_HEADER = "X-Aftersales-Signature"

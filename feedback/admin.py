@@ -10,8 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from solo.admin import SingletonModelAdmin
 
 from cases.admin import ReadOnlyAdmin
-from cases.admin_privacy import PersonalDataAdminMixin
 from cases.models import CaseKind, Channel
+from core.admin_masking import PersonalDataAdminMixin
 from feedback import free
 from feedback.models import (
     FeedbackCategory,

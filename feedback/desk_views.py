@@ -1,7 +1,7 @@
 """The desk's feedback pages (/desk/feedback/): the follow-up board and the free feedback list.
 
-Thin views: reads through ``feedback.selectors``, writes through ``cases.follow_ups`` (a revisit's
-outcome) and ``feedback.free``. Who: desk staff (``cases.views.desk_required``: anonymous visitors
+Thin views: reads through ``feedback.selectors``, writes through ``cases.sla.follow_ups`` (a revisit's
+outcome) and ``feedback.free``. Who: desk staff (``cases.desk.views.desk_required``: anonymous visitors
 go to the sign-in page, users without a desk role get 403) holding, on top:
 
 - the board: ``cases.view_revisittask`` to see, ``cases.change_revisittask`` to record an outcome.
@@ -26,9 +26,9 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from cases import clock
-from cases.follow_ups import complete_revisit
-from cases.views import desk_required
+from cases.desk.views import desk_required
+from cases.sla.follow_ups import complete_revisit
+from core import clock
 from feedback import free, selectors
 
 SEE_REVISITS = ("cases.view_revisittask",)
@@ -119,7 +119,7 @@ def follow_ups(request):
 @require_POST
 @desk_required
 def complete(request, pk: int):
-    """Record what came of a revisit (cases.follow_ups.complete_revisit); a second submit keeps the first."""
+    """Record what came of a revisit (cases.sla.follow_ups.complete_revisit); a second submit keeps the first."""
     _require(request, RECORD_REVISITS)
     task = selectors.revisit_for(user=request.user, pk=pk)
     if task is None:

@@ -15,10 +15,9 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from cases import clock
 from cases.exceptions import InvalidInput
 from cases.models import Channel, Customer
-from core import phones
+from core import clock, phones
 from feedback.models import FeedbackCategory, FreeFeedback
 from feedback.services import submit_free_feedback
 

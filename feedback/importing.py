@@ -32,9 +32,10 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from cases import clock, selectors
+from cases import selectors
 from cases.exceptions import CaseError, InvalidInput
 from cases.models import Case
+from core import clock
 from feedback import services
 from feedback.models import FeedbackSettings, QuestionKind, ResponseSource, SurveyResponse
 

@@ -5,7 +5,7 @@ languages. ``SurveyRule`` picks the survey for a resolved case by kind and chann
 resolution is the cases app's ``ServiceSettings.survey_delay_minutes``, which a manager edits).
 An invitation carries a signed link; one ``SurveyResponse`` per invitation (a double submit or a
 replay stores one row). Low answers open a revisit task (回访) for the team lead
-(``cases.follow_ups.create_revisit``): the closed loop.
+(``cases.sla.follow_ups.create_revisit``): the closed loop.
 """
 
 from __future__ import annotations

@@ -14,9 +14,9 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import models
 from django.db.models import Q, QuerySet
 
-from cases import clock
 from cases.models import RevisitReason, RevisitTask, Team
 from cases.selectors import teams_restrict
+from core import clock
 from feedback.models import FeedbackCategory, FreeFeedback
 
 PAGE_SIZE = 50

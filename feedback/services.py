@@ -21,12 +21,12 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from cases import clock
 from cases.exceptions import InvalidInput
-from cases.follow_ups import create_revisit
 from cases.models import Case, CaseStatus, Channel, Customer, EventType, RevisitReason
 from cases.selectors import VOUCHED
 from cases.services import record_event
+from cases.sla.follow_ups import create_revisit
+from core import clock
 from feedback.models import (
     OPEN_INVITATION,
     SCALES,

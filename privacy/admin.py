@@ -16,7 +16,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from cases import privacy as masks
+from cases import masking as masks
 from cases.admin import ReadOnlyAdmin
 from cases.models import Customer
 from channels_app.models import ContactIdentity, Message

@@ -25,7 +25,6 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from cases import clock
 from cases.models import (
     FINAL_STATUSES,
     OPEN_STATUSES,
@@ -45,7 +44,7 @@ from channels_app.models import (
     WebhookDelivery,
     WebhookDeliveryStatus,
 )
-from core import personal_data, phones
+from core import clock, personal_data, phones
 from core.personal_data import How
 from feedback.models import FreeFeedback, SurveyInvitation, SurveyResponse
 from privacy.models import AuditAction, AuditLog
@@ -79,7 +78,7 @@ def log_access(
     ip: str = "",
     **_ignored,
 ) -> AuditLog:
-    """Write one audit row (the receiver of ``cases.privacy.personal_data_accessed`` calls this)."""
+    """Write one audit row (the receiver of ``cases.masking.personal_data_accessed`` calls this)."""
     if case_id is not None and not case_number:
         case_number = Case.objects.filter(pk=case_id).values_list("number", flat=True).first() or ""
     return AuditLog.objects.create(

@@ -47,8 +47,8 @@ from analytics.models import ScorecardSettings
 from cases.api.pagination import KeysetPagination
 from cases.api.permissions import HasRolePermissions
 from cases.api.serializers import ErrorSerializer
-from cases.keyset import KeysetOrdering
 from cases.models import CaseKind, Channel, CustomerTier, ReasonCode
+from core.keyset import KeysetOrdering
 
 VIEW_DASHBOARD = "analytics.view_dashboard"
 OWN_SCORECARD = "analytics.view_own_scorecard"

@@ -27,8 +27,8 @@ from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from cases.catalog.orders import CustomerData, LineData, OrderData, ProductData, upsert_order  # noqa: E402
 from cases.models import CaseKind, Channel, Customer, OrderStatus  # noqa: E402
-from cases.orders import CustomerData, LineData, OrderData, ProductData, upsert_order  # noqa: E402
 from cases.roles import ensure_roles  # noqa: E402
 from cases.services import create_case  # noqa: E402
 from channels_app.models import ChatWidget, EmailInbox  # noqa: E402

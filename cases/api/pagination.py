@@ -24,7 +24,7 @@ from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
-from cases.keyset import KeysetOrdering
+from core.keyset import KeysetOrdering
 
 
 class KeysetPagination(BasePagination):

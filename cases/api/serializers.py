@@ -7,7 +7,8 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from cases import policy, privacy, sla
+from cases import masking as privacy
+from cases.catalog.orders import CustomerData, LineData, OrderData, ProductData
 from cases.models import (
     Case,
     CaseEvent,
@@ -31,8 +32,9 @@ from cases.models import (
     RevisitTask,
     SlaClock,
 )
-from cases.orders import CustomerData, LineData, OrderData, ProductData
+from cases.policy import engine as policy
 from cases.services import LineRequest
+from cases.sla import clocks as sla
 from core import phones
 
 
@@ -154,7 +156,7 @@ class OrderIn(serializers.Serializer):
 
 
 class CustomerSerializer(serializers.ModelSerializer):
-    """With ``mask_contact`` in the context, email and phone come masked (cases.privacy)."""
+    """With ``mask_contact`` in the context, email and phone come masked (cases.masking)."""
 
     class Meta:
         model = Customer

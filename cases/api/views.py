@@ -8,7 +8,7 @@ endpoint                                  who
 ========================================  =============================================
 GET  /orders/{number}/                    view_order: integration, agent, manager, admin
                                           (phone, email, address masked but for
-                                          integration and superusers: cases.privacy)
+                                          integration and superusers: cases.masking)
 PUT  /orders/{number}/                    add/change order and customer: integration, admin
 GET  /cases/                              view_case + view_caseevent: agent, manager, admin
 POST /cases/                              add_case: agent, manager, integration, admin
@@ -38,7 +38,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cases import follow_ups, notifications, orders, privacy, refunds, selectors, services
+from cases import masking as privacy
+from cases import notifications, selectors, services
 from cases.api.filters import CaseFilter
 from cases.api.pagination import KeysetPagination
 from cases.api.permissions import (
@@ -71,7 +72,10 @@ from cases.api.serializers import (
     TransitionIn,
     TransitionOptionSerializer,
 )
+from cases.catalog import orders
 from cases.models import Case, Order, Refund
+from cases.money import ledger as refunds
+from cases.sla import follow_ups
 
 ORDER_NUMBER = OpenApiParameter("number", str, OpenApiParameter.PATH, description="The shop's order number.")
 CASE_NUMBER = OpenApiParameter("number", str, OpenApiParameter.PATH, description="The case number (RMA-2026-000123).")

@@ -15,8 +15,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransition, ConcurrentTransitionMixin, FSMField, transition
 
-from cases import clock
 from cases.models.catalog import Customer, Order, OrderLine, ProductVariant, Team
+from core import clock
 
 
 class CaseKind(models.TextChoices):
@@ -209,7 +209,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         related_name="merged_cases",
     )
 
-    # The return policy's decision at creation, explainable in any language (cases.policy).
+    # The return policy's decision at creation, explainable in any language (cases.policy.engine).
     policy_outcome = models.CharField(
         _("policy decision"), max_length=16, choices=PolicyOutcome.choices, default=PolicyOutcome.NOT_APPLICABLE
     )

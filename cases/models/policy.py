@@ -1,4 +1,4 @@
-"""The return policy as data a manager edits (the engine is ``cases.policy``)."""
+"""The return policy as data a manager edits (the engine is ``cases.policy.engine``)."""
 
 from __future__ import annotations
 

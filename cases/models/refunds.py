@@ -1,7 +1,7 @@
-"""The refund ledger (DESIGN.md §7): one row per refund, written by ``cases.refunds`` only.
+"""The refund ledger (DESIGN.md §7): one row per refund, written by ``cases.money.ledger`` only.
 
 The live refunds of an order (not failed, not cancelled) never add up to more than it was paid, per
-order line where the refund names lines and in total; ``cases.refunds.request_refund`` keeps that
+order line where the refund names lines and in total; ``cases.money.ledger.request_refund`` keeps that
 under a lock on the order row. A refund's ``key`` is its idempotency key: the same request (a
 replay, a retried resolve, a second decision on one approval) finds the refund it already made
 instead of making another, and the shop's ``refund.requested`` carries the refund's own id.

@@ -2,7 +2,7 @@
 
 The clocks live in these rows, never only in a broker: ``SlaClock.due_at`` and ``warn_at`` are
 indexed for the sweep (``cases.sla.sweep``), which marks warnings and breaches once. Business time
-is computed only by ``cases.calendar``.
+is computed only by ``cases.sla.business_time``.
 """
 
 from __future__ import annotations

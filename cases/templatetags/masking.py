@@ -1,10 +1,10 @@
-"""Template filters for the masks of ``cases.privacy``: ``{% load masking %}{{ x|mask_phone }}``."""
+"""Template filters for the masks of ``cases.masking``: ``{% load masking %}{{ x|mask_phone }}``."""
 
 from __future__ import annotations
 
 from django import template
 
-from cases import privacy
+from cases import masking as privacy
 
 register = template.Library()
 

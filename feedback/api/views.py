@@ -37,8 +37,8 @@ from rest_framework.views import APIView
 from cases.api.pagination import KeysetPagination
 from cases.api.permissions import HasRolePermissions
 from cases.api.serializers import ErrorSerializer
-from cases.keyset import KeysetOrdering
 from cases.models import CaseKind, Channel
+from core.keyset import KeysetOrdering
 from feedback import importing, services
 from feedback.api.serializers import (
     IMPORT_LIMIT_HELP,

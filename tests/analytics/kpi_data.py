@@ -7,16 +7,16 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from analytics import rollups
-from cases import clock
 from cases.models import Case, CaseKind
 from cases.services import add_message, create_case, transition_case
+from core import clock
 from tests.factories import CustomerFactory
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 class Frozen:
-    """``cases.clock.now`` while a test runs; move ``at`` to make things happen later."""
+    """``core.clock.now`` while a test runs; move ``at`` to make things happen later."""
 
     def __init__(self, at: datetime):
         self.at = at

@@ -21,7 +21,6 @@ from django.db import transaction
 
 from analytics import kpis, rollups, scorecards
 from analytics.models import KpiTarget, RollupState, ScorecardSettings
-from cases import clock
 from cases.models import Case, CaseKind, Channel, ClockKind, CostKind, EventType, ReasonCode
 from cases.services import (
     LineRequest,
@@ -32,7 +31,8 @@ from cases.services import (
     set_disposition,
     transition_case,
 )
-from cases.sweep import sweep
+from cases.sla.sweep import sweep
+from core import clock
 from feedback.models import InvitationStatus, Survey, SurveyInvitation, SurveyResponse
 from tests.factories import CustomerFactory, OrderFactory, OrderLineFactory, ProductFactory, UserFactory
 
@@ -59,7 +59,7 @@ class Frozen:
 
 @pytest.fixture
 def now(monkeypatch):
-    """The product's clock (cases.clock), frozen; ``now.set(t)`` moves it."""
+    """The product's clock (core.clock), frozen; ``now.set(t)`` moves it."""
     frozen = Frozen()
     monkeypatch.setattr(clock, "now", lambda: frozen.at)
     return frozen

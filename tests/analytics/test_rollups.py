@@ -13,9 +13,9 @@ from django.db import transaction
 
 from analytics import kpis, rollups
 from analytics.models import CaseFact, DailyStat, DirtyCase, DirtyDay
-from cases import clock
 from cases.models import CaseKind, CaseStatus, Channel, EventType, ReasonCode
 from cases.services import add_cost_line, add_message, create_case, record_event, transition_case
+from core import clock
 from feedback.models import Survey, SurveyInvitation, SurveyResponse
 from tests.factories import CustomerFactory, OrderFactory, OrderLineFactory, TeamFactory, UserFactory
 

@@ -242,8 +242,8 @@ def test_the_rollups_are_skipped_while_analytics_has_none(monkeypatch):
 def test_every_seeded_refund_is_in_the_ledger_within_what_its_order_was_paid():
     from django.db.models import Sum
 
-    from cases import refunds
     from cases.models import CostLine, Order, Refund
+    from cases.money import ledger as refunds
 
     seed_bench()
     refund_lines = CostLine.objects.filter(kind="refund")

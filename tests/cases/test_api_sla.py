@@ -12,9 +12,9 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from cases.follow_ups import create_revisit
 from cases.models import Notification, NotificationKind, RevisitReason
 from cases.services import create_case
+from cases.sla.follow_ups import create_revisit
 from tests.cases.test_api_cases import token_client
 from tests.factories import CustomerFactory, TeamFactory
 

@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cases.calendar import (
+from cases.models import WEEKDAYS, BusinessCalendar, CalendarDay
+from cases.sla.business_time import (
     ROUND_THE_CLOCK,
     CalendarError,
     add_business_seconds,
@@ -18,7 +19,6 @@ from cases.calendar import (
     is_working_moment,
     working_time,
 )
-from cases.models import WEEKDAYS, BusinessCalendar, CalendarDay
 
 SH = ZoneInfo("Asia/Shanghai")
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -7,10 +7,10 @@ from datetime import timedelta
 
 import pytest
 
-from cases import clock
 from cases.models import Case, CaseEvent, EventType
 from cases.selectors import reply_channels
 from cases.services import create_case, record_event
+from core import clock
 from tests.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db

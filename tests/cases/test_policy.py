@@ -10,9 +10,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import translation
 
-from cases import policy, services
+from cases import services
 from cases.models import CaseKind, CaseStatus, Channel, CustomerTier, EventType, PolicyOutcome, ReasonCode
-from cases.policy_data import load_templates
+from cases.policy import engine as policy
+from cases.policy.library import load_templates
 from tests.factories import CustomerFactory, OrderFactory, OrderLineFactory, ProductFactory
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

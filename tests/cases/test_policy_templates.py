@@ -12,7 +12,7 @@ from django.db import IntegrityError
 
 from cases.exceptions import InvalidInput
 from cases.models import ReturnPolicy, ReturnPolicyRule
-from cases.policy_data import TEMPLATE_DIR, available_templates, load_templates, parse_template
+from cases.policy.library import TEMPLATE_DIR, available_templates, load_templates, parse_template
 
 pytestmark = pytest.mark.django_db
 

@@ -10,10 +10,10 @@ from decimal import Decimal
 
 import pytest
 
-from cases import refunds
-from cases.approvals import remaining_without_approval
 from cases.exceptions import InvalidInput
 from cases.models import ApprovalLimit, CaseEvent, CaseStatus, CostKind, CostLine, EventType, Refund, RefundStatus
+from cases.money import ledger as refunds
+from cases.money.approvals import remaining_without_approval
 from cases.services import LineRequest, add_cost_line, create_case, transition_case
 from channels_app.models import ShopWebhook, WebhookDelivery
 from tests.cases.test_api_cases import token_client
@@ -222,8 +222,8 @@ def test_limits_count_the_cases_earlier_refunds_and_compensation(agent, order):
 
 
 def test_a_manager_above_their_own_limit_cannot_approve_and_an_administrator_can(client, agent, manager, admin_user):
-    from cases.approvals import decide_approval, request_approval
     from cases.exceptions import NeedsApproval
+    from cases.money.approvals import decide_approval, request_approval
 
     line = OrderLineFactory(quantity=1, unit_price=Decimal("8000.00"))
     case = refund_only_case(line.order, actor=agent)

@@ -21,8 +21,6 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from cases import refunds
-from cases.approvals import approval_limit, decide_approval, pending, request_approval
 from cases.exceptions import CaseError, InvalidInput, NeedsApproval
 from cases.models import (
     LIVE_REFUND_STATUSES,
@@ -34,6 +32,8 @@ from cases.models import (
     Refund,
     RefundStatus,
 )
+from cases.money import ledger as refunds
+from cases.money.approvals import approval_limit, decide_approval, pending, request_approval
 from cases.services import LineRequest, create_case, transition_case
 from tests.factories import CustomerFactory, OrderFactory, OrderLineFactory, UserFactory
 

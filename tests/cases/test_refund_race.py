@@ -17,8 +17,8 @@ import psycopg2
 import pytest
 from django.db import connection, connections
 
-from cases import refunds
 from cases.models import CaseStatus, CostKind, CostLine, Refund
+from cases.money import ledger as refunds
 from cases.services import LineRequest, create_case, transition_case
 from tests.cases.test_api_cases import token_client
 from tests.factories import OrderLineFactory, UserFactory
@@ -119,8 +119,8 @@ def test_two_managers_granting_one_approval_at_once_refund_once():
     workbench): one grant resolves the case with its refund, the other is told it was decided."""
     from django.test import Client
 
-    from cases.approvals import request_approval
     from cases.models import ApprovalRequest
+    from cases.money.approvals import request_approval
 
     agent = UserFactory(username="race-agent", role="agent")
     managers = [UserFactory(username=f"race-manager-{n}", role="manager") for n in (1, 2)]

@@ -10,8 +10,6 @@ import pytest
 from django.core import mail
 from django.db import connection, transaction
 
-from cases import clock, sla
-from cases.follow_ups import create_revisit, record_shipment_movement
 from cases.models import (
     Case,
     CaseEvent,
@@ -37,7 +35,10 @@ from cases.models import (
 from cases.notifications import send_pending
 from cases.services import create_case, save_case_edit, transition_case
 from cases.signals import survey_due, survey_reminder_due
-from cases.sweep import SweepResult, sweep
+from cases.sla import clocks as sla
+from cases.sla.follow_ups import create_revisit, record_shipment_movement
+from cases.sla.sweep import SweepResult, sweep
+from core import clock
 from tests.factories import CustomerFactory, OrderLineFactory, TeamFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from cases.follow_ups import create_revisit
 from cases.models import BusinessCalendar, CalendarDay, ClockKind, ClockState, RevisitReason, SlaPolicy
 from cases.services import create_case
+from cases.sla.follow_ups import create_revisit
 from tests.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db

@@ -8,10 +8,11 @@ from decimal import Decimal
 import pytest
 from django.db import transaction
 
-from cases import clock, services
+from cases import services
 from cases.exceptions import CaseChanged, InvalidInput, TransitionForbidden, TransitionNotAllowed
 from cases.models import Case, CaseEvent, CaseStatus, CostKind, CostLine
 from cases.signals import case_event_recorded
+from core import clock
 from tests.cases.state_spec import EXPECTED, HAPPY_PATHS, KINDS, PARAMS, STATUSES, STEPS
 from tests.factories import CaseFactory, OrderLineFactory
 

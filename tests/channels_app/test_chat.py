@@ -646,7 +646,7 @@ def test_a_wrong_code_is_a_400_with_a_message_and_changes_nothing(client, widget
 def test_an_expired_code_is_refused(client, widget, monkeypatch):
     from datetime import timedelta
 
-    from cases import clock
+    from core import clock
 
     _case, body = borrowed_chat(client, widget)
     ask_code(client, body["token"])

@@ -255,7 +255,7 @@ def test_the_customer_admin_stores_e164_and_refuses_an_invalid_number(client, ad
     customer = CustomerFactory(phone="+8613800138000")
     client.force_login(admin_user)
     url = f"/admin/cases/customer/{customer.pk}/change/"
-    # Personal data is editable once revealed with a reason (cases/admin_privacy.py).
+    # Personal data is editable once revealed with a reason (core/admin_masking.py).
     revealed = client.post(f"/admin/cases/customer/{customer.pk}/reveal/", {"reason": "The customer asked by phone"})
     assert revealed.status_code == 302
     form = {"name": customer.name, "email": "", "tier": "regular", "language": "zh-hans", "external_id": ""}

@@ -27,7 +27,7 @@ from cases.models import (
     PolicyOutcome,
     ReturnPolicy,
 )
-from cases.policy_data import load_templates
+from cases.policy.library import load_templates
 from cases.services import transition_case
 from channels_app.models import PortalCode
 from tests.factories import CustomerFactory, OrderFactory, OrderLineFactory, ProductVariantFactory

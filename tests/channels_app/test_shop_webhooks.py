@@ -19,12 +19,12 @@ import pytest
 from django.db import connection, transaction
 from django.urls import reverse
 
-from cases import clock
 from cases.models import Case, CaseEvent, CustomerTier, EventType
 from cases.services import LineRequest, create_case, record_event, transition_case
 from channels_app import shop_webhooks, signing
 from channels_app.models import ShopWebhook, WebhookDelivery, WebhookDeliveryStatus
 from channels_app.shop_webhooks import REFUND_EVENT_NAMESPACE
+from core import clock
 from tests.factories import CustomerFactory, OrderLineFactory
 
 pytestmark = pytest.mark.django_db
@@ -119,7 +119,7 @@ def assert_signed(request: ShopRequest, endpoint: ShopWebhook) -> None:
 
 
 def later(monkeypatch, seconds: float) -> None:
-    """Move the product's clock forward (``cases.clock`` is the one place it reads the time)."""
+    """Move the product's clock forward (``core.clock`` is the one place it reads the time)."""
     moved = clock.now() + timedelta(seconds=seconds)
     monkeypatch.setattr(clock, "now", lambda: moved)
 

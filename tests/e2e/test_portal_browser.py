@@ -22,7 +22,7 @@ from django.utils import timezone
 from PIL import Image
 
 from cases.models import Case, CaseStatus
-from cases.policy_data import load_templates
+from cases.policy.library import load_templates
 from cases.services import transition_case
 from tests.factories import CustomerFactory, OrderFactory, OrderLineFactory, UserFactory
 

@@ -18,7 +18,7 @@ from django.db import connections
 
 from cases.models import FollowUp, FollowUpKind, Notification, RevisitReason, RevisitTask, ServiceSettings
 from cases.services import create_case, transition_case
-from cases.sweep import sweep
+from cases.sla.sweep import sweep
 from feedback.models import InvitationStatus, Survey, SurveyInvitation, SurveyResponse, SurveyRule
 from tests.factories import CustomerFactory, TeamFactory, UserFactory
 

@@ -8,8 +8,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from cases.follow_ups import create_revisit
 from cases.models import CaseEvent, RevisitReason, RevisitTask
+from cases.sla.follow_ups import create_revisit
 from tests.factories import CaseFactory, TeamFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

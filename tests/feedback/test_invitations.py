@@ -9,11 +9,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from cases import clock
 from cases.models import CaseEvent, EventType, Notification, RevisitTask
 from cases.services import add_message, create_case, transition_case
-from cases.sweep import sweep
+from cases.sla.sweep import sweep
 from channels_app.models import EmailInbox, Message
+from core import clock
 from feedback import services
 from feedback.models import FeedbackSettings, InvitationStatus, Survey, SurveyInvitation, SurveyRule
 from tests.factories import CustomerFactory, TeamFactory, UserFactory

@@ -9,7 +9,7 @@ import pytest
 from django.core import signing
 from django.urls import reverse
 
-from cases import clock
+from core import clock
 from feedback import services
 from feedback.models import FeedbackSettings, InvitationStatus, SurveyResponse
 from tests.factories import CustomerFactory

@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from cases import clock
 from cases.services import create_case
 from channels_app.models import ChatSession, ChatWidget, ContactIdentity, Message
+from core import clock
 from feedback.models import FreeFeedback
 from privacy.models import AuditAction, AuditLog
 from tests.factories import CustomerFactory, OrderFactory, TeamFactory

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cases import privacy as masks
+from cases import masking as masks
 from cases.services import create_case
 from privacy.models import AuditAction, AuditLog
 from tests.factories import CustomerFactory

@@ -8,9 +8,9 @@ from decimal import Decimal
 import pytest
 
 from analytics import kpis, rollups
-from cases import clock
 from cases.models import Customer
 from cases.services import add_cost_line, transition_case
+from core import clock
 from feedback.models import SurveyResponse
 from privacy import services
 from tests.analytics.test_kpis import REPORT_AT, Frozen, at, build_core, customer_writes, d

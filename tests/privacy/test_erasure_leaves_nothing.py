@@ -22,9 +22,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from psycopg2 import sql
 
-from cases import approvals, follow_ups
 from cases.models import OPEN_STATUSES, Attachment, Case, CaseKind, Customer
+from cases.money import approvals
 from cases.services import LineRequest, create_case, transition_case
+from cases.sla import follow_ups
 from channels_app import chat, email_in, phone, portal, shop_webhooks, signing, social
 from channels_app.models import (
     ChatWidget,

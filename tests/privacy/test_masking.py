@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cases import clock
-from cases import privacy as masks
+from cases import masking as masks
 from cases.services import create_case
+from core import clock
 from privacy.models import AuditAction, AuditLog
 from tests.factories import CustomerFactory
 from tests.privacy.conftest import ADDRESS, EMAIL, PHONE, token_client

@@ -15,7 +15,7 @@ from django.core import mail
 from django.core.cache import cache
 
 from analytics import rollups
-from cases.policy_data import load_templates
+from cases.policy.library import load_templates
 from cases.services import add_message, create_case, transition_case
 from channels_app.models import ChatWidget
 from feedback import services as feedback_services

@@ -12,8 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.exceptions import InvalidInput
-from cases.holiday_data import china_days, country_days, file_days, load_days
 from cases.models import BusinessCalendar
+from cases.sla.holidays import china_days, country_days, file_days, load_days
 
 
 class Command(BaseCommand):

@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from cases.exceptions import InvalidInput
-from cases.policy_data import load_templates
+from cases.policy.library import load_templates
 
 
 class Command(BaseCommand):

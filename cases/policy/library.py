@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from cases.exceptions import InvalidInput
 from cases.models import ReturnPolicy, ReturnPolicyRule, RuleOutcome, RuleType
 
-TEMPLATE_DIR = Path(__file__).resolve().parent / "policy_templates"
+TEMPLATE_DIR = Path(__file__).resolve().parent / "shipped_templates"
 
 POLICY_FIELDS = ("name_en", "name_zh", "region", "is_statutory", "effective_from", "effective_until", "description")
 RULE_FIELDS = (

@@ -23,8 +23,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from cases import approvals, clock, privacy, selectors, services, sla
-from cases.carriers import CARRIERS
+from cases import masking as privacy
+from cases import selectors, services
+from cases.catalog.carriers import CARRIERS
 from cases.exceptions import CaseChanged, CaseError, InvalidInput, NeedsApproval
 from cases.models import (
     Article,
@@ -40,6 +41,9 @@ from cases.models import (
     ResolutionType,
     Tag,
 )
+from cases.money import approvals
+from cases.sla import clocks as sla
+from core import clock
 
 DESK_PERMISSIONS = ("cases.view_case", "cases.view_caseevent")
 

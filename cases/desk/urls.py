@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.utils.module_loading import import_string
 
-from cases import views
+from cases.desk import views
 
 app_name = "cases"
 urlpatterns = [path("", views.home, name="home")]

@@ -28,7 +28,6 @@ from django.db.models import OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
-from cases import clock
 from cases.exceptions import InvalidInput, TransitionForbidden
 from cases.models import (
     LIVE_REFUND_STATUSES,
@@ -43,6 +42,7 @@ from cases.models import (
     RefundLine,
     RefundStatus,
 )
+from core import clock
 
 ZERO = Decimal("0.00")
 SETTLE = "cases.settle_refund"

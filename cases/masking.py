@@ -16,7 +16,7 @@ dashboard, its      managers: no contact data at all (case numbers and KPIs only
 drill-down and CSV
 Django admin        lists and change pages masked (names, phone, email, addresses, identities,
                     senders); "Show the personal data" with a reason reveals one customer's pages
-                    for REVEAL_MINUTES, audited like the case page (cases/admin_privacy.py)
+                    for REVEAL_MINUTES, audited like the case page (core/admin_masking.py)
 ==================  =========================================================================
 
 ``cases`` imports no other app: what was viewed or revealed is announced with the
@@ -32,8 +32,8 @@ from datetime import datetime, timedelta
 from django.dispatch import Signal
 from django.utils.translation import gettext as _
 
-from cases import clock
 from cases.roles import INTEGRATION
+from core import clock
 from core.client_ip import client_ip as resolve_client_ip
 
 MASK = "*"

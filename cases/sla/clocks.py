@@ -4,7 +4,7 @@ Every change of a case is written as a ``CaseEvent``; ``on_case_event`` (connect
 ``CasesConfig.ready``) starts, pauses, resumes and stops the case's clocks inside the same
 transaction, so a rolled-back change leaves the clocks as they were. The clocks' due times live in
 ``SlaClock`` rows and are copied to the case's ``*_due_at`` columns for the queues; the sweep
-(``cases.sweep``) finds what fell due. Business time is computed only by ``cases.calendar``.
+(``cases.sla.sweep``) finds what fell due. Business time is computed only by ``cases.sla.business_time``.
 
 Which events move which clock:
 
@@ -36,7 +36,6 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.db.models import Min
 
-from cases import calendar, clock
 from cases.models import (
     ACTIVE_CLOCK_STATES,
     SHIPPING_KINDS,
@@ -50,6 +49,8 @@ from cases.models import (
     SlaClock,
     SlaPolicy,
 )
+from cases.sla import business_time as calendar
+from core import clock
 
 DAY = 86400
 REPLY_CLOCKS = (ClockKind.FIRST_RESPONSE, ClockKind.NEXT_RESPONSE, ClockKind.RESOLUTION)

@@ -2,8 +2,8 @@
 
 The admin pages of customers, orders, cases, identities, messages, chats and feedback show a
 customer's name, email, phone, addresses, identities and message senders masked (the masks of
-``cases.privacy``), in lists and on change pages, for every role. A change page offers "Show the
-personal data": with a reason, ``cases.privacy.reveal_customer`` keeps that customer revealed in
+``cases.masking``), in lists and on change pages, for every role. A change page offers "Show the
+personal data": with a reason, ``cases.masking.reveal_customer`` keeps that customer revealed in
 the session for ``REVEAL_MINUTES`` and writes the same ``reveal_contact`` audit row as the desk's
 case page; the change pages of that customer then show (and, for who may change them, edit) the
 values. Lists stay masked. A masked field is no form field, so a forged value is ignored.
@@ -29,7 +29,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from cases import privacy
+from cases import masking as privacy
 
 MASKS: dict[str, Callable[[str], str]] = {
     "name": privacy.mask_name,

@@ -17,9 +17,7 @@ from datetime import datetime
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
-from cases import clock
 from cases.exceptions import CaseError
-from cases.follow_ups import run_follow_up
 from cases.models import (
     Case,
     CaseStatus,
@@ -34,7 +32,9 @@ from cases.models import (
 )
 from cases.notifications import notify_customer, notify_users
 from cases.services import record_event, save_case_edit, transition_case
-from cases.sla import REPLY_CLOCKS
+from cases.sla.clocks import REPLY_CLOCKS
+from cases.sla.follow_ups import run_follow_up
+from core import clock
 
 log = logging.getLogger(__name__)
 BATCH = 500

@@ -19,12 +19,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import Model
 from django.utils.translation import gettext as _
 
-from cases import sla
 from cases.exceptions import CaseError, InvalidInput
 from cases.models import CaseLine, CaseStatus, Customer, CustomerTier, Order, OrderLine, Product
+from cases.sla import clocks as sla
 from core import phones
 
-# Cases in these statuses hold no units of the order lines they name (as in cases.policy).
+# Cases in these statuses hold no units of the order lines they name (as in cases.policy.engine).
 RELEASED_STATUSES = (CaseStatus.REJECTED, CaseStatus.CANCELLED)
 
 

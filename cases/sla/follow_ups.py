@@ -1,7 +1,7 @@
 """Follow-ups (DESIGN.md §4): survey invitation and reminder, auto-close, shipment chasing, revisits.
 
 ``on_case_event`` (connected in ``CasesConfig.ready``) schedules and cancels ``FollowUp`` rows in
-the transaction of the case's change; the sweep (``cases.sweep``) does each one once when due.
+the transaction of the case's change; the sweep (``cases.sla.sweep``) does each one once when due.
 Every number is a field of ``ServiceSettings`` that a manager edits in admin.
 """
 
@@ -14,7 +14,6 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from cases import clock
 from cases.models import (
     Case,
     CaseEvent,
@@ -31,6 +30,7 @@ from cases.models import (
 from cases.notifications import notify_users
 from cases.services import record_event, transition_case
 from cases.signals import survey_due, survey_reminder_due
+from core import clock
 
 STALLED_TAG = "shipment-stalled"
 

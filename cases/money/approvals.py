@@ -20,10 +20,11 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from cases import clock, refunds
 from cases.exceptions import InvalidInput, NeedsApproval, TransitionForbidden
 from cases.models import REFUNDING_RESOLUTIONS, ApprovalLimit, ApprovalRequest, Case, EventType
+from cases.money import ledger as refunds
 from cases.roles import ADMIN
+from core import clock
 
 APPROVE = "cases.approve_refund"
 MATRIX_ROLES = ("agent", "manager")
