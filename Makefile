@@ -9,12 +9,13 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint format messages makemessages migrate demo diagram bench clean
+.PHONY: help run test check lint format messages makemessages migrate demo diagram bench clean
 
 help:
 	@echo "make run    - set up and run the product (web + Celery worker + beat) on http://$(HOST):$(PORT)/"
 	@echo "make test   - set up and run the test suite against PostgreSQL and Redis on localhost"
-	@echo "make lint   - ruff check and format check"
+	@echo "make check  - the checks make test runs first: ruff, ruff format, import contracts, mypy"
+	@echo "make lint   - the same as make check"
 	@echo "make diagram - regenerate docs/state-machine.dot from the state machine"
 	@echo "make bench  - benchmarks on the database aftersales_bench; results in docs/performance.md"
 
@@ -82,9 +83,17 @@ test: messages /usr/bin/chromium $(CJK_FONT) /usr/sbin/dovecot
 	$(BIN)/python scripts/check_services.py
 	$(BIN)/python -m pytest -n 2 -p no:cacheprovider $(PYTEST_ARGS)
 
-lint: $(VENV)/.installed
+# --- check: what make test runs before the tests (and pre-commit on each commit, .pre-commit-config.yaml) -----
+# lint and format (ruff), the import contracts of docs/architecture.md (import-linter, [tool.importlinter] in
+# pyproject.toml), the types (mypy with the django and DRF stubs, [tool.mypy]). Each runs alone too:
+# .venv/bin/ruff check . | .venv/bin/ruff format --check . | .venv/bin/lint-imports | .venv/bin/mypy
+check: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-logo
+	$(BIN)/mypy
+
+lint: check
 
 format: $(VENV)/.installed
 	$(BIN)/ruff format .
