@@ -10,7 +10,7 @@ from analytics import rollups
 from cases.models import Case, CaseKind
 from cases.services import add_message, create_case, transition_case
 from core import clock
-from tests.factories import CustomerFactory
+from tests.cases.factories import CustomerFactory
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

@@ -20,8 +20,9 @@ from rest_framework.test import APIClient
 
 from analytics import kpis, scorecards
 from analytics.models import ScorecardSettings
+from tests.accounts.factories import UserFactory
 from tests.analytics.kpi_data import SHANGHAI, freeze, refreshed, worked_case
-from tests.factories import TeamFactory, UserFactory
+from tests.cases.factories import TeamFactory
 
 pytestmark = pytest.mark.django_db
 

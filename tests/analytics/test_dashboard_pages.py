@@ -15,14 +15,8 @@ from django.test.utils import CaptureQueriesContext
 from analytics import rollups
 from analytics.models import KpiTarget, ScorecardSettings
 from cases.services import LineRequest, add_cost_line, add_message, create_case, transition_case
-from tests.factories import (
-    CustomerFactory,
-    OrderFactory,
-    OrderLineFactory,
-    ProductFactory,
-    TeamFactory,
-    UserFactory,
-)
+from tests.accounts.factories import UserFactory
+from tests.cases.factories import CustomerFactory, OrderFactory, OrderLineFactory, ProductFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -266,7 +260,7 @@ def test_the_drill_down_lists_the_cases_behind_a_figure(client, manager, agent):
 
 
 def test_the_drill_down_pages_by_fifty(client, manager, agent):
-    from tests.factories import CaseFactory
+    from tests.cases.factories import CaseFactory
 
     cases = [CaseFactory() for _ in range(51)]
     rollups.mark_cases([c.pk for c in cases])

@@ -15,8 +15,9 @@ from openpyxl import load_workbook
 from analytics import exports, kpis
 from cases.models import CaseKind
 from cases.services import LineRequest, create_case
+from tests.accounts.factories import UserFactory
 from tests.analytics.kpi_data import SHANGHAI, freeze, refreshed, worked_case
-from tests.factories import CustomerFactory, OrderFactory, OrderLineFactory, ProductFactory, TeamFactory, UserFactory
+from tests.cases.factories import CustomerFactory, OrderFactory, OrderLineFactory, ProductFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db
 

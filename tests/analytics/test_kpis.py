@@ -34,7 +34,8 @@ from cases.services import (
 from cases.sla.sweep import sweep
 from core import clock
 from feedback.models import InvitationStatus, Survey, SurveyInvitation, SurveyResponse
-from tests.factories import CustomerFactory, OrderFactory, OrderLineFactory, ProductFactory, UserFactory
+from tests.accounts.factories import UserFactory
+from tests.cases.factories import CustomerFactory, OrderFactory, OrderLineFactory, ProductFactory
 
 pytestmark = pytest.mark.django_db
 

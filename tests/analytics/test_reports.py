@@ -17,8 +17,8 @@ from openpyxl import load_workbook
 
 from analytics import exports, kpis, reports, tasks
 from analytics.report_models import ReportDelivery
+from tests.accounts.factories import UserFactory
 from tests.analytics.kpi_data import SHANGHAI, freeze, refreshed, worked_case
-from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

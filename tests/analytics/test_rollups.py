@@ -17,7 +17,8 @@ from cases.models import CaseKind, CaseStatus, Channel, EventType, ReasonCode
 from cases.services import add_cost_line, add_message, create_case, record_event, transition_case
 from core import clock
 from feedback.models import Survey, SurveyInvitation, SurveyResponse
-from tests.factories import CustomerFactory, OrderFactory, OrderLineFactory, TeamFactory, UserFactory
+from tests.accounts.factories import UserFactory
+from tests.cases.factories import CustomerFactory, OrderFactory, OrderLineFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from django.contrib import admin
 from django.urls import reverse
 
 from cases.models import Case, CaseEvent
-from tests.factories import CaseFactory, OrderLineFactory
+from tests.cases.factories import CaseFactory, OrderLineFactory
 
 
 def test_every_model_of_the_cases_app_is_in_the_admin():
@@ -283,7 +283,7 @@ def test_the_case_admin_shows_money_and_sla_fields_without_an_input(client, mana
 
 @pytest.mark.django_db
 def test_a_team_change_in_the_admin_goes_through_the_service_and_writes_its_event(client, agent):
-    from tests.factories import TeamFactory
+    from tests.cases.factories import TeamFactory
 
     team = TeamFactory()
     case = CaseFactory()
@@ -314,7 +314,7 @@ def test_the_admin_refuses_a_non_staff_assignee_like_the_desk_and_changes_nothin
 @pytest.mark.django_db
 def test_a_priority_change_in_the_admin_moves_the_sla_clocks_like_the_desk(client, agent):
     from cases.services import create_case
-    from tests.factories import CustomerFactory
+    from tests.cases.factories import CustomerFactory
 
     case = create_case(customer=CustomerFactory(), kind="complaint", channel="email", actor=agent, subject="x")
     due = case.first_response_due_at

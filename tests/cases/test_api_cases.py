@@ -19,14 +19,14 @@ from rest_framework.test import APIClient
 
 from cases import services
 from cases.models import Case, CaseEvent, CaseStatus, PolicyOutcome
-from tests.factories import (
+from tests.accounts.factories import UserFactory
+from tests.cases.factories import (
     CaseFactory,
     CustomerFactory,
     OrderFactory,
     OrderLineFactory,
     ReturnPolicyRuleFactory,
     TeamFactory,
-    UserFactory,
 )
 
 pytestmark = pytest.mark.django_db

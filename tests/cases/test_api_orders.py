@@ -14,7 +14,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from cases.models import CaseLine, CaseStatus, Customer, Order, OrderLine, Product
-from tests.factories import CaseFactory
+from tests.cases.factories import CaseFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -15,8 +15,8 @@ from rest_framework.test import APIClient
 from cases.models import Notification, NotificationKind, RevisitReason
 from cases.services import create_case
 from cases.sla.follow_ups import create_revisit
+from tests.cases.factories import CustomerFactory, TeamFactory
 from tests.cases.test_api_cases import token_client
-from tests.factories import CustomerFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,8 @@ from rest_framework.test import APIClient
 
 from cases import selectors
 from cases.models import Case, CaseEvent, CaseStatus, CostLine
-from tests.factories import CaseFactory, UserFactory
+from tests.accounts.factories import UserFactory
+from tests.cases.factories import CaseFactory
 
 pytestmark = pytest.mark.django_db
 

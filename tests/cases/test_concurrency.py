@@ -11,7 +11,7 @@ from django.db import close_old_connections, connection, transaction
 from cases import services
 from cases.exceptions import CaseChanged
 from cases.models import Case, CaseEvent
-from tests.factories import CaseFactory
+from tests.cases.factories import CaseFactory
 
 
 def run_in_thread(target):

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from cases.models import Case, CaseEvent, CaseStatus, ClockKind, ClockState, Priority
 from cases.services import add_message, create_case, transition_case
-from tests.factories import CaseFactory, CustomerFactory, OrderLineFactory, TeamFactory
+from tests.cases.factories import CaseFactory, CustomerFactory, OrderLineFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from cases.models import Case, CaseEvent, EventType
 from cases.selectors import reply_channels
 from cases.services import create_case, record_event
 from core import clock
-from tests.factories import CustomerFactory
+from tests.cases.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,7 @@ from cases import services
 from cases.models import CaseKind, CaseStatus, Channel, CustomerTier, EventType, PolicyOutcome, ReasonCode
 from cases.policy import engine as policy
 from cases.policy.library import load_templates
-from tests.factories import CustomerFactory, OrderFactory, OrderLineFactory, ProductFactory
+from tests.cases.factories import CustomerFactory, OrderFactory, OrderLineFactory, ProductFactory
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 UTC = ZoneInfo("UTC")

@@ -16,8 +16,9 @@ from cases.money import ledger as refunds
 from cases.money.approvals import remaining_without_approval
 from cases.services import LineRequest, add_cost_line, create_case, transition_case
 from channels_app.models import ShopWebhook, WebhookDelivery
+from tests.accounts.factories import UserFactory
+from tests.cases.factories import OrderFactory, OrderLineFactory
 from tests.cases.test_api_cases import token_client
-from tests.factories import OrderFactory, OrderLineFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -35,7 +35,8 @@ from cases.models import (
 from cases.money import ledger as refunds
 from cases.money.approvals import approval_limit, decide_approval, pending, request_approval
 from cases.services import LineRequest, create_case, transition_case
-from tests.factories import CustomerFactory, OrderFactory, OrderLineFactory, UserFactory
+from tests.accounts.factories import UserFactory
+from tests.cases.factories import CustomerFactory, OrderFactory, OrderLineFactory
 
 CENTS = st.integers(min_value=1, max_value=70000).map(lambda c: (Decimal(c) / 100).quantize(Decimal("0.01")))
 

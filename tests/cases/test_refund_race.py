@@ -20,8 +20,9 @@ from django.db import connection, connections
 from cases.models import CaseStatus, CostKind, CostLine, Refund
 from cases.money import ledger as refunds
 from cases.services import LineRequest, create_case, transition_case
+from tests.accounts.factories import UserFactory
+from tests.cases.factories import OrderLineFactory
 from tests.cases.test_api_cases import token_client
-from tests.factories import OrderLineFactory, UserFactory
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 

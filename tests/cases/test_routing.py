@@ -7,7 +7,8 @@ import pytest
 
 from cases.models import AgentProfile, CaseEvent, RoutingRule
 from cases.services import create_case
-from tests.factories import CustomerFactory, TeamFactory, UserFactory
+from tests.accounts.factories import UserFactory
+from tests.cases.factories import CustomerFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -39,7 +39,8 @@ from cases.sla import clocks as sla
 from cases.sla.follow_ups import create_revisit, record_shipment_movement
 from cases.sla.sweep import SweepResult, sweep
 from core import clock
-from tests.factories import CustomerFactory, OrderLineFactory, TeamFactory, UserFactory
+from tests.accounts.factories import UserFactory
+from tests.cases.factories import CustomerFactory, OrderLineFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db
 

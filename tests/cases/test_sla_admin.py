@@ -8,7 +8,7 @@ from django.urls import reverse
 from cases.models import BusinessCalendar, CalendarDay, ClockKind, ClockState, RevisitReason, SlaPolicy
 from cases.services import create_case
 from cases.sla.follow_ups import create_revisit
-from tests.factories import CustomerFactory
+from tests.cases.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -11,8 +11,8 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from cases import services
 from cases.exceptions import CaseError
 from cases.models import Case, CaseEvent, ServiceSettings
+from tests.cases.factories import CaseFactory
 from tests.cases.state_spec import EXPECTED, KINDS, PARAMS, STEPS, reachable_statuses
-from tests.factories import CaseFactory
 
 
 def make_machine(actor):

@@ -13,8 +13,8 @@ from cases.exceptions import CaseChanged, InvalidInput, TransitionForbidden, Tra
 from cases.models import Case, CaseEvent, CaseStatus, CostKind, CostLine
 from cases.signals import case_event_recorded
 from core import clock
+from tests.cases.factories import CaseFactory, OrderLineFactory
 from tests.cases.state_spec import EXPECTED, HAPPY_PATHS, KINDS, PARAMS, STATUSES, STEPS
-from tests.factories import CaseFactory, OrderLineFactory
 
 
 def force_status(case: Case, status: str) -> Case:

@@ -20,7 +20,7 @@ from channels_app.models import (
     RawEmail,
     SocialAccount,
 )
-from tests.factories import CaseFactory, CustomerFactory
+from tests.cases.factories import CaseFactory, CustomerFactory
 
 pytestmark = pytest.mark.django_db
 

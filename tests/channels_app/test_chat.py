@@ -19,7 +19,7 @@ from cases.services import add_message, create_case, transition_case
 from channels_app import chat
 from channels_app.api import chat as chat_api
 from channels_app.models import ChatSession, ChatWidget, Message
-from tests.factories import CustomerFactory, OrderFactory
+from tests.cases.factories import CustomerFactory, OrderFactory
 
 SHOP = "https://shop.example.com"
 
@@ -726,7 +726,7 @@ def test_the_desk_shows_the_unverified_badge_and_an_agent_may_link_the_chat(clie
 
 
 def test_only_an_agent_may_link_a_chat(client, widget, agent):
-    from tests.factories import UserFactory
+    from tests.accounts.factories import UserFactory
 
     _case, body = borrowed_chat(client, widget)
     session = ChatSession.objects.get(pk=body["session"])

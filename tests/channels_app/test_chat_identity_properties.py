@@ -27,7 +27,8 @@ from hypothesis import strategies as st
 from cases.models import Channel, EventType
 from cases.services import add_message, create_case
 from channels_app.models import ChatSession, ChatWidget, Message
-from tests.factories import CustomerFactory, OrderFactory, OrderLineFactory, UserFactory
+from tests.accounts.factories import UserFactory
+from tests.cases.factories import CustomerFactory, OrderFactory, OrderLineFactory
 
 VICTIM_EMAIL = "victim@example.com"
 VICTIM_ORDER = "SO-PROP-1"

@@ -15,7 +15,7 @@ from channels_app import shop_webhooks
 from channels_app.models import ShopWebhook, WebhookDelivery
 from feedback import services as feedback
 from feedback.models import FeedbackSettings, Survey, SurveyRule
-from tests.factories import CustomerFactory
+from tests.cases.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -15,8 +15,8 @@ from cases.selectors import reply_channels
 from cases.services import add_message, create_case, record_event
 from channels_app import email_in, intake, outbound
 from channels_app.models import ContactIdentity, DeliveryStatus, EmailInbox, ImapAfterRead, Message, RawEmail
+from tests.cases.factories import CustomerFactory, OrderFactory
 from tests.channels_app.mailtools import post_signed, raw_email
-from tests.factories import CustomerFactory, OrderFactory
 
 pytestmark = pytest.mark.django_db
 

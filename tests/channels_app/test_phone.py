@@ -18,7 +18,8 @@ from cases.models import Case, CaseEvent, CaseStatus, Customer, EventType, Notif
 from cases.services import create_case
 from channels_app import phone, signing
 from channels_app.models import ContactIdentity, Message, PhoneLine
-from tests.factories import CustomerFactory, TeamFactory, UserFactory
+from tests.accounts.factories import UserFactory
+from tests.cases.factories import CustomerFactory, TeamFactory
 
 # The project includes "Log a call" at /desk/calls/; until it does, this module is the urlconf.
 urlpatterns = list(project_urlpatterns)

@@ -24,7 +24,7 @@ from channels_app import identity, signing
 from channels_app.models import ContactIdentity, Message, PhoneLine, PortalCode
 from core import phones
 from feedback.models import FreeFeedback
-from tests.factories import CustomerFactory, OrderFactory
+from tests.cases.factories import CustomerFactory, OrderFactory
 
 CALLS = "/desk/calls/new/"
 EVENTS = "/api/v1/channels/phone/hotline/events/"

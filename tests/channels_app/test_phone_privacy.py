@@ -13,7 +13,7 @@ from cases.services import create_case
 from channels_app import phone
 from channels_app.models import Message
 from privacy.models import AuditAction, AuditLog
-from tests.factories import CustomerFactory, TeamFactory
+from tests.cases.factories import CustomerFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db
 

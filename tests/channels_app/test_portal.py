@@ -30,7 +30,7 @@ from cases.models import (
 from cases.policy.library import load_templates
 from cases.services import transition_case
 from channels_app.models import PortalCode
-from tests.factories import CustomerFactory, OrderFactory, OrderLineFactory, ProductVariantFactory
+from tests.cases.factories import CustomerFactory, OrderFactory, OrderLineFactory, ProductVariantFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -18,7 +18,7 @@ from django.test import Client
 from django.utils import timezone
 
 from channels_app.models import PortalCode
-from tests.factories import CustomerFactory, OrderFactory
+from tests.cases.factories import CustomerFactory, OrderFactory
 
 pytestmark = pytest.mark.django_db
 

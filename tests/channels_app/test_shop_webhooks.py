@@ -25,7 +25,7 @@ from channels_app import shop_webhooks, signing
 from channels_app.models import ShopWebhook, WebhookDelivery, WebhookDeliveryStatus
 from channels_app.shop_webhooks import REFUND_EVENT_NAMESPACE
 from core import clock
-from tests.factories import CustomerFactory, OrderLineFactory
+from tests.cases.factories import CustomerFactory, OrderLineFactory
 
 pytestmark = pytest.mark.django_db
 

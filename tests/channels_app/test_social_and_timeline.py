@@ -17,8 +17,8 @@ from cases.services import add_message
 from channels_app import intake, outbound, signing
 from channels_app.identity import merge_customers
 from channels_app.models import ChatSession, ChatWidget, ContactIdentity, EmailInbox, Message, SocialAccount
+from tests.cases.factories import CaseFactory, CustomerFactory, OrderFactory
 from tests.channels_app.mailtools import post_json_signed, post_signed, raw_email
-from tests.factories import CaseFactory, CustomerFactory, OrderFactory
 
 pytestmark = pytest.mark.django_db
 

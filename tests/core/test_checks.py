@@ -18,7 +18,7 @@ import pytest
 from django.core import mail
 from django.core.cache import cache
 
-from tests.factories import CustomerFactory, OrderFactory
+from tests.cases.factories import CustomerFactory, OrderFactory
 from tests.production_env import production_env
 
 REPO = Path(__file__).resolve().parents[2]

@@ -21,7 +21,7 @@ from channels_app import outgoing as channel_outgoing
 from channels_app import shop_webhooks, social
 from channels_app.models import Message, ShopWebhook, SocialAccount, WebhookDelivery
 from core import outgoing
-from tests.factories import CustomerFactory
+from tests.cases.factories import CustomerFactory
 
 REFUSED_ADDRESSES = [
     "127.0.0.1",

@@ -18,8 +18,9 @@ from django.core.cache import cache
 from cases.services import add_message
 from channels_app.api import chat as chat_api
 from channels_app.models import ChatSession, ChatWidget, Message
+from tests.accounts.factories import UserFactory
+from tests.cases.factories import CustomerFactory, OrderFactory
 from tests.e2e.test_portal_browser import ARTIFACTS, browser  # noqa: F401 - fixture
-from tests.factories import CustomerFactory, OrderFactory, UserFactory
 
 CHAT_ARTIFACTS = ARTIFACTS.parent / "chat"
 

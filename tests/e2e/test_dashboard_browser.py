@@ -10,15 +10,9 @@ import pytest
 
 from analytics import rollups
 from cases.services import LineRequest, add_cost_line, add_message, create_case, transition_case
+from tests.accounts.factories import UserFactory
+from tests.cases.factories import CustomerFactory, OrderFactory, OrderLineFactory, ProductFactory, TeamFactory
 from tests.e2e.test_portal_browser import ARTIFACTS, browser  # noqa: F401 - fixture
-from tests.factories import (
-    CustomerFactory,
-    OrderFactory,
-    OrderLineFactory,
-    ProductFactory,
-    TeamFactory,
-    UserFactory,
-)
 
 DASHBOARD_ARTIFACTS = ARTIFACTS.parent / "dashboard"
 DESKTOP = {"width": 1366, "height": 900}

@@ -15,8 +15,8 @@ from django.core import mail
 from django.utils import timezone
 
 from cases.models import Case, CaseStatus
+from tests.cases.factories import CustomerFactory, OrderFactory, OrderLineFactory
 from tests.e2e.test_portal_browser import ARTIFACTS, browser, shop  # noqa: F401 - fixtures
-from tests.factories import CustomerFactory, OrderFactory, OrderLineFactory
 
 DESK_ARTIFACTS = ARTIFACTS.parent / "desk"
 
@@ -181,7 +181,7 @@ def test_an_agent_works_a_complaint_from_start_to_finish(live_server, browser, s
 @pytest.mark.slow
 def test_an_agent_works_an_exchange_and_sends_the_replacement(live_server, browser, shop):  # noqa: F811
     from cases.services import LineRequest, create_case, transition_case
-    from tests.factories import ProductVariantFactory
+    from tests.cases.factories import ProductVariantFactory
 
     line = OrderLineFactory(order=OrderFactory(number="SO-EX-1"), name="Sneakers 41", quantity=1)
     wanted = ProductVariantFactory(product=line.product, name="42 / white")

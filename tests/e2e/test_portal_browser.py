@@ -24,7 +24,8 @@ from PIL import Image
 from cases.models import Case, CaseStatus
 from cases.policy.library import load_templates
 from cases.services import transition_case
-from tests.factories import CustomerFactory, OrderFactory, OrderLineFactory, UserFactory
+from tests.accounts.factories import UserFactory
+from tests.cases.factories import CustomerFactory, OrderFactory, OrderLineFactory
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS", Path(__file__).resolve().parents[2] / "test-artifacts")) / "portal"

@@ -20,7 +20,8 @@ from cases.models import FollowUp, FollowUpKind, Notification, RevisitReason, Re
 from cases.services import create_case, transition_case
 from cases.sla.sweep import sweep
 from feedback.models import InvitationStatus, Survey, SurveyInvitation, SurveyResponse, SurveyRule
-from tests.factories import CustomerFactory, TeamFactory, UserFactory
+from tests.accounts.factories import UserFactory
+from tests.cases.factories import CustomerFactory, TeamFactory
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS", Path(__file__).resolve().parents[2] / "test-artifacts")) / "survey"

@@ -18,7 +18,7 @@ from feedback.models import (
     SurveyResponse,
     SurveyRule,
 )
-from tests.factories import CaseFactory, TeamFactory
+from tests.cases.factories import CaseFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,8 @@ from cases.models import Case, CaseStatus, RevisitReason, RevisitTask
 from cases.services import create_case, transition_case
 from feedback import services
 from feedback.models import InvitationStatus, Survey, SurveyInvitation, SurveyResponse, SurveyRule
-from tests.factories import CustomerFactory, TeamFactory, UserFactory
+from tests.accounts.factories import UserFactory
+from tests.cases.factories import CustomerFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db
 

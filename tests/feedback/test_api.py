@@ -21,7 +21,8 @@ from rest_framework.test import APIClient
 from cases.models import CaseEvent, EventType, RevisitReason, RevisitTask
 from feedback import importing
 from feedback.models import FeedbackCategory, FeedbackSettings, FreeFeedback, SurveyResponse
-from tests.factories import CaseFactory, CustomerFactory, TeamFactory, UserFactory
+from tests.accounts.factories import UserFactory
+from tests.cases.factories import CaseFactory, CustomerFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from cases.models import CaseEvent, RevisitReason, RevisitTask
 from cases.sla.follow_ups import create_revisit
-from tests.factories import CaseFactory, TeamFactory, UserFactory
+from tests.accounts.factories import UserFactory
+from tests.cases.factories import CaseFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from django.test import Client
 from feedback.free import RATE_LIMIT
 from feedback.models import FeedbackCategory, FreeFeedback
 from feedback.services import submit_free_feedback
-from tests.factories import TeamFactory
+from tests.cases.factories import TeamFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -16,7 +16,8 @@ from channels_app.models import EmailInbox, Message
 from core import clock
 from feedback import services
 from feedback.models import FeedbackSettings, InvitationStatus, Survey, SurveyInvitation, SurveyRule
-from tests.factories import CustomerFactory, TeamFactory, UserFactory
+from tests.accounts.factories import UserFactory
+from tests.cases.factories import CustomerFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db
 MONDAY_10 = datetime(2026, 11, 16, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))

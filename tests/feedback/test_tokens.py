@@ -12,7 +12,7 @@ from django.urls import reverse
 from core import clock
 from feedback import services
 from feedback.models import FeedbackSettings, InvitationStatus, SurveyResponse
-from tests.factories import CustomerFactory
+from tests.cases.factories import CustomerFactory
 from tests.feedback.test_answer_page import make_invitation
 
 pytestmark = pytest.mark.django_db

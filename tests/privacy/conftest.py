@@ -16,7 +16,7 @@ from cases.models import Attachment, Case
 from cases.services import add_cost_line, add_message, create_case, transition_case
 from channels_app.models import ChatSession, ChatWidget, ContactIdentity, Message, PortalCode, RawEmail
 from feedback.models import FreeFeedback, SurveyResponse
-from tests.factories import CustomerFactory, OrderFactory
+from tests.cases.factories import CustomerFactory, OrderFactory
 
 PHONE = "+8613912345678"
 EMAIL = "zhang.wei@example.cn"

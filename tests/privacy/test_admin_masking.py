@@ -12,7 +12,7 @@ from channels_app.models import ChatSession, ChatWidget, ContactIdentity, Messag
 from core import clock
 from feedback.models import FreeFeedback
 from privacy.models import AuditAction, AuditLog
-from tests.factories import CustomerFactory, OrderFactory, TeamFactory
+from tests.cases.factories import CustomerFactory, OrderFactory, TeamFactory
 from tests.privacy.conftest import ADDRESS, EMAIL, PHONE
 
 pytestmark = pytest.mark.django_db

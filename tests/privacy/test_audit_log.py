@@ -7,7 +7,7 @@ import pytest
 from cases import masking as masks
 from cases.services import create_case
 from privacy.models import AuditAction, AuditLog
-from tests.factories import CustomerFactory
+from tests.cases.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
 

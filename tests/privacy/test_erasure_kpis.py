@@ -13,8 +13,9 @@ from cases.services import add_cost_line, transition_case
 from core import clock
 from feedback.models import SurveyResponse
 from privacy import services
+from tests.accounts.factories import UserFactory
 from tests.analytics.test_kpis import REPORT_AT, Frozen, at, build_core, customer_writes, d
-from tests.factories import OrderFactory, UserFactory
+from tests.cases.factories import OrderFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -41,8 +41,9 @@ from channels_app.models import (
 from feedback import services as feedback
 from feedback.models import FreeFeedback, Survey, SurveyRule
 from privacy import services
+from tests.accounts.factories import UserFactory
+from tests.cases.factories import CustomerFactory, OrderFactory, OrderLineFactory
 from tests.channels_app.mailtools import raw_email
-from tests.factories import CustomerFactory, OrderFactory, OrderLineFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,8 @@ from channels_app.models import ChatSession, ContactIdentity, Message, PortalCod
 from feedback.models import FreeFeedback, SurveyResponse
 from privacy import services
 from privacy.models import AuditAction, AuditLog
-from tests.factories import CustomerFactory, UserFactory
+from tests.accounts.factories import UserFactory
+from tests.cases.factories import CustomerFactory
 from tests.privacy.conftest import ADDRESS, EMAIL, PHONE, SECRET_TEXTS, file_exists
 
 pytestmark = pytest.mark.django_db

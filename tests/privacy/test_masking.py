@@ -14,7 +14,7 @@ from cases import masking as masks
 from cases.services import create_case
 from core import clock
 from privacy.models import AuditAction, AuditLog
-from tests.factories import CustomerFactory
+from tests.cases.factories import CustomerFactory
 from tests.privacy.conftest import ADDRESS, EMAIL, PHONE, token_client
 
 pytestmark = pytest.mark.django_db
@@ -159,7 +159,7 @@ def test_a_reveal_must_be_a_post(client, agent, customer):
 
 
 def order_for(customer):
-    from tests.factories import OrderFactory
+    from tests.cases.factories import OrderFactory
 
     return OrderFactory(customer=customer, shipping_address=ADDRESS)
 

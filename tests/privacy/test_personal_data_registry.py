@@ -19,7 +19,7 @@ from core.personal_data import How
 from feedback.models import FreeFeedback
 from privacy import services
 from privacy.models import AuditAction, AuditLog
-from tests.factories import CustomerFactory
+from tests.cases.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -127,7 +127,7 @@ def test_erasure_waits_for_events_still_to_be_sent_to_the_shop_and_changes_nothi
 
 def test_a_rejection_reason_in_the_event_data_is_erased_but_the_steps_stay(agent):
     from cases.services import LineRequest, create_case, transition_case
-    from tests.factories import OrderLineFactory
+    from tests.cases.factories import OrderLineFactory
 
     line = OrderLineFactory(order__customer__name="赵六")
     case = create_case(

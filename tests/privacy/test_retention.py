@@ -23,7 +23,7 @@ from cases.models import Attachment, Case, CaseStatus
 from cases.services import create_case, transition_case
 from privacy import services, tasks
 from privacy.models import AuditAction, AuditLog
-from tests.factories import CustomerFactory
+from tests.cases.factories import CustomerFactory
 from tests.privacy.conftest import attach, file_exists
 
 ROOT = Path(__file__).resolve().parents[2]

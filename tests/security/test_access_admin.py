@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
 from django.urls.resolvers import RoutePattern
 
-from tests.factories import UserFactory
+from tests.accounts.factories import UserFactory
 from tests.security.test_access_walk import build_world, client_for, outcome
 
 pytestmark = pytest.mark.django_db

@@ -37,7 +37,8 @@ from cases.models import Attachment, Case, CaseEvent, EventType, Notification, R
 from channels_app import portal
 from channels_app.models import ChatSession, ChatWidget, EmailInbox, PhoneLine, SocialAccount
 from feedback.models import FreeFeedback
-from tests.factories import CaseFactory, CustomerFactory, OrderFactory, OrderLineFactory, TeamFactory, UserFactory
+from tests.accounts.factories import UserFactory
+from tests.cases.factories import CaseFactory, CustomerFactory, OrderFactory, OrderLineFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -19,7 +19,7 @@ from django.test import Client
 
 from cases.models import CaseEvent
 from cases.services import create_case
-from tests.factories import CustomerFactory, OrderFactory
+from tests.cases.factories import CustomerFactory, OrderFactory
 from tests.production_env import production_env
 
 pytestmark = pytest.mark.django_db

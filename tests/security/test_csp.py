@@ -13,7 +13,7 @@ from django.test import Client
 
 from cases.services import create_case
 from channels_app.models import ChatWidget
-from tests.factories import CustomerFactory
+from tests.cases.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -19,9 +19,10 @@ from cases.policy.library import load_templates
 from cases.services import add_message, create_case, transition_case
 from channels_app.models import ChatWidget
 from feedback import services as feedback_services
+from tests.accounts.factories import UserFactory
+from tests.cases.factories import CustomerFactory, TeamFactory
 from tests.e2e.test_dashboard_browser import CHARTS_DRAWN
 from tests.e2e.test_portal_browser import browser, make_order  # noqa: F401 - fixture
-from tests.factories import CustomerFactory, TeamFactory, UserFactory
 
 PASSWORD = "correct horse battery staple"
 

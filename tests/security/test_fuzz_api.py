@@ -148,8 +148,8 @@ def test_a_nul_character_in_a_chat_start_is_a_clear_400(client, db):
 
 def test_a_nul_character_in_an_imported_answer_is_a_row_error_and_nothing_is_stored(db):
     from feedback.models import SurveyResponse
+    from tests.accounts.factories import UserFactory
     from tests.cases.test_api_cases import token_client
-    from tests.factories import UserFactory
 
     api = token_client(UserFactory(username="nul-admin", role="admin"))
     rows = [{"external_id": "e1", "case": "RMA-\x00", "csat": 5, "answered_at": "2026-01-01T10:00:00+08:00"}]

@@ -20,16 +20,16 @@ from PIL import Image
 
 from cases.models import Attachment, Case
 from channels_app.models import EmailInbox
-from tests.channels_app.mailtools import post_signed
-from tests.factories import (
+from tests.accounts.factories import UserFactory
+from tests.cases.factories import (
     CaseFactory,
     CustomerFactory,
     OrderFactory,
     OrderLineFactory,
     ReturnPolicyFactory,
     ReturnPolicyRuleFactory,
-    UserFactory,
 )
+from tests.channels_app.mailtools import post_signed
 from tests.security.test_access_walk import portal_session
 
 pytestmark = pytest.mark.django_db

@@ -22,8 +22,9 @@ from django.urls import reverse
 
 from cases.models import Case, Customer
 from channels_app.models import ChatWidget, EmailInbox, Message
+from tests.accounts.factories import UserFactory
+from tests.cases.factories import OrderFactory, OrderLineFactory, ReturnPolicyFactory, ReturnPolicyRuleFactory
 from tests.channels_app.mailtools import post_signed
-from tests.factories import OrderFactory, OrderLineFactory, ReturnPolicyFactory, ReturnPolicyRuleFactory, UserFactory
 from tests.security.test_access_walk import portal_session
 
 pytestmark = pytest.mark.django_db
@@ -220,7 +221,7 @@ def test_the_dashboard_drill_down_shows_the_payloads_inert(staged, client):
     """The drill-down lists no customer text, but staff names, team names and (reflected) the query."""
     from urllib.parse import urlencode
 
-    from tests.factories import TeamFactory
+    from tests.cases.factories import TeamFactory
 
     agent = UserFactory(username="xss-agent", role="agent", first_name=PAYLOADS[1], last_name=PAYLOADS[5])
     team = TeamFactory(name=PAYLOADS[0])

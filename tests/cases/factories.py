@@ -1,4 +1,5 @@
-"""factory_boy factories for the domain. Realistic defaults; override what a test is about."""
+"""factory_boy factories for the cases app: teams, customers, products, orders, cases, return
+policies. Realistic defaults; override what a test is about. Users: tests/accounts/factories.py."""
 
 from __future__ import annotations
 
@@ -6,8 +7,6 @@ from datetime import timedelta
 from decimal import Decimal
 
 import factory
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from cases.models import (
@@ -23,30 +22,6 @@ from cases.models import (
     ProductVariant,
     Team,
 )
-from cases.roles import ensure_roles
-
-
-class UserFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = get_user_model()
-        django_get_or_create = ("username",)
-        skip_postgeneration_save = True
-
-    username = factory.Sequence(lambda n: f"user{n}")
-    email = factory.LazyAttribute(lambda o: f"{o.username}@example.com")
-    password = factory.PostGenerationMethodCall("set_password", "correct horse battery staple")
-
-    @factory.post_generation
-    def role(self, create, extracted, **kwargs):
-        if create and extracted:
-            groups = ensure_roles()
-            self.groups.add(groups[extracted] if isinstance(extracted, str) else Group.objects.get(name=extracted))
-            if extracted in ("agent", "manager", "admin"):
-                self.is_staff = True
-            if extracted == "admin":
-                self.is_superuser = True
-        if create:
-            self.save()
 
 
 class TeamFactory(factory.django.DjangoModelFactory):
