@@ -17,7 +17,8 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.services import clean_token
+from accounts.services import check_code, clean_token
+from core.client_ip import client_ip
 
 INVALID_LOGIN = _(
     "Your username, password or authentication code did not match. Try again. "
@@ -57,14 +58,14 @@ class TwoFactorLoginMixin:
             user.otp_device = device  # django-otp marks the session verified when Django logs in
         return cleaned
 
-    @staticmethod
-    def _checked_device(user, token: str):
-        """None: the user has no two-factor; the device: the code was right; False: it was not."""
+    def _checked_device(self, user, token: str):
+        """None: the user has no two-factor; the device: the code was right; False: it was not (or
+        this client address still waits after its last wrong code, ``check_code``)."""
         with transaction.atomic():
             device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True).first()
             if device is None:
                 return None
-            return device if token and device.verify_token(token) else False
+            return device if check_code(device=device, token=token, address=client_ip(self.request)) else False
 
 
 class LoginForm(TwoFactorLoginMixin, AuthenticationForm):

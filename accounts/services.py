@@ -2,16 +2,51 @@
 
 A device is created unconfirmed (the page shows its key and QR code); it counts for sign-in only
 once the user proved the app has it by typing a current code. A user has at most one TOTP device.
+
+Every code at sign-in is checked by ``check_code``: after a wrong code, the next one for that device
+from the same client address waits (1 s, doubling). The wait is per address, not per device (django-otp's
+own throttle, switched off by OTP_TOTP_THROTTLE_FACTOR = 0, made every address wait), so someone
+who knows a password cannot keep its owner out by typing wrong codes elsewhere; guessing from
+many addresses meets django-axes' lock per username and address (a wrong code counts as a failed
+login there). The enrolment page (confirm, remove) checks the code without a wait, as it always
+did in effect (its refusal rolled django-otp's count back): only the signed-in user reaches it.
 """
 
 from __future__ import annotations
 
 import base64
+import time
 
+from django.core.cache import cache
 from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.exceptions import TwoFactorError
+
+LONGEST_WAIT_SECONDS = 3600  # the doubling stops here (axes locks the address long before)
+
+
+def _wait_key(device: TOTPDevice, address: str) -> str:
+    return f"accounts:totp-wait:{device.pk}:{address}"
+
+
+def check_code(*, device: TOTPDevice, token: str, address: str) -> bool:
+    """Whether ``token`` is the device's current code, typed from client ``address``
+    (core.client_ip). Refused without a look while that address still waits after its last wrong
+    code (1 s after the first, doubling: 2**(failures - 1) s); a right code clears its wait, a
+    wrong one counts. Other addresses are not affected. The count lives in the cache, outside any
+    transaction, so a refusal that rolls back still counts."""
+    key = _wait_key(device, address)
+    failures, last_failure = cache.get(key) or (0, 0.0)
+    now = time.time()
+    if failures and now - last_failure < min(2 ** (failures - 1), LONGEST_WAIT_SECONDS):
+        return False
+    if token and device.verify_token(token):
+        cache.delete(key)
+        return True
+    failures += 1
+    cache.set(key, (failures, now), timeout=min(2 ** (failures - 1), LONGEST_WAIT_SECONDS) + 1)
+    return False
 
 
 def totp_device(*, user) -> TOTPDevice | None:

@@ -393,9 +393,10 @@ SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 12 * 3600)
 
-# Login throttling (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one username, from
-# anywhere, that username is locked for AXES_COOLOFF_MINUTES (each new try while locked starts the
-# wait again); a right password then is refused too. An admin lifts a lock early in the admin
+# Login throttling (django-axes): after AXES_FAILURE_LIMIT wrong passwords (or two-factor codes) for
+# one username from one client address, that username is locked from that address for
+# AXES_COOLOFF_MINUTES (each new try while locked starts the wait again); a right password from
+# there is refused too, from another address it is not. An admin lifts a lock early in the admin
 # ("Access attempts": delete the rows) or with ``manage.py axes_reset_username NAME``.
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_MINUTES = env_int("AXES_COOLOFF_MINUTES", 15)
@@ -419,6 +420,9 @@ AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "otp_token"]
 # on the workbench's "Two-factor sign-in" page then needs its 6-digit code at every login.
 OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER") or "After-sales workbench"
 OTP_TOTP_TOLERANCE = 1  # one 30-second step either side, for clocks a little off
+# django-otp's own throttle is per device: wrong codes from anywhere made the owner wait too (1 s,
+# doubling without end). Off; accounts.services.check_code makes the same wait per client address.
+OTP_TOTP_THROTTLE_FACTOR = 0
 # The admin never shows a device's key or its QR code (the key is a secret: it makes the codes).
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
