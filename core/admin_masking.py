@@ -15,21 +15,32 @@ object's customer is not ``obj.customer_id``, ``customer_of``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.db.models import Model
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cases import masking as privacy
+
+if TYPE_CHECKING:
+    # What the mixins are mixed into, for the type checker only (at run time the admin class comes after them).
+    _AnyAdminBase = admin.options.BaseModelAdmin[Any]
+    _ModelAdminBase = admin.ModelAdmin[Any]
+else:
+    _AnyAdminBase = _ModelAdminBase = object
 
 MASKS: dict[str, Callable[[str], str]] = {
     "name": privacy.mask_name,
@@ -40,7 +51,7 @@ MASKS: dict[str, Callable[[str], str]] = {
 }
 
 
-def masked(kind: str, obj, name: str) -> str:
+def masked(kind: str, obj: object, name: str) -> str:
     """The value of ``obj.<name>`` masked by ``kind`` (a mask of MASKS, "customer" for a customer
     foreign key shown as its masked name, "identity" for a ContactIdentity's value by its kind)."""
     if kind == "customer":
@@ -62,51 +73,51 @@ def masked_name(name: str) -> str:
 class _Shown:
     """The object of a change page with a masked label (breadcrumbs, titles) and its other attributes."""
 
-    def __init__(self, obj, label: str):
+    def __init__(self, obj: Model, label: str) -> None:
         self._obj, self._label = obj, label
 
-    def __getattr__(self, name):
+    def __getattr__(self, name: str) -> Any:
         return getattr(self._obj, name)
 
     def __str__(self) -> str:
         return self._label
 
 
-class PersonalDataMixin:
+class PersonalDataMixin(_AnyAdminBase):
     """For ModelAdmin and InlineModelAdmin classes: ``personal_fields`` ({field: kind}) are shown
     masked unless the customer of the page (``customer_of``) is revealed to this user."""
 
     personal_fields: dict[str, str] = {}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # One display function per personal field: its masked value under the field's label.
         for name, kind in self.personal_fields.items():
             setattr(self, masked_name(name), self._display(name, kind))
 
-    def _display(self, name: str, kind: str):
-        def show(obj) -> str:
+    def _display(self, name: str, kind: str) -> Callable[[Model], str]:
+        def show(obj: Model) -> str:
             return masked(kind, obj, name)
 
-        show.short_description = self.model._meta.get_field(name).verbose_name
-        show.admin_order_field = name
+        show.short_description = self.model._meta.get_field(name).verbose_name  # type: ignore[attr-defined]
+        show.admin_order_field = name  # type: ignore[attr-defined]
         show.__name__ = masked_name(name)
         return show
 
-    def customer_of(self, obj) -> int | None:
+    def customer_of(self, obj: Model) -> int | None:
         """The id of the customer whose data ``obj`` (the page's object) holds."""
         return getattr(obj, "customer_id", None)
 
-    def contact_revealed(self, request, obj) -> bool:
+    def contact_revealed(self, request: HttpRequest, obj: Model | None) -> bool:
         return (
             obj is not None
             and privacy.customer_revealed_until(request=request, customer_id=self.customer_of(obj)) is not None
         )
 
-    def _swap(self, names, request, obj) -> list:
+    def _swap(self, names: Sequence[Any], request: HttpRequest, obj: Model | None) -> list[Any]:
         if self.contact_revealed(request, obj):
             return list(names)
-        out = []
+        out: list[Any] = []
         for name in names:
             if isinstance(name, (list, tuple)):
                 out.append(tuple(self._swap(name, request, obj)))
@@ -116,13 +127,13 @@ class PersonalDataMixin:
                 out.append(shown)
         return out
 
-    def get_fieldsets(self, request, obj=None):
+    def get_fieldsets(self, request: HttpRequest, obj: Model | None = None) -> Any:
         return [
             (title, {**options, "fields": self._swap(options["fields"], request, obj)})
             for title, options in super().get_fieldsets(request, obj)
         ]
 
-    def get_readonly_fields(self, request, obj=None):
+    def get_readonly_fields(self, request: HttpRequest, obj: Model | None = None) -> list[str]:
         readonly = list(super().get_readonly_fields(request, obj))
         if self.contact_revealed(request, obj):
             return readonly
@@ -131,31 +142,31 @@ class PersonalDataMixin:
         return [*readonly, *self.personal_fields, *(masked_name(n) for n in self.personal_fields)]
 
 
-class PersonalDataAdminMixin(PersonalDataMixin):
+class PersonalDataAdminMixin(PersonalDataMixin, _ModelAdminBase):
     """For a ModelAdmin: masked list columns, a masked page title, and the reveal page."""
 
-    def get_list_display(self, request):
+    def get_list_display(self, request: HttpRequest) -> Any:
         return [masked_name(n) if n in self.personal_fields else n for n in super().get_list_display(request)]
 
-    def get_list_display_links(self, request, list_display):
+    def get_list_display_links(self, request: HttpRequest, list_display: Any) -> Any:
         links = super().get_list_display_links(request, list_display)
         if links is None:
             return None
         return [masked_name(n) if n in self.personal_fields else n for n in links]
 
-    def action_checkbox(self, obj):
+    def action_checkbox(self, obj: Model) -> SafeString:
         # Django labels a row's checkbox with str(obj), which may be a name or an address.
         attrs = {
             "class": "action-select",
             "aria-label": format_html(_("Select this object for an action - {}"), obj.pk),
         }
-        return forms.CheckboxInput(attrs, lambda value: False).render(admin.helpers.ACTION_CHECKBOX_NAME, str(obj.pk))
+        return forms.CheckboxInput(attrs, lambda value: False).render(ACTION_CHECKBOX_NAME, str(obj.pk))
 
-    def masked_label(self, obj) -> str:
+    def masked_label(self, obj: Model) -> str:
         """What the page calls ``obj`` while it is masked (str(obj) may be a name or an address)."""
         return f"{obj._meta.verbose_name} #{obj.pk}"
 
-    def get_fieldsets(self, request, obj=None):
+    def get_fieldsets(self, request: HttpRequest, obj: Model | None = None) -> Any:
         fieldsets = [
             (title, {**options, "fields": [f for f in options["fields"] if f not in STATUS_FIELDS]})
             for title, options in super().get_fieldsets(request, obj)
@@ -165,14 +176,14 @@ class PersonalDataAdminMixin(PersonalDataMixin):
         status = "personal_data_shown" if self.contact_revealed(request, obj) else "personal_data_masked"
         return [(gettext_lazy("Personal data"), {"fields": [status]}), *fieldsets]
 
-    def get_readonly_fields(self, request, obj=None):
+    def get_readonly_fields(self, request: HttpRequest, obj: Model | None = None) -> list[str]:
         readonly = super().get_readonly_fields(request, obj)
         if obj is None or self.customer_of(obj) is None:
             return readonly
         return [*readonly, *STATUS_FIELDS]
 
     @admin.display(description=gettext_lazy("Personal data"))
-    def personal_data_masked(self, obj) -> str:
+    def personal_data_masked(self, obj: Model) -> str:
         meta = self.model._meta
         url = reverse(f"admin:{meta.app_label}_{meta.model_name}_reveal", args=[obj.pk])
         return format_html(
@@ -183,26 +194,38 @@ class PersonalDataAdminMixin(PersonalDataMixin):
         )
 
     @admin.display(description=gettext_lazy("Personal data"))
-    def personal_data_shown(self, obj) -> str:
+    def personal_data_shown(self, obj: Model) -> str:
         return format_html(
             '<span id="personal-data-revealed">{}</span>',
             _("Shown for %(minutes)s minutes from the reveal; the reason is in the audit log.")
             % {"minutes": privacy.REVEAL_MINUTES},
         )
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
         obj = self.get_object(request, unquote(object_id)) if object_id else None
         extra_context = dict(extra_context or {})
         if obj is not None and self.customer_of(obj) is not None and not self.contact_revealed(request, obj):
             extra_context["subtitle"] = self.masked_label(obj)
         return super().change_view(request, object_id, form_url, extra_context)
 
-    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict[str, Any],
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: Model | None = None,
+    ) -> HttpResponse:
         if obj is not None and self.customer_of(obj) is not None and not self.contact_revealed(request, obj):
             context["original"] = _Shown(obj, self.masked_label(obj))
         return super().render_change_form(request, context, add, change, form_url, obj)
 
-    def history_view(self, request, object_id, extra_context=None):
+    def history_view(
+        self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
         obj = self.get_object(request, unquote(object_id))
         extra_context = dict(extra_context or {})
         if obj is not None and self.customer_of(obj) is not None and not self.contact_revealed(request, obj):
@@ -210,7 +233,7 @@ class PersonalDataAdminMixin(PersonalDataMixin):
             extra_context.update({"title": _("Change history: %s") % label, "object": _Shown(obj, label)})
         return super().history_view(request, object_id, extra_context)
 
-    def get_urls(self):
+    def get_urls(self) -> list[URLPattern]:
         meta = self.model._meta
         return [
             path(
@@ -221,7 +244,7 @@ class PersonalDataAdminMixin(PersonalDataMixin):
             *super().get_urls(),
         ]
 
-    def reveal_view(self, request, object_id):
+    def reveal_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """GET: the reason form; POST: reveal this object's customer for the reason (audited)."""
         obj = self.get_object(request, unquote(object_id))
         if obj is None or self.customer_of(obj) is None:
@@ -235,7 +258,7 @@ class PersonalDataAdminMixin(PersonalDataMixin):
             try:
                 privacy.reveal_customer(
                     request=request,
-                    customer_id=self.customer_of(obj),
+                    customer_id=cast(int, self.customer_of(obj)),  # not None: checked above
                     reason=request.POST.get("reason", ""),
                     where=f"{meta.app_label}.{meta.model_name}:{obj.pk}",
                 )

@@ -5,6 +5,10 @@ links, replies) may go to the log, a file or memory instead of out. ``manage.py 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
+from django.apps import AppConfig
 from django.conf import settings
 from django.core.checks import Error, Tags, register
 from django.utils.module_loading import import_string
@@ -20,7 +24,7 @@ SMS_OFF = {"", "off"}
 
 
 @register(Tags.security)
-def check_outgoing_messages_are_delivered(app_configs=None, **kwargs) -> list[Error]:
+def check_outgoing_messages_are_delivered(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> list[Error]:
     if settings.DEBUG:
         return []
     errors = []

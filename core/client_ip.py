@@ -16,8 +16,13 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterable
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from django.conf import settings
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+    from rest_framework.request import Request
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -91,7 +96,7 @@ def resolve(remote_addr: str, forwarded_for: str, trusted: Iterable[Network]) ->
     return str(client)
 
 
-def client_ip(request) -> str:
+def client_ip(request: HttpRequest | Request | None) -> str:
     """The client's address of ``request`` (an HttpRequest, a DRF Request, or None: "")."""
     if request is None:
         return ""

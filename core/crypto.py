@@ -96,7 +96,7 @@ def fernet() -> MultiFernet:
 
 
 def is_ciphertext(stored: str | None) -> bool:
-    return bool(stored) and stored.startswith(PREFIX)
+    return bool(stored and stored.startswith(PREFIX))
 
 
 def encrypt(plaintext: str) -> str:

@@ -17,15 +17,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.apps import apps
 from django.core import validators
 from django.core.exceptions import FieldError, ValidationError
 from django.db import models, transaction
+from django.db.models.lookups import Lookup
 from django.utils.translation import gettext_lazy as _
 
 from core import crypto
+
+if TYPE_CHECKING:
+    from django.forms.utils import _DataT, _FilesT  # the stubs' names for a form's data and files
 
 GENERATED_ATTRIBUTE = "_generated_secrets"
 
@@ -51,85 +56,85 @@ class SecretInput(forms.Widget):
 
     template_name = "core/widgets/secret_input.html"
 
-    def __init__(self, attrs=None, *, can_generate: bool = False):
+    def __init__(self, attrs: dict[str, Any] | None = None, *, can_generate: bool = False) -> None:
         super().__init__({"autocomplete": "new-password", **(attrs or {})})
         self.can_generate = can_generate
 
-    def get_context(self, name, value, attrs):
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
         context = super().get_context(name, None, attrs)
         context["widget"].update(is_set=value is True, can_generate=self.can_generate, generate_name=f"{name}_generate")
         return context
 
-    def format_value(self, value):
+    def format_value(self, value: Any) -> None:
         return None
 
-    def value_from_datadict(self, data, files, name):
+    def value_from_datadict(self, data: _DataT, files: _FilesT, name: str) -> SecretInputValue:
         return SecretInputValue(typed=data.get(name) or "", generate=bool(data.get(f"{name}_generate")))
 
-    def value_omitted_from_data(self, data, files, name):
+    def value_omitted_from_data(self, data: _DataT, files: _FilesT, name: str) -> bool:
         return False
 
 
 class SecretFormField(forms.Field):
     widget = SecretInput
 
-    def __init__(self, *, max_length: int | None = None, can_generate: bool = False, **kwargs):
+    def __init__(self, *, max_length: int | None = None, can_generate: bool = False, **kwargs: Any) -> None:
         kwargs.pop("empty_value", None)
         kwargs["required"] = False  # blank keeps the stored secret
         super().__init__(widget=SecretInput(can_generate=can_generate), **kwargs)
         self.max_length = max_length
 
-    def prepare_value(self, value):
+    def prepare_value(self, value: Any) -> bool | None:
         """Only whether a secret is stored, never the secret."""
         if isinstance(value, SecretInputValue):
             return None
         return bool(value)
 
-    def bound_data(self, data, initial):
+    def bound_data(self, data: Any, initial: Any) -> Any:
         return initial  # a typed secret is never sent back, not even with a form error
 
-    def to_python(self, value):
+    def to_python(self, value: Any) -> SecretInputValue:
         if not isinstance(value, SecretInputValue):
             value = SecretInputValue(typed=value or "")
         if self.max_length is not None and len(value.typed) > self.max_length:
             raise ValidationError(_("At most %(max)d characters."), code="max_length", params={"max": self.max_length})
         if value.typed and value.generate:
             raise ValidationError(_("Either type a new secret or generate one, not both."), code="typed_and_generated")
-        return value
+        return cast(SecretInputValue, value)
 
-    def has_changed(self, initial, data):
+    def has_changed(self, initial: Any, data: Any) -> bool:
         value = data if isinstance(data, SecretInputValue) else SecretInputValue()
         return bool(value.typed) or value.generate
 
 
-class EncryptedCharField(models.TextField):
+class EncryptedCharField(models.TextField):  # type: ignore[type-arg]  # not subscriptable at run time
     """A secret string, encrypted at rest; ``max_length`` bounds the plaintext."""
 
     description = _("Secret (encrypted)")
     ALLOWED_LOOKUPS = ("isnull", "exact")
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self.max_length is not None:
             self.validators.append(validators.MaxLengthValidator(self.max_length))
 
-    def from_db_value(self, value, expression, connection):
+    def from_db_value(self, value: str | None, expression: Any, connection: Any) -> str | None:
         if value is None:
             return value
         return crypto.decrypt(value)
 
-    def to_python(self, value):
+    def to_python(self, value: Any) -> Any:
         if isinstance(value, SecretInputValue):
             return value.typed
         return super().to_python(value)
 
-    def get_prep_value(self, value):
+    def get_prep_value(self, value: Any) -> Any:
         value = super().get_prep_value(value)
         if value is None or value == "":
             return value
         return crypto.encrypt(value)
 
-    def get_lookup(self, lookup_name):
+    def get_lookup(self, lookup_name: str) -> type[Lookup[Any]] | None:
         if lookup_name not in self.ALLOWED_LOOKUPS:
             raise FieldError(f"{self.name}: an encrypted field cannot be searched with '{lookup_name}'.")
         return super().get_lookup(lookup_name)
@@ -139,7 +144,7 @@ class EncryptedCharField(models.TextField):
         """The function that makes a new secret (a callable default): then the secret is ours."""
         return self.default if callable(self.default) else None
 
-    def formfield(self, **kwargs):
+    def formfield(self, **kwargs: Any) -> forms.Field | None:
         kwargs.pop("widget", None)
         return models.Field.formfield(
             self,
@@ -152,7 +157,7 @@ class EncryptedCharField(models.TextField):
             },
         )
 
-    def save_form_data(self, instance, data):
+    def save_form_data(self, instance: models.Model, data: Any) -> None:
         """Blank keeps the stored secret; "generate" makes a new one and records it for the page
         that shows it once; on a new row a blank field keeps the generated default, recorded too."""
         if not isinstance(data, SecretInputValue):
@@ -173,7 +178,7 @@ class EncryptedCharField(models.TextField):
 
 def encrypted_fields() -> list[tuple[type[models.Model], list[str]]]:
     """Every concrete model with encrypted columns, and their names."""
-    found = []
+    found: list[tuple[type[models.Model], list[str]]] = []
     for model in apps.get_models():
         if model._meta.proxy or not model._meta.managed:
             continue

@@ -23,6 +23,7 @@ import socket
 import ssl
 import urllib.parse
 from dataclasses import dataclass
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -131,7 +132,7 @@ def resolve(target: Target) -> list[str]:
         ) from None
     addresses: list[str] = []
     for _family, _type, _proto, _name, sockaddr in infos:
-        address = sockaddr[0]
+        address = cast(str, sockaddr[0])  # an IPv4 or IPv6 family's address is a str
         refusal = address_refusal(address)
         if refusal:
             raise UnsafeURL(
@@ -167,6 +168,7 @@ def validate_outgoing_url(value: str) -> None:
 
 
 def _connection(target: Target, address: str, timeout: float) -> http.client.HTTPConnection:
+    connection: http.client.HTTPConnection
     if target.scheme == "https":
         connection = http.client.HTTPSConnection(
             target.host, target.port, timeout=timeout, context=ssl.create_default_context()
@@ -174,11 +176,15 @@ def _connection(target: Target, address: str, timeout: float) -> http.client.HTT
     else:
         connection = http.client.HTTPConnection(target.host, target.port, timeout=timeout)
 
-    def pinned(_address, timeout=socket._GLOBAL_DEFAULT_TIMEOUT, source_address=None):  # noqa: SLF001
+    def pinned(
+        _address: object,
+        timeout: Any = socket._GLOBAL_DEFAULT_TIMEOUT,  # type: ignore[attr-defined]  # noqa: SLF001
+        source_address: tuple[str, int] | None = None,
+    ) -> socket.socket:
         # Connect to the address that was checked, never to a second DNS answer for the host.
         return socket.create_connection((address, target.port), timeout, source_address)
 
-    connection._create_connection = pinned  # noqa: SLF001 - http.client's own hook for this
+    connection._create_connection = pinned  # type: ignore[attr-defined]  # noqa: SLF001 - http.client's own hook for this
     return connection
 
 

@@ -174,7 +174,7 @@ def is_covered(model: type[models.Model], name: str) -> bool:
     return (model, name) in _covered
 
 
-def checked_fields(model: type[models.Model]) -> list[models.Field]:
+def checked_fields(model: type[models.Model]) -> list[models.Field[Any, Any]]:
     """The fields of ``model`` the registry must cover (proxies share their concrete model's)."""
     if model._meta.proxy:
         return []
@@ -244,7 +244,7 @@ def _copy(value: Any) -> Any:
     return value
 
 
-def blank_value(f: models.Field) -> Any:
+def blank_value(f: models.Field[Any, Any]) -> Any:
     """What ``BLANK`` writes into the field ``f``."""
     if isinstance(f, models.JSONField):
         return f.get_default() if f.has_default() else ({} if not f.null else None)

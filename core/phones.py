@@ -12,6 +12,8 @@ numbering plan of its country says cannot exist, is not guessed at:
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 import phonenumbers
 from django import forms
 from django.conf import settings
@@ -69,15 +71,15 @@ def e164_or_raw(value: str, *, region: str | None = None) -> str:
 class PhoneNumberField(forms.CharField):
     """A form field that cleans to E.164 and says why a number is refused."""
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("max_length", MAX_INPUT)
         super().__init__(**kwargs)
 
-    def to_python(self, value):
+    def to_python(self, value: Any | None) -> str:
         value = super().to_python(value)
         if value in self.empty_values:
             return ""
         try:
-            return e164(value)
+            return e164(cast(str, value))  # not None: None is one of empty_values
         except InvalidPhoneNumber as exc:
             raise forms.ValidationError(exc.message, code="invalid_phone") from None

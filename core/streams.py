@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 from django.conf import settings
-from django.http import JsonResponse
+from django.http import HttpRequest, HttpResponseBase, JsonResponse
 from django.utils.translation import gettext as _
 
 from core.client_ip import client_ip
@@ -70,13 +72,13 @@ SLOTS = StreamSlots()
 class _HeldStream:
     """The stream's content; closing it (or losing it) gives the slot back, once."""
 
-    def __init__(self, content, client: str, slots: StreamSlots) -> None:
+    def __init__(self, content: Iterable[Any], client: str, slots: StreamSlots) -> None:
         self._content, self._client, self._slots, self._held = iter(content), client, slots, True
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Any]:
         return self
 
-    def __next__(self):
+    def __next__(self) -> Any:
         return next(self._content)
 
     def close(self) -> None:
@@ -88,7 +90,7 @@ class _HeldStream:
         self.close()
 
 
-def _refusal(original, reason: str) -> JsonResponse:
+def _refusal(original: HttpResponseBase, reason: str) -> JsonResponse:
     retry = int(getattr(settings, "STREAMS_RETRY_AFTER", 30))
     if reason == "client":
         status, detail = 429, _("Too many live connections from your address. Updates continue by polling.")
@@ -105,11 +107,11 @@ def _refusal(original, reason: str) -> JsonResponse:
 class StreamCapMiddleware:
     """Caps the event streams of this process (see the module's docstring)."""
 
-    def __init__(self, get_response, slots: StreamSlots | None = None) -> None:
+    def __init__(self, get_response: Callable[[HttpRequest], Any], slots: StreamSlots | None = None) -> None:
         self.get_response = get_response
         self.slots = slots or SLOTS
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> Any:
         response = self.get_response(request)
         if not getattr(response, "streaming", False) or not response.get("Content-Type", "").startswith(EVENT_STREAM):
             return response
