@@ -320,9 +320,20 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=4, minute=15),
         "options": {"expires": 6 * 3600},
     },
+    # ... and the audit log's rows older than AUDIT_LOG_RETENTION_DAYS (in batches; erasures stay).
+    "purge-audit-log": {
+        "task": "privacy.tasks.purge_audit_log",
+        "schedule": crontab(hour=4, minute=45),
+        "options": {"expires": 6 * 3600},
+    },
 }
 # Days an ended (closed, rejected, cancelled) case keeps its attachments; 0 keeps them forever.
 ATTACHMENT_RETENTION_DAYS = env_int("ATTACHMENT_RETENTION_DAYS", 365)
+# Days the personal-data audit log keeps a row (the erasure rows stay for ever); 0 keeps them all.
+AUDIT_LOG_RETENTION_DAYS = env_int("AUDIT_LOG_RETENTION_DAYS", 365)
+# Views of one case (or customer) by one user from one address within these minutes are one audit
+# row, not one per page load; 0 writes a row for every view.
+AUDIT_VIEW_WINDOW_MINUTES = env_int("AUDIT_VIEW_WINDOW_MINUTES", 60)
 
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}

@@ -53,6 +53,11 @@ log = logging.getLogger(__name__)
 
 EXPORT_FORMAT = 1
 ERASED = personal_data.ERASED
+# Written once per AUDIT_VIEW_WINDOW_MINUTES per user, case or customer, and address (``log_access``).
+VIEW_ACTIONS = frozenset({AuditAction.VIEW_CASE, AuditAction.VIEW_CUSTOMER})
+# Kept whatever AUDIT_LOG_RETENTION_DAYS says: the proof of an erasure, read back by ``is_erased``.
+KEPT_FOR_EVER = frozenset({AuditAction.ERASE})
+PURGE_BATCH = 5000
 
 
 class PrivacyError(Exception):
@@ -78,14 +83,32 @@ def log_access(
     ip: str = "",
     **_ignored,
 ) -> AuditLog:
-    """Write one audit row (the receiver of ``cases.masking.personal_data_accessed`` calls this)."""
+    """Write one audit row (the receiver of ``cases.masking.personal_data_accessed`` calls this).
+
+    A view (``view_case``, ``view_customer``) is written once per AUDIT_VIEW_WINDOW_MINUTES for the
+    same user, case (or customer) and address: a page reloaded ten times is one row, and the row
+    already there is returned. Reveals, exports, erasures and purges always write theirs."""
+    action = AuditAction(action)
     if case_id is not None and not case_number:
         case_number = Case.objects.filter(pk=case_id).values_list("number", flat=True).first() or ""
+    saved_actor = actor if actor is not None and actor.pk else None
+    now = clock.now()
+    if action in VIEW_ACTIONS and saved_actor is not None and settings.AUDIT_VIEW_WINDOW_MINUTES > 0:
+        recent = AuditLog.objects.filter(
+            action=action,
+            actor=saved_actor,
+            customer_ref=customer_id,
+            case_number=case_number,
+            ip=ip or None,
+            at__gte=now - timedelta(minutes=settings.AUDIT_VIEW_WINDOW_MINUTES),
+        ).first()
+        if recent is not None:
+            return recent
     return AuditLog.objects.create(
-        at=clock.now(),
-        actor=actor if actor is not None and actor.pk else None,
+        at=now,
+        actor=saved_actor,
         actor_label=actor.get_username() if actor is not None else "",
-        action=AuditAction(action),
+        action=action,
         customer_ref=customer_id,
         case_number=case_number,
         reason=(reason or "")[:200],
@@ -96,6 +119,31 @@ def log_access(
 
 def is_erased(customer: Customer) -> bool:
     return AuditLog.objects.filter(action=AuditAction.ERASE, customer_ref=customer.pk).exists()
+
+
+def purge_audit_log(*, days: int | None = None, batch_size: int = PURGE_BATCH) -> int:
+    """Delete the audit rows older than ``days`` (default ``settings.AUDIT_LOG_RETENTION_DAYS``;
+    0 keeps them for ever), except the erasure rows; returns how many went.
+
+    ``batch_size`` rows per transaction (the oldest first), so a first purge of a log that grew
+    for years never holds a long lock or one huge transaction. Running it twice deletes nothing more."""
+    days = settings.AUDIT_LOG_RETENTION_DAYS if days is None else days
+    if days < 0:
+        raise PrivacyError(_("The retention must be 0 (keep forever) or more days."))
+    if days == 0:
+        return 0
+    old = AuditLog.objects.filter(at__lt=clock.now() - timedelta(days=days)).exclude(action__in=KEPT_FOR_EVER)
+    deleted = 0
+    while True:
+        with transaction.atomic():
+            batch = list(old.order_by("at", "id").values_list("pk", flat=True)[:batch_size])
+            if batch:
+                deleted += AuditLog.objects.filter(pk__in=batch).delete()[0]
+        if len(batch) < batch_size:
+            break
+    if deleted:
+        log.info("Purged %d audit log rows older than %d days", deleted, days)
+    return deleted
 
 
 # --- the export -----------------------------------------------------------------------------------
