@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import base64
 import time
+from typing import cast
 
+from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -49,12 +51,12 @@ def check_code(*, device: TOTPDevice, token: str, address: str) -> bool:
     return False
 
 
-def totp_device(*, user) -> TOTPDevice | None:
+def totp_device(*, user: User) -> TOTPDevice | None:
     return TOTPDevice.objects.filter(user=user).order_by("-confirmed", "-id").first()
 
 
 @transaction.atomic
-def start_totp_enrolment(*, user) -> TOTPDevice:
+def start_totp_enrolment(*, user: User) -> TOTPDevice:
     """The unconfirmed device of ``user``, created (with a new random key) if there is none.
     Refused when a confirmed one exists: turn it off first."""
     device = totp_device(user=user)
@@ -66,7 +68,7 @@ def start_totp_enrolment(*, user) -> TOTPDevice:
 
 
 @transaction.atomic
-def confirm_totp_enrolment(*, user, token: str) -> TOTPDevice:
+def confirm_totp_enrolment(*, user: User, token: str) -> TOTPDevice:
     """Confirm the pending device with a current code from the app; a wrong code changes nothing."""
     device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=False).first()
     if device is None:
@@ -79,7 +81,7 @@ def confirm_totp_enrolment(*, user, token: str) -> TOTPDevice:
 
 
 @transaction.atomic
-def remove_totp(*, user, token: str) -> None:
+def remove_totp(*, user: User, token: str) -> None:
     """Turn two-factor off: needs a current code, so a session left open is not enough."""
     device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True).first()
     if device is None:
@@ -100,4 +102,4 @@ def base32_key(device: TOTPDevice) -> str:
 
 def provisioning_uri(device: TOTPDevice) -> str:
     """The otpauth:// URI of the QR code (django-otp adds OTP_TOTP_ISSUER as the issuer)."""
-    return device.config_url
+    return cast(str, device.config_url)

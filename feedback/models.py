@@ -25,7 +25,7 @@ class QuestionKind(models.TextChoices):
     COMMENT = "comment", _("Free comment")
 
 
-SCALES = {QuestionKind.CSAT: (1, 5), QuestionKind.NPS: (0, 10), QuestionKind.CES: (1, 7)}
+SCALES: dict[str, tuple[int, int]] = {QuestionKind.CSAT: (1, 5), QuestionKind.NPS: (0, 10), QuestionKind.CES: (1, 7)}
 
 
 class Survey(models.Model):

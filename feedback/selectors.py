@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import models
 from django.db.models import Q, QuerySet
 
@@ -27,28 +28,28 @@ NONE = "none"  # the filter value for "no category" / "no team"
 
 @dataclass(frozen=True)
 class Page:
-    rows: list
-    next_cursor: tuple | None
+    rows: list[Any]
+    next_cursor: tuple[Any, ...] | None
 
 
 # --- the follow-up board ------------------------------------------------------------------------
 
 
-def sees_every_revisit(user: AbstractBaseUser) -> bool:
+def sees_every_revisit(user: User) -> bool:
     """Managers (``view_all_teams``) see every revisit task; everyone else the ones assigned to them."""
     return user.has_perm("cases.view_all_teams")
 
 
-def _revisits_of(user: AbstractBaseUser) -> QuerySet[RevisitTask]:
+def _revisits_of(user: User) -> QuerySet[RevisitTask]:
     qs = RevisitTask.objects.all()
     return qs if sees_every_revisit(user) else qs.filter(assignee=user)
 
 
 def follow_up_board(
     *,
-    user: AbstractBaseUser,
+    user: User,
     state: str = "open",
-    after: tuple | None = None,
+    after: tuple[Any, ...] | None = None,
     size: int = PAGE_SIZE,
     now: datetime | None = None,
 ) -> Page:
@@ -80,7 +81,7 @@ def follow_up_board(
     return Page(rows=rows[:size], next_cursor=(last.rank, last.due_at, last.pk) if last else None)
 
 
-def revisit_for(*, user: AbstractBaseUser, pk: int) -> RevisitTask | None:
+def revisit_for(*, user: User, pk: int) -> RevisitTask | None:
     """The revisit task ``pk`` when ``user`` may see it (None otherwise: the view answers 404)."""
     return _revisits_of(user).select_related("case").filter(pk=pk).first()
 
@@ -97,7 +98,7 @@ def teams() -> list[Team]:
     return list(Team.objects.order_by("name"))
 
 
-def _feedback_of(user: AbstractBaseUser) -> QuerySet[FreeFeedback]:
+def _feedback_of(user: User) -> QuerySet[FreeFeedback]:
     """Feedback ``user`` may see: all, or (the desk restricting by teams) their teams' and unrouted."""
     qs = FreeFeedback.objects.all()
     if teams_restrict(user):
@@ -107,11 +108,11 @@ def _feedback_of(user: AbstractBaseUser) -> QuerySet[FreeFeedback]:
 
 def free_feedback_list(
     *,
-    user: AbstractBaseUser,
+    user: User,
     category: str = "",
     team: str = "",
     state: str = "open",
-    after: tuple | None = None,
+    after: tuple[Any, ...] | None = None,
     size: int = PAGE_SIZE,
 ) -> Page:
     """One page of free feedback, newest first, filtered by category code, team id (``none``:
@@ -138,5 +139,5 @@ def free_feedback_list(
     return Page(rows=rows[:size], next_cursor=(last.created_at, last.pk) if last else None)
 
 
-def free_feedback_for(*, user: AbstractBaseUser, pk: int) -> FreeFeedback | None:
+def free_feedback_for(*, user: User, pk: int) -> FreeFeedback | None:
     return _feedback_of(user).filter(pk=pk).first()

@@ -16,9 +16,11 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any, cast
 
 import phonenumbers
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser, User
 from django.core.files.storage import default_storage
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
@@ -75,13 +77,13 @@ def log_access(
     *,
     action: str,
     customer_id: int | None,
-    actor=None,
+    actor: User | AnonymousUser | None = None,
     case_id: int | None = None,
     case_number: str = "",
     reason: str = "",
-    detail: dict | None = None,
+    detail: dict[str, Any] | None = None,
     ip: str = "",
-    **_ignored,
+    **_ignored: Any,
 ) -> AuditLog:
     """Write one audit row (the receiver of ``cases.masking.personal_data_accessed`` calls this).
 
@@ -149,7 +151,7 @@ def purge_audit_log(*, days: int | None = None, batch_size: int = PURGE_BATCH) -
 # --- the export -----------------------------------------------------------------------------------
 
 
-def _row(obj: models.Model, *, exclude: tuple[str, ...] = ()) -> dict:
+def _row(obj: models.Model, *, exclude: tuple[str, ...] = ()) -> dict[str, Any]:
     """Every concrete field of a row by its column name (``customer_id``, not the object)."""
     data = {}
     for f in obj._meta.concrete_fields:
@@ -162,15 +164,15 @@ def _row(obj: models.Model, *, exclude: tuple[str, ...] = ()) -> dict:
     return data
 
 
-def _customer_cases(customer: Customer):
+def _customer_cases(customer: Customer) -> models.QuerySet[Case]:
     return Case.objects.filter(customer=customer).order_by("created_at", "id")
 
 
-def _customer_messages(customer: Customer, case_ids: list[int]):
+def _customer_messages(customer: Customer, case_ids: list[int]) -> models.QuerySet[Message]:
     return Message.objects.filter(Q(customer=customer) | Q(case_id__in=case_ids)).order_by("created_at", "id")
 
 
-def export_data(*, customer: Customer) -> dict:
+def export_data(*, customer: Customer) -> dict[str, Any]:
     """Everything held about one customer, as JSON-ready data (PIPL art. 45, GDPR art. 15 and 20).
 
     Secrets that are not the customer's data (chat session tokens, one-time code hashes) are left out."""
@@ -220,11 +222,11 @@ def export_data(*, customer: Customer) -> dict:
     }
 
 
-def export_json(data: dict) -> bytes:
+def export_json(data: dict[str, Any]) -> bytes:
     return json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2).encode()
 
 
-def export_zip(data: dict, *, progress: Callable[[str], None] | None = None) -> bytes:
+def export_zip(data: dict[str, Any], *, progress: Callable[[str], None] | None = None) -> bytes:
     """The export as a zip: ``customer.json``, the attachment files under ``attachments/<case>/``
     and the raw emails under ``raw/``. A file missing from the storage is listed in ``missing.txt``."""
     buffer = io.BytesIO()
@@ -249,7 +251,14 @@ def export_zip(data: dict, *, progress: Callable[[str], None] | None = None) -> 
     return buffer.getvalue()
 
 
-def export_customer(*, customer: Customer, actor=None, zipped: bool = False, ip: str = "", progress=None) -> bytes:
+def export_customer(
+    *,
+    customer: Customer,
+    actor: User | AnonymousUser | None = None,
+    zipped: bool = False,
+    ip: str = "",
+    progress: Callable[[str], None] | None = None,
+) -> bytes:
     """The export's bytes (JSON, or a zip with the files), recorded in the audit log."""
     if is_erased(customer):
         raise PrivacyError(_("Customer %(id)s was erased; there is nothing left to export.") % {"id": customer.pk})
@@ -271,7 +280,7 @@ def export_customer(*, customer: Customer, actor=None, zipped: bool = False, ip:
 @dataclass
 class ErasureResult:
     customer_id: int
-    counts: dict[str, int] = field(default_factory=dict)
+    counts: dict[str, Any] = field(default_factory=dict)  # per kind of row, and "rows": per model label
     files: list[str] = field(default_factory=list)
 
 
@@ -283,7 +292,7 @@ def _delete_files(names: list[str]) -> None:
             log.warning("privacy: could not delete %s", name, exc_info=True)
 
 
-def _delete_attachments(queryset) -> tuple[int, list[str]]:
+def _delete_attachments(queryset: models.QuerySet[Attachment]) -> tuple[int, list[str]]:
     """Delete attachment rows (their message links cascade): how many, and the files' names for
     after the commit."""
     names = [name for name in queryset.values_list("file", flat=True) if name]
@@ -348,7 +357,7 @@ def _erase_rows(entries: list[personal_data.Entry], subject: personal_data.Subje
             for name in rule.fields:
                 f = model._meta.get_field(name)
                 if rule.how is How.BLANK:
-                    constant[f.name] = personal_data.blank_value(f)
+                    constant[f.name] = personal_data.blank_value(cast("models.Field[Any, Any]", f))  # a column
                 elif rule.how is How.MASK and not callable(rule.value):
                     constant[f.name] = rule.value
                 else:
@@ -385,7 +394,12 @@ def _pending_deliveries(case_ids: list[int]) -> list[str]:
 
 
 def erase_customer(
-    *, customer: Customer, actor=None, reason: str = "", ip: str = "", progress: Callable[[str], None] | None = None
+    *,
+    customer: Customer,
+    actor: User | AnonymousUser | None = None,
+    reason: str = "",
+    ip: str = "",
+    progress: Callable[[str], None] | None = None,
 ) -> ErasureResult:
     """Anonymise one customer (GDPR art. 17, PIPL art. 47), all or nothing, as the registry of
     personal data (``core.personal_data``, filled by every app) says: every registered field of
@@ -457,7 +471,9 @@ class PurgeResult:
     cutoff: object
 
 
-def purge_attachments(*, days: int | None = None, dry_run: bool = False, actor=None) -> PurgeResult:
+def purge_attachments(
+    *, days: int | None = None, dry_run: bool = False, actor: User | AnonymousUser | None = None
+) -> PurgeResult:
     """Delete the attachments of cases that ended (closed, rejected, cancelled) more than
     ``days`` (default ``settings.ATTACHMENT_RETENTION_DAYS``) ago; 0 keeps them forever.
 
