@@ -15,7 +15,6 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from analytics import kpis, scorecards
@@ -23,6 +22,7 @@ from analytics.models import ScorecardSettings
 from tests.accounts.factories import UserFactory
 from tests.analytics.kpi_data import SHANGHAI, freeze, refreshed, worked_case
 from tests.cases.factories import TeamFactory
+from tests.clients import token_client
 
 pytestmark = pytest.mark.django_db
 
@@ -32,12 +32,6 @@ CARDS = "/api/v1/kpis/scorecards/"
 WEIGHTS = "/api/v1/kpis/scorecards/weights/"
 NOW = datetime(2026, 11, 20, 10, 0, tzinfo=SHANGHAI)
 PERIOD = {"start": "2026-11-01", "end": "2026-11-20"}
-
-
-def token_client(user, language: str = "en") -> APIClient:
-    client = APIClient(HTTP_ACCEPT_LANGUAGE=language)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
-    return client
 
 
 def without_clock(report: dict) -> dict:

@@ -7,9 +7,11 @@ from datetime import timedelta
 from decimal import Decimal
 
 import factory
+from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from cases.models import (
+    Attachment,
     Case,
     CaseKind,
     Channel,
@@ -139,3 +141,10 @@ class ReturnPolicyRuleFactory(factory.django.DjangoModelFactory):
     days = 7
     name_en = "7-day return"
     name_zh = "七天无理由退货"
+
+
+def attach(case: Case, name: str = "photo.jpg", content: bytes = b"\xff\xd8\xff fake jpeg") -> Attachment:
+    """A stored attachment of ``case`` (a JPEG by default), written to the storage like an upload."""
+    attachment = Attachment(case=case, original_name=name, content_type="image/jpeg", size=len(content))
+    attachment.file.save(name, ContentFile(content), save=True)
+    return attachment

@@ -14,7 +14,6 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from cases import services
@@ -28,16 +27,11 @@ from tests.cases.factories import (
     ReturnPolicyRuleFactory,
     TeamFactory,
 )
+from tests.clients import token_client
 
 pytestmark = pytest.mark.django_db
 
 LIST = "/api/v1/cases/"
-
-
-def token_client(user, language: str = "en") -> APIClient:
-    client = APIClient(HTTP_ACCEPT_LANGUAGE=language)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
-    return client
 
 
 def numbers(response) -> list[str]:

@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 from cases.models import CaseEvent, ClockKind, ClockState, Notification, NotificationKind
 from cases.services import create_case, transition_case
 from tests.cases.factories import CustomerFactory
-from tests.cases.test_api_cases import token_client
+from tests.clients import token_client
 
 pytestmark = pytest.mark.django_db
 

@@ -10,61 +10,16 @@ import copy
 from decimal import Decimal
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from cases.models import CaseLine, CaseStatus, Customer, Order, OrderLine, Product
 from tests.cases.factories import CaseFactory
+from tests.cases.shop_payloads import order_payload
+from tests.clients import token_client
 
 pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/orders/{}/"
-
-
-def token_client(user) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
-    return client
-
-
-def order_payload(**changes) -> dict:
-    payload = {
-        "customer": {
-            "external_id": "C-1001",
-            "name": "王小明",
-            "email": "xiaoming@example.com",
-            "phone": "+8613800000001",
-            "language": "zh-hans",
-            "tier": "vip",
-        },
-        "status": "delivered",
-        "placed_at": "2026-03-01T10:00:00+08:00",
-        "delivered_at": "2026-03-03T15:30:00+08:00",
-        "currency": "CNY",
-        "shipping_address": "上海市徐汇区 1 号",
-        "lines": [
-            {
-                "line_no": 1,
-                "sku": "TS-BLK-M",
-                "name": "T-shirt black M",
-                "quantity": 2,
-                "unit_price": "99.00",
-                "paid_amount": "180.00",
-                "product": {"category": "apparel", "flags": [], "returnable": True},
-            },
-            {
-                "line_no": 2,
-                "sku": "SOCK-5",
-                "name": "Socks, 5 pairs",
-                "quantity": 1,
-                "unit_price": "49.00",
-                "paid_amount": "49.00",
-                "product": {"category": "underwear", "flags": ["hygiene"]},
-            },
-        ],
-    }
-    payload.update(changes)
-    return payload
 
 
 @pytest.fixture

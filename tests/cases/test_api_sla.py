@@ -16,7 +16,7 @@ from cases.models import Notification, NotificationKind, RevisitReason
 from cases.services import create_case
 from cases.sla.follow_ups import create_revisit
 from tests.cases.factories import CustomerFactory, TeamFactory
-from tests.cases.test_api_cases import token_client
+from tests.clients import token_client
 
 pytestmark = pytest.mark.django_db
 

@@ -10,21 +10,15 @@ inputs, 403 not permitted, 404 no such case, 409 the case changed since the clie
 from __future__ import annotations
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from cases import selectors
 from cases.models import Case, CaseEvent, CaseStatus, CostLine
 from tests.accounts.factories import UserFactory
 from tests.cases.factories import CaseFactory
+from tests.clients import token_client
 
 pytestmark = pytest.mark.django_db
-
-
-def token_client(user) -> APIClient:
-    client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
-    return client
 
 
 def steps_url(case) -> str:

@@ -15,7 +15,7 @@ from cases.models import ApprovalLimit, ApprovalRequest, CaseStatus
 from cases.money.approvals import approval_limit
 from cases.services import LineRequest, create_case, transition_case
 from tests.cases.factories import OrderLineFactory
-from tests.cases.test_api_cases import token_client
+from tests.clients import token_client
 
 pytestmark = pytest.mark.django_db
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from cases.models import Case, CaseEvent, CaseStatus, ClockKind, ClockState, Priority
 from cases.services import add_message, create_case, transition_case
 from tests.cases.factories import CaseFactory, CustomerFactory, OrderLineFactory, TeamFactory
+from tests.clients import token_client
 
 pytestmark = pytest.mark.django_db
 
@@ -592,8 +593,6 @@ def restricted(settings):
 
 
 def test_with_teams_restricting_an_agent_sees_only_their_teams_cases(client, agent, manager, restricted):
-    from tests.cases.test_api_cases import token_client
-
     mine, theirs = TeamFactory(code="mine"), TeamFactory(code="theirs")
     mine.members.add(agent)
     own = complaint(team=mine)

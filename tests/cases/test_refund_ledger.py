@@ -18,7 +18,7 @@ from cases.services import LineRequest, add_cost_line, create_case, transition_c
 from channels_app.models import ShopWebhook, WebhookDelivery
 from tests.accounts.factories import UserFactory
 from tests.cases.factories import OrderFactory, OrderLineFactory
-from tests.cases.test_api_cases import token_client
+from tests.clients import token_client
 
 pytestmark = pytest.mark.django_db
 

@@ -22,7 +22,7 @@ from cases.money import ledger as refunds
 from cases.services import LineRequest, create_case, transition_case
 from tests.accounts.factories import UserFactory
 from tests.cases.factories import OrderLineFactory
-from tests.cases.test_api_cases import token_client
+from tests.clients import token_client
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 

@@ -41,6 +41,8 @@ from cases.sla.sweep import SweepResult, sweep
 from core import clock
 from tests.accounts.factories import UserFactory
 from tests.cases.factories import CustomerFactory, OrderLineFactory, TeamFactory
+from tests.cases.shop_payloads import order_payload
+from tests.clients import token_client
 
 pytestmark = pytest.mark.django_db
 
@@ -412,8 +414,6 @@ class FailingBackend:
 
 
 def test_the_shop_pushing_a_vip_tier_moves_the_due_times_of_the_customers_open_cases(now, integration_user):
-    from tests.cases.test_api_orders import order_payload, token_client
-
     SlaPolicy.objects.create(name="VIP", position=5, tiers=[CustomerTier.VIP], first_response_minutes=30)
     payload = order_payload()
     payload["customer"]["tier"] = "regular"

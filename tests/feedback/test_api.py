@@ -15,7 +15,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from cases.models import CaseEvent, EventType, RevisitReason, RevisitTask
@@ -23,6 +22,7 @@ from feedback import importing
 from feedback.models import FeedbackCategory, FeedbackSettings, FreeFeedback, SurveyResponse
 from tests.accounts.factories import UserFactory
 from tests.cases.factories import CaseFactory, CustomerFactory, TeamFactory
+from tests.clients import token_client
 
 pytestmark = pytest.mark.django_db
 
@@ -31,12 +31,6 @@ LIST = "/api/v1/feedback/responses/"
 EXPORT = "/api/v1/feedback/responses/export/"
 FREE = "/api/v1/feedback/free/"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-
-
-def token_client(user, language: str = "en") -> APIClient:
-    client = APIClient(HTTP_ACCEPT_LANGUAGE=language)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
-    return client
 
 
 def an_hour_ago() -> str:

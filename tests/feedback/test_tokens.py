@@ -13,14 +13,9 @@ from core import clock
 from feedback import services
 from feedback.models import FeedbackSettings, InvitationStatus, SurveyResponse
 from tests.cases.factories import CustomerFactory
-from tests.feedback.test_answer_page import make_invitation
+from tests.feedback.factories import make_invitation
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def invitation(db):
-    return make_invitation()
 
 
 def page(client, token: str, method: str = "get", **data):

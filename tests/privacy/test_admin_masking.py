@@ -13,7 +13,7 @@ from core import clock
 from feedback.models import FreeFeedback
 from privacy.models import AuditAction, AuditLog
 from tests.cases.factories import CustomerFactory, OrderFactory, TeamFactory
-from tests.privacy.conftest import ADDRESS, EMAIL, PHONE
+from tests.privacy.factories import ADDRESS, EMAIL, PHONE
 
 pytestmark = pytest.mark.django_db
 

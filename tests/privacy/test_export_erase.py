@@ -17,7 +17,8 @@ from privacy import services
 from privacy.models import AuditAction, AuditLog
 from tests.accounts.factories import UserFactory
 from tests.cases.factories import CustomerFactory
-from tests.privacy.conftest import ADDRESS, EMAIL, PHONE, SECRET_TEXTS, file_exists
+from tests.privacy.factories import ADDRESS, EMAIL, PHONE, SECRET_TEXTS
+from tests.privacy.helpers import file_exists
 
 pytestmark = pytest.mark.django_db
 

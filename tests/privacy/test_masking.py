@@ -15,7 +15,8 @@ from cases.services import create_case
 from core import clock
 from privacy.models import AuditAction, AuditLog
 from tests.cases.factories import CustomerFactory
-from tests.privacy.conftest import ADDRESS, EMAIL, PHONE, token_client
+from tests.clients import token_client
+from tests.privacy.factories import ADDRESS, EMAIL, PHONE
 
 pytestmark = pytest.mark.django_db
 

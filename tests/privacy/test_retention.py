@@ -23,8 +23,8 @@ from cases.models import Attachment, Case, CaseStatus
 from cases.services import create_case, transition_case
 from privacy import services, tasks
 from privacy.models import AuditAction, AuditLog
-from tests.cases.factories import CustomerFactory
-from tests.privacy.conftest import attach, file_exists
+from tests.cases.factories import CustomerFactory, attach
+from tests.privacy.helpers import file_exists
 
 ROOT = Path(__file__).resolve().parents[2]
 CELERY = str(Path(sys.executable).with_name("celery"))

@@ -14,6 +14,7 @@ from django.test import Client
 from cases.services import create_case
 from channels_app.models import ChatWidget
 from tests.cases.factories import CustomerFactory
+from tests.feedback.factories import answer_url, make_invitation
 
 pytestmark = pytest.mark.django_db
 
@@ -30,9 +31,7 @@ def pages(agent, manager, admin_user):
     cache.clear()
     case = create_case(customer=CustomerFactory(), kind="complaint", channel="email")
     widget = ChatWidget.objects.create(code="csp-page", name="Demo shop")
-    from tests.feedback.test_answer_page import make_invitation, url
-
-    survey = url(make_invitation())
+    survey = answer_url(make_invitation())
     return {
         None: [
             "/",

@@ -32,6 +32,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from tests.accounts.factories import UserFactory
+from tests.clients import token_client
 from tests.security.test_access_walk import build_world
 
 EXAMPLES = 25
@@ -148,8 +150,6 @@ def test_a_nul_character_in_a_chat_start_is_a_clear_400(client, db):
 
 def test_a_nul_character_in_an_imported_answer_is_a_row_error_and_nothing_is_stored(db):
     from feedback.models import SurveyResponse
-    from tests.accounts.factories import UserFactory
-    from tests.cases.test_api_cases import token_client
 
     api = token_client(UserFactory(username="nul-admin", role="admin"))
     rows = [{"external_id": "e1", "case": "RMA-\x00", "csat": 5, "answered_at": "2026-01-01T10:00:00+08:00"}]
