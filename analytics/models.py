@@ -13,6 +13,7 @@ Days are local dates in ``settings.TIME_ZONE`` (the shop's reporting time zone).
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -20,7 +21,10 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from solo.models import SingletonModel
 
-MONEY = {"max_digits": 14, "decimal_places": 2, "default": Decimal("0.00")}
+from analytics.kpi_names import KPI_LABELS
+from analytics.report_models import ReportDelivery, ReportPeriod  # noqa: F401  (the emailed reports' log)
+
+MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2, "default": Decimal("0.00")}
 
 
 class CaseFact(models.Model):
@@ -271,8 +275,6 @@ class KpiTarget(models.Model):
         return f"{self.kpi} {self.comparison} {self.value}"
 
     def clean(self) -> None:
-        from analytics.kpis import KPI_LABELS  # the KPI module reads this model
-
         if self.kpi not in KPI_LABELS:
             raise ValidationError(
                 {"kpi": _("Unknown KPI: choose one of %(names)s.") % {"names": ", ".join(KPI_LABELS)}}
@@ -317,6 +319,3 @@ class ScorecardSettings(SingletonModel):
             "efficiency": self.weight_efficiency,
             "satisfaction": self.weight_satisfaction,
         }
-
-
-from analytics.report_models import ReportDelivery, ReportPeriod  # noqa: E402,F401  (the emailed reports' log)

@@ -3,14 +3,13 @@ the facts and rollups hold codes, counts and amounts, never a customer's name or
 
 from __future__ import annotations
 
+from analytics.models import CaseFact, DailyProductStat, DailyStat, KpiTarget, ReportDelivery
 from core.personal_data import not_personal
 
 CODE = "a code, dimension or value of a split (channel, kind, reason, tier, status, an id)"
 
 
 def register_all() -> None:
-    from analytics.models import CaseFact, DailyProductStat, DailyStat, KpiTarget, ReportDelivery
-
     not_personal(CaseFact, fields=["channel", "kind", "reason", "tier", "status"], reason=CODE)
     not_personal(DailyStat, fields=["dim", "value"], reason=CODE)
     not_personal(DailyProductStat, fields=["reason"], reason=CODE)

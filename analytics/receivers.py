@@ -6,8 +6,12 @@ Connected in ``AnalyticsConfig.ready``. Each receiver only writes a marker row; 
 
 from __future__ import annotations
 
-from analytics import rollups
+from django.db.models.signals import post_delete, post_save
+
+from analytics import kpis, rollups
+from analytics.models import CaseFact, KpiTarget
 from cases.signals import case_event_recorded
+from feedback.models import SurveyInvitation, SurveyResponse
 
 
 def on_case_event(sender, *, case, event, **kwargs) -> None:
@@ -27,17 +31,10 @@ def on_fact_deleted(sender, instance, **kwargs) -> None:
 
 
 def on_target_changed(sender, instance, **kwargs) -> None:
-    from analytics import kpis
-
     kpis.targets_changed()
 
 
 def connect() -> None:
-    from django.db.models.signals import post_delete, post_save
-
-    from analytics.models import CaseFact, KpiTarget
-    from feedback.models import SurveyInvitation, SurveyResponse
-
     case_event_recorded.connect(on_case_event, dispatch_uid="analytics.case_event")
     post_save.connect(on_answer_saved, sender=SurveyResponse, dispatch_uid="analytics.answer_saved")
     post_delete.connect(on_answer_saved, sender=SurveyResponse, dispatch_uid="analytics.answer_deleted")

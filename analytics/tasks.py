@@ -6,7 +6,7 @@ import smtplib
 
 from celery import shared_task
 
-from analytics import rollups
+from analytics import reports, rollups
 
 
 @shared_task(ignore_result=True)
@@ -31,6 +31,4 @@ def rebuild_rollups() -> None:
 def send_report(period: str) -> int:
     """Email the weekly or monthly KPI report to the managers (beat); sends each report once, and
     retries for hours while the mail server is down (a retry sends only what is still missing)."""
-    from analytics import reports
-
     return reports.send_periodic_report(period=period)

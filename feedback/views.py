@@ -8,47 +8,20 @@ The page shows the case's number and what was resolved, nothing else of the case
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
-from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from cases.exceptions import InvalidInput
+from core.errors import InvalidInput
 from feedback import services
-from feedback.models import SCALES, InvitationStatus, QuestionKind, SurveyInvitation
+from feedback.models import InvitationStatus, SurveyInvitation
+from feedback.presenters import questions
 
 FIELDS = ("csat", "nps", "ces", "comment")
-
-# What each end of a scale means, and a face for each CSAT score (the number is always shown too):
-# the mouth of an inline SVG face, so it draws the same on every phone (emoji fonts differ or lack).
-FACES = {
-    1: "M10 23 Q16 15 22 23",
-    2: "M10 22 Q16 18.5 22 22",
-    3: "M10 21 L22 21",
-    4: "M10 19.5 Q16 23.5 22 19.5",
-    5: "M9 18.5 Q16 27 23 18.5",
-}
-ENDS = {
-    QuestionKind.CSAT: (_("Very dissatisfied"), _("Very satisfied")),
-    QuestionKind.NPS: (_("Not at all likely"), _("Extremely likely")),
-    QuestionKind.CES: (_("Very easy"), _("Very difficult")),
-}
-
-
-@dataclass(frozen=True)
-class Question:
-    kind: str
-    text: str
-    choices: list[tuple[int, str]]  # (value, the face's mouth or "")
-    low_label: str
-    high_label: str
-    chosen: str
 
 
 def _language(request: HttpRequest, invitation: SurveyInvitation | None) -> str:
@@ -59,26 +32,6 @@ def _language(request: HttpRequest, invitation: SurveyInvitation | None) -> str:
     if invitation is not None:
         return invitation.language
     return translation.get_language() or settings.LANGUAGE_CODE
-
-
-def _questions(invitation: SurveyInvitation, language: str, chosen: dict) -> tuple[list[Question], str | None]:
-    survey, scores, comment = invitation.survey, [], None
-    for kind in survey.questions():
-        if kind == QuestionKind.COMMENT:
-            comment = survey.wording(kind, language)
-            continue
-        low, high = SCALES[kind]
-        scores.append(
-            Question(
-                kind=kind,
-                text=survey.wording(kind, language),
-                choices=[(n, FACES[n] if kind == QuestionKind.CSAT else "") for n in range(low, high + 1)],
-                low_label=str(ENDS[kind][0]),
-                high_label=str(ENDS[kind][1]),
-                chosen=str(chosen.get(kind) or ""),
-            )
-        )
-    return scores, comment
 
 
 def _switch(request: HttpRequest, language: str) -> list[tuple[str, str, str]]:
@@ -118,7 +71,7 @@ def _see_thanks(token: str, language: str) -> HttpResponse:
 def _form(
     request: HttpRequest, invitation: SurveyInvitation, language: str, *, chosen: dict, error: str = "", status=200
 ) -> HttpResponse:
-    scores, comment_prompt = _questions(invitation, language, chosen)
+    scores, comment_prompt = questions(invitation, language, chosen)
     case = invitation.case
     return render(
         request,
