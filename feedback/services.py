@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings as django_settings
 from django.core import signing
@@ -36,6 +37,7 @@ from feedback.models import (
     InvitationStatus,
     QuestionKind,
     ResponseSource,
+    Survey,
     SurveyInvitation,
     SurveyResponse,
     SurveyRule,
@@ -98,7 +100,7 @@ def invitation_for_token(token: str, *, at: datetime | None = None) -> SurveyInv
 # --- invitations ------------------------------------------------------------------------------------
 
 
-def survey_for(case: Case):
+def survey_for(case: Case) -> Survey | None:
     for rule in SurveyRule.objects.filter(active=True, survey__active=True).select_related("survey"):
         if rule.matches(kind=case.kind, channel=case.channel):
             return rule.survey
@@ -207,7 +209,7 @@ class Answers:
     comment: str = ""
 
 
-def _score(value, kind: str, *, required: bool) -> int | None:
+def _score(value: Any, kind: str, *, required: bool) -> int | None:
     low, high = SCALES[kind]
     if value in (None, ""):
         if required:
@@ -222,7 +224,7 @@ def _score(value, kind: str, *, required: bool) -> int | None:
     return number
 
 
-def clean_answers(*, questions: list[str], data: dict, required: bool = True) -> Answers:
+def clean_answers(*, questions: list[str], data: dict[str, Any], required: bool = True) -> Answers:
     """Validate raw answers against the survey's questions (the scores it asks are required)."""
     comment = data.get("comment") or ""
     if not isinstance(comment, str):
@@ -300,7 +302,9 @@ def close_the_loop(*, response: SurveyResponse, at: datetime, settings: Feedback
         )
 
 
-def answer(*, invitation: SurveyInvitation, data: dict, at: datetime | None = None) -> tuple[SurveyResponse, bool]:
+def answer(
+    *, invitation: SurveyInvitation, data: dict[str, Any], at: datetime | None = None
+) -> tuple[SurveyResponse, bool]:
     """Store the customer's answers once: (response, created). A second submit, a double click or
     a replayed POST finds the first answer and changes nothing."""
     at = at or clock.now()
@@ -349,7 +353,8 @@ def categorise(text: str) -> Categorised:
     """The category with the most distinct keywords in the text (ties: the lower position); None
     when no keyword matches. Keywords match as ``words_in`` says: Chinese anywhere, English at the
     start of a word."""
-    best, best_hits = None, []
+    best: FeedbackCategory | None = None
+    best_hits: list[str] = []
     for category in FeedbackCategory.objects.all():
         hits = words_in(text, category.keywords)
         if len(hits) > len(best_hits):

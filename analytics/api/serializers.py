@@ -9,12 +9,14 @@ without a denominator (no cases, no answers) is null.
 
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
 from analytics.kpis import DIMENSIONS
 from cases.models import Case
 
-MONEY = {"max_digits": 14, "decimal_places": 2}
+MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2}
 
 
 def _rate(help_text: str = "") -> serializers.FloatField:
