@@ -3,35 +3,10 @@ from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
-def _ensure_roles(sender, **kwargs):
-    from django.apps import apps
-    from django.contrib.auth.management import create_permissions
-
-    from cases.roles import ensure_roles
-
-    # The roles name permissions of apps migrated after this one: create every app's first
-    # (idempotent; Django would create them a moment later).
-    for app_config in apps.get_app_configs():
-        create_permissions(app_config, verbosity=0, using=kwargs.get("using", "default"))
-    ensure_roles()
-
-
 def _install_sla_defaults(sender, **kwargs):
     from cases.sla.defaults import install_defaults
 
     install_defaults()
-
-
-def _move_clocks(sender, case, event, **kwargs):
-    from cases.sla.clocks import on_case_event
-
-    on_case_event(case=case, event=event)
-
-
-def _schedule_follow_ups(sender, case, event, **kwargs):
-    from cases.sla.follow_ups import on_case_event
-
-    on_case_event(case=case, event=event)
 
 
 class CasesConfig(AppConfig):
@@ -40,15 +15,22 @@ class CasesConfig(AppConfig):
     verbose_name = _("Cases")
 
     def ready(self):
-        # After this app migrated: auth has created its permissions by then (its receiver runs first).
-        post_migrate.connect(_ensure_roles, sender=self, dispatch_uid="cases.ensure_roles")
         post_migrate.connect(_install_sla_defaults, sender=self, dispatch_uid="cases.sla.defaults")
-        # The SLA clocks and follow-ups follow every case event, inside the event's transaction.
-        from cases.signals import case_event_recorded
+        # The SLA clocks and follow-ups follow every case event, inside the event's transaction: the
+        # listed receivers of cases.reactions.
+        from cases import reactions
 
-        case_event_recorded.connect(_move_clocks, dispatch_uid="cases.sla.clocks")
-        case_event_recorded.connect(_schedule_follow_ups, dispatch_uid="cases.sla.follow_ups")
+        reactions.connect()
         # The personal data in this app's models, for erasure (core.personal_data).
         from cases.personal_data import register_all
 
         register_all()
+        # The Celery tasks, registered in every process (web too): the outbox nudges them by name.
+        from cases import tasks  # noqa: F401
+        # What the roles may do with cases (core.roles builds the groups after migrate); who may
+        # enter the desk (core.desk).
+        from cases import roles
+        from core.desk import register_desk_permissions
+
+        roles.register()
+        register_desk_permissions(*roles.DESK_PERMISSIONS)

@@ -29,22 +29,18 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.dispatch import Signal
 from django.utils.translation import gettext as _
 
-from cases.roles import INTEGRATION
+from cases.signals import personal_data_accessed
 from core import clock
-from core.client_ip import client_ip as resolve_client_ip
+from core.client_ip import client_ip
+from core.roles import INTEGRATION
 
 MASK = "*"
 PHONE_VISIBLE_DIGITS = 4
 REVEAL_MINUTES = 15
 REASON_MIN, REASON_MAX = 5, 200
 _SESSION_KEY = "privacy.revealed"
-
-# Sent with: actor (User or None), action (str, one of privacy.models.AuditAction), customer_id,
-# case_id and case_number (or None and ""), reason (str), detail (dict), ip (str). The privacy app writes the audit row.
-personal_data_accessed = Signal()
 
 
 # --- the masks ----------------------------------------------------------------------------------------
@@ -199,11 +195,6 @@ def reveal_contact(*, request, case, reason: str) -> datetime:
         detail={"fields": ["email", "phone"], "until": until.isoformat()},
     )
     return until
-
-
-def client_ip(request) -> str:
-    """The client's address behind the trusted proxies (core.client_ip), "" without a request."""
-    return resolve_client_ip(request)
 
 
 def record_access(

@@ -12,6 +12,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import BooleanField, ExpressionWrapper, Max, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
+from cases.catalog.carriers import CARRIERS
+from cases.masking import api_sees_full_contact, mask_contact, mask_email, mask_identity, mask_name, mask_phone
 from cases.models import (
     OPEN_STATUSES,
     TRANSITION_NAMES,
@@ -30,12 +32,18 @@ from cases.models import (
     Notification,
     Order,
     OrderLine,
+    Refund,
     RevisitTask,
     SlaClock,
 )
-from cases.services import step_label, transition_permission, unmet_conditions
+from cases.money import approvals
+from cases.money import ledger as refunds
+from cases.money.approvals import pending as pending_approval
+from cases.policy.engine import PolicyLine, claimed_quantities
+from cases.policy.engine import evaluate as evaluate_policy
+from cases.workflow.steps import step_label, transition_permission, unmet_conditions
 from core import clock, phones
-from core.keyset import KeysetOrdering
+from core.pagination import KeysetOrdering
 
 
 def case_list() -> QuerySet[Case]:
@@ -311,7 +319,7 @@ def reply_channels(case: Case) -> list[tuple[str, str]]:
     on the case: their channel is neither the default nor offered, so an answer never follows a
     stranger who wrote last. On a case only such senders wrote on (the case opened for them) their
     channels are offered, labelled as not verified, so the agent can talk to them and check who they
-    are; the delivery (channels_app.outbound) applies the same rule per message.
+    are; the delivery (channels_app.replies) applies the same rule per message.
     """
     rows = (
         CaseEvent.objects.filter(case=case, public=True)
@@ -409,8 +417,6 @@ def article_text(*, article: Article, case: Case) -> str:
 
 def case_refunds(*, case: Case):
     """The case's refunds in the ledger, oldest first, with their order lines."""
-    from cases.models import Refund
-
     return (
         Refund.objects.filter(case=case)
         .select_related("case", "order")
@@ -423,9 +429,6 @@ def case_money(*, case: Case, user) -> dict:
     """The refund panel of the case page: what the case refunded, what the order still holds, and how
     much more ``user`` may refund without an approval (the smallest of their limits over the
     refunding resolutions, so the figure never promises too much)."""
-    from cases.money import approvals
-    from cases.money import ledger as refunds
-
     now = refunds.standing(case=case)
     room = approvals.remaining_without_approval(user=user, case=case, refunded=now.refunded)
     return {
@@ -436,3 +439,47 @@ def case_money(*, case: Case, user) -> dict:
         "no_limit": room is None,
         "without_approval": room,
     }
+
+
+# The public read API of the cases app: the functions above and the reads that live by domain.
+__all__ = [
+    "CARRIERS",
+    "PolicyLine",
+    "evaluate_policy",
+    "Customer360",
+    "QueuePage",
+    "TransitionOption",
+    "api_sees_full_contact",
+    "article_text",
+    "can_see",
+    "canned_replies",
+    "case_by_number",
+    "case_detail",
+    "case_list",
+    "case_money",
+    "case_refunds",
+    "claimed_quantities",
+    "customer_360",
+    "desk_case",
+    "desk_queue",
+    "fill_canned_reply",
+    "has_verified_sender",
+    "mask_contact",
+    "mask_email",
+    "mask_identity",
+    "mask_name",
+    "mask_phone",
+    "notifications_for",
+    "order_detail",
+    "pending_approval",
+    "reply_channels",
+    "revisit_tasks",
+    "search_articles",
+    "sender_unverified",
+    "step_label",
+    "teams_restrict",
+    "transition_options",
+    "transition_permission",
+    "unmet_conditions",
+    "visible_to",
+]

@@ -15,3 +15,8 @@ case_event_recorded = Signal()
 # (and later its one reminder) is due. With: case (Case). The feedback app sends the survey.
 survey_due = Signal()
 survey_reminder_due = Signal()
+
+# Sent when personal data is viewed, revealed or exported (``cases.masking.record_access``). With: actor
+# (User or None), action (str, one of privacy.models.AuditAction), customer_id, case_id and case_number (or
+# None and ""), reason (str), detail (dict), ip (str). The privacy app writes the audit row.
+personal_data_accessed = Signal()

@@ -4,20 +4,11 @@ message log and identities (managers read them), and merging customers (managers
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
-from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy
 
-from cases.admin import CustomerAdmin as BaseCustomerAdmin
-from cases.admin import ReadOnlyAdmin
-from cases.exceptions import CaseError
-from cases.models import Customer
-from channels_app import (
-    admin_webhooks,  # noqa: F401 - registers the shop webhook admin
-    email_in,
-)
-from channels_app.identity import merge_customers
+from channels_app import admin_webhooks  # noqa: F401 - registers the shop webhook admin
+from channels_app.email import receiving
 from channels_app.models import (
     ChatSession,
     ChatWidget,
@@ -29,7 +20,9 @@ from channels_app.models import (
     RawEmail,
     SocialAccount,
 )
-from core.admin_masking import PersonalDataAdminMixin, PersonalDataMixin
+from core import admin_registry
+from core.admin import ReadOnlyAdmin
+from core.admin_masking import PersonalDataAdminMixin
 from core.secret_admin import SecretFieldsAdminMixin
 
 
@@ -66,7 +59,7 @@ class EmailInboxAdmin(SecretFieldsAdminMixin, admin.ModelAdmin):
     @admin.action(description=gettext_lazy("Poll the selected inboxes now"), permissions=["change"])
     def poll_now(self, request, queryset):
         for inbox in queryset.exclude(imap_host=""):
-            result = email_in.poll_safely(inbox)
+            result = receiving.poll_safely(inbox)
             if isinstance(result, str):
                 self.message_user(
                     request, _("%(inbox)s: %(error)s") % {"inbox": inbox, "error": result}, messages.ERROR
@@ -116,7 +109,6 @@ class MessageAttachmentInline(admin.TabularInline):
         return False
 
 
-@admin.register(Message)
 class MessageAdmin(PersonalDataAdminMixin, ReadOnlyAdmin):
     personal_fields = {"customer": "customer", "sender": "contact", "sender_name": "name", "recipient": "contact"}
     list_display = ["created_at", "direction", "channel", "sender", "recipient", "subject", "case", "status", "flag"]
@@ -136,7 +128,6 @@ class RawEmailAdmin(ReadOnlyAdmin):
     exclude = ["content"]
 
 
-@admin.register(ContactIdentity)
 class ContactIdentityAdmin(PersonalDataAdminMixin, ReadOnlyAdmin):
     """Identities are linked, verified and moved by the identity service (intake, portal codes,
     merging customers): read here, never edited."""
@@ -156,76 +147,6 @@ class ChatSessionAdmin(PersonalDataAdminMixin, ReadOnlyAdmin):
     exclude = ["token"]
 
 
-class IdentityInline(PersonalDataMixin, admin.TabularInline):
-    """The customer's identities, read only (the identity service writes them), masked until revealed."""
-
-    model = ContactIdentity
-    extra = 0
-    fields = ["kind", "provider", "value", "verified"]
-    readonly_fields = fields
-    can_delete = False
-    personal_fields = {"value": "identity"}
-    template = "admin/edit_inline/tabular_masked.html"  # rows labelled by id, not by the identity
-
-    def customer_of(self, obj) -> int | None:
-        return obj.pk  # the customer whose page this is
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-admin.site.unregister(Customer)
-
-
-@admin.register(Customer)
-class CustomerAdmin(BaseCustomerAdmin):
-    """The cases app's customer admin, with the customer's identities and merging."""
-
-    inlines = [*BaseCustomerAdmin.inlines, IdentityInline]
-    actions = ["merge_selected"]
-
-    @admin.action(description=gettext_lazy("Merge the selected customers into one"), permissions=["change"])
-    def merge_selected(self, request, queryset):
-        if not request.user.has_perm("channels_app.change_contactidentity"):
-            raise PermissionDenied
-        chosen = list(queryset.order_by("created_at", "id"))
-        if len(chosen) < 2:
-            self.message_user(request, _("Select at least two customers to merge."), messages.WARNING)
-            return None
-        if request.POST.get("target"):
-            target = next((c for c in chosen if str(c.pk) == request.POST["target"]), None)
-            if target is None:
-                self.message_user(request, _("Choose which customer to keep."), messages.ERROR)
-                return None
-            try:
-                for source in chosen:
-                    if source.pk != target.pk:
-                        merge_customers(source=source, target=target, actor=request.user)
-            except CaseError as exc:
-                self.message_user(request, exc.message, messages.ERROR)
-                return None
-            self.message_user(
-                request,
-                ngettext(
-                    "%(n)s customer merged into %(target)s.", "%(n)s customers merged into %(target)s.", len(chosen) - 1
-                )
-                % {"n": len(chosen) - 1, "target": target},
-            )
-            return None
-        return TemplateResponse(
-            request,
-            "admin/channels_app/merge_customers.html",
-            {
-                **self.admin_site.each_context(request),
-                "title": _("Merge customers"),
-                "customers": chosen,
-                "opts": self.model._meta,
-                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-            },
-        )
+# Extended by other apps (privacy masks the lists): registered through the kernel's admin registry.
+admin_registry.register(Message, MessageAdmin)
+admin_registry.register(ContactIdentity, ContactIdentityAdmin)

@@ -1,7 +1,7 @@
 """The workbench page "Log a call" (/desk/calls/new/): an agent writes down a call they took or made.
 
 Thin: the form checks the fields, ``channels_app.phone.log_call`` does the work. Who: desk staff
-(``cases.desk.views.desk_required``: anonymous visitors go to the sign-in page, users without the desk
+(``core.desk.desk_required``: anonymous visitors go to the sign-in page, users without the desk
 role get 403) who may work cases (``cases.work_case``, else 403). A refused call shows the form
 again with the message and what the agent typed, status 400, and writes nothing.
 """
@@ -17,13 +17,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from cases import masking as privacy
-from cases.desk.views import _render_case, desk_required
-from cases.exceptions import CaseError, InvalidInput, TransitionForbidden
+from cases.desk.views import _render_case
 from cases.models.case import WORK
-from cases.selectors import can_see, case_by_number
+from cases.selectors import can_see, case_by_number, mask_phone
 from channels_app import chat, phone
 from channels_app.models import Direction, PhoneLine
+from core.desk import desk_required, refusal
+from core.errors import DomainError, Forbidden, InvalidInput
 
 
 class LogCallForm(forms.Form):
@@ -114,7 +114,7 @@ def new_call(request):
         if case is not None and case.customer.phone:
             # No full number on the page without a reveal (cases.masking): masked, used when left empty.
             form.fields["number"].help_text = _("Leave it empty to use the customer's number on file: %(number)s.") % {
-                "number": privacy.mask_phone(case.customer.phone)
+                "number": mask_phone(case.customer.phone)
             }
         return _page(request, form)
     form = LogCallForm(request.POST, user=request.user)
@@ -132,8 +132,8 @@ def new_call(request):
             case=data["case"] or None,
             line=data["line"],
         )
-    except CaseError as exc:
-        return _page(request, form, error=exc.message, status=exc.http_status)
+    except DomainError as exc:
+        return _page(request, form, **refusal(exc))
     if can_see(request.user, result.case):
         return redirect(reverse("desk:case", args=[result.case.number]) + "#timeline")
     # The call joined a case of a team the agent does not see: say where it went, log the next one.
@@ -156,8 +156,8 @@ def link_chat(request, number: str):
         raise Http404
     try:
         chat.link_chats(case=case, actor=request.user, reason=request.POST.get("reason", ""))
-    except TransitionForbidden:
+    except Forbidden:
         raise PermissionDenied from None
-    except CaseError as exc:
-        return _render_case(request, case.number, error=exc.message, status=exc.http_status)
+    except DomainError as exc:
+        return _render_case(request, case.number, **refusal(exc))
     return redirect(reverse("desk:case", args=[case.number]) + "#timeline")

@@ -29,15 +29,14 @@ from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
-from cases import masking as privacy
-from cases.exceptions import InvalidInput, TransitionForbidden
 from cases.models import FINAL_STATUSES, Case, CaseKind, Channel, EventType, Tag
 from cases.models.case import WORK
-from cases.selectors import can_see
+from cases.selectors import can_see, mask_phone
 from cases.services import create_case, record_event
 from channels_app import identity, intake
 from channels_app.models import DeliveryStatus, Direction, IdentityKind, Message, PhoneLine
 from core import clock, phones
+from core.errors import Forbidden, InvalidInput
 
 CALL_BACK_TAG = "call-back"
 MAX_SUMMARY = 5000
@@ -182,11 +181,11 @@ def log_call(
     ``case`` is a case or a case number the agent may see; without it the call joins the
     caller's most recently active open case, or opens a new inquiry on the phone channel.
     Raises ``InvalidInput`` (nothing written) for a missing summary, a bad duration, an unknown
-    or closed case, or a number without digits; ``TransitionForbidden`` for a user who may not
+    or closed case, or a number without digits; ``Forbidden`` for a user who may not
     work cases.
     """
     if not actor.has_perm(WORK):
-        raise TransitionForbidden(_("Your role does not allow writing on cases."))
+        raise Forbidden(_("Your role does not allow writing on cases."))
     if direction not in Direction.values:
         raise InvalidInput(_("Choose whether the customer called or we called them."))
     if outcome not in CallOutcome.values:
@@ -209,7 +208,7 @@ def log_call(
 def _call_text(*, direction: str, number: str, duration: int, summary: str, event: str, recording_url: str) -> str:
     """The timeline text of a call: the summary, or what happened when there is none. The number is
     masked (cases.masking): the full one is the message's sender or recipient, revealed with a reason."""
-    number = privacy.mask_phone(number)
+    number = mask_phone(number)
     values = {"number": number, "duration": format_duration(duration)}
     if event == CallEvent.MISSED and direction == Direction.IN:
         head = _("Missed call from %(number)s.") % {"number": number}
@@ -379,7 +378,7 @@ def flag_call_back(*, case: Case, number: str) -> None:
         case=case,
         type=EventType.NOTE,
         actor=None,
-        note=_("Call the customer back on %(number)s.") % {"number": privacy.mask_phone(number)},
+        note=_("Call the customer back on %(number)s.") % {"number": mask_phone(number)},
         data={"flag": CALL_BACK_TAG},
     )
 

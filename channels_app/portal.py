@@ -25,8 +25,6 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from cases.catalog.carriers import CARRIERS
-from cases.exceptions import CaseError, InvalidInput
 from cases.models import (
     Attachment,
     Case,
@@ -42,12 +40,12 @@ from cases.models import (
     ProductVariant,
     ReasonCode,
 )
-from cases.policy import engine as policy
-from cases.services import LineRequest, create_case, record_event, transition_case
-from cases.workflow.photos import PhotoRejected, clean_photo
+from cases.selectors import CARRIERS, PolicyLine, claimed_quantities, evaluate_policy
+from cases.services import LineRequest, PhotoRejected, clean_photo, create_case, record_event, transition_case
 from channels_app import throttle
 from channels_app.models import PortalCode
 from core import clock, phones
+from core.errors import DomainError, InvalidInput
 
 CODE_TTL = timedelta(minutes=10)
 CODE_ATTEMPTS = 5
@@ -245,15 +243,15 @@ def line_options(order: Order) -> list[LineOption]:
     """Each line with how many units can still be asked for and what the policy says now (a return)."""
     now = clock.now()
     lines = list(order.lines.select_related("product").order_by("line_no"))
-    claimed = policy.claimed_quantities(order_line_ids=[ln.pk for ln in lines], exclude_case_id=None)
+    claimed = claimed_quantities(order_line_ids=[ln.pk for ln in lines], exclude_case_id=None)
     options = []
     for line in lines:
         left = line.quantity - claimed.get(line.pk, 0)
-        decision = policy.evaluate(
+        decision = evaluate_policy(
             kind=CaseKind.RETURN,
             customer=order.customer,
             order=order,
-            lines=[policy.PolicyLine(order_line=line, quantity=max(left, 1))],
+            lines=[PolicyLine(order_line=line, quantity=max(left, 1))],
             reason_code=ReasonCode.NO_REASON,
             has_photos=False,
             at=now,
@@ -335,7 +333,7 @@ def submit_request(*, customer: Customer, order: Order, request: ReturnRequest, 
             wanted=wanted,
             photos=cleaned,
         )
-    except CaseError as exc:  # the core's own checks (quantities, lines): same clear refusal
+    except DomainError as exc:  # the core's own checks (quantities, lines): same clear refusal
         raise PortalError(exc.message) from exc
 
 
@@ -425,7 +423,7 @@ def cancel_request(*, case: Case) -> Case:
             channel=Channel.PORTAL,
             note=_("Cancelled by the customer."),
         )
-    except CaseError as exc:
+    except DomainError as exc:
         raise PortalError(exc.message) from exc
 
 

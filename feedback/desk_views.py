@@ -1,7 +1,7 @@
 """The desk's feedback pages (/desk/feedback/): the follow-up board and the free feedback list.
 
 Thin views: reads through ``feedback.selectors``, writes through ``cases.sla.follow_ups`` (a revisit's
-outcome) and ``feedback.free``. Who: desk staff (``cases.desk.views.desk_required``: anonymous visitors
+outcome) and ``feedback.free``. Who: desk staff (``core.desk.desk_required``: anonymous visitors
 go to the sign-in page, users without a desk role get 403) holding, on top:
 
 - the board: ``cases.view_revisittask`` to see, ``cases.change_revisittask`` to record an outcome.
@@ -13,10 +13,6 @@ go to the sign-in page, users without a desk role get 403) holding, on top:
 
 from __future__ import annotations
 
-import base64
-import json
-from datetime import datetime
-
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -26,9 +22,10 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from cases.desk.views import desk_required
-from cases.sla.follow_ups import complete_revisit
+from cases.services import complete_revisit
 from core import clock
+from core.desk import desk_required
+from core.pagination import encode_cursor, instant, read_cursor
 from feedback import free, selectors
 
 SEE_REVISITS = ("cases.view_revisittask",)
@@ -43,31 +40,17 @@ def _require(request, perms: tuple[str, ...]) -> None:
         raise PermissionDenied
 
 
-def _encode(values: tuple | None) -> str:
-    if values is None:
-        return ""
-    raw = [v.isoformat() if isinstance(v, datetime) else v for v in values]
-    return base64.urlsafe_b64encode(json.dumps(raw).encode()).decode()
-
-
-def _decode(text: str, *, ints: tuple[int, ...], times: tuple[int, ...], length: int) -> tuple | None:
-    """A cursor from the query string; anything unreadable is the first page."""
-    if not text:
-        return None
-    try:
-        raw = json.loads(base64.urlsafe_b64decode(text.encode()))
-        if not isinstance(raw, list) or len(raw) != length:
-            return None
-        return tuple(int(v) if i in ints else datetime.fromisoformat(v) if i in times else v for i, v in enumerate(raw))
-    except (ValueError, TypeError):
-        return None
+# The positions of the two lists (core.pagination; an unreadable cursor is the first page): the
+# board's (rank, due_at, id), the free feedback's (created_at, id).
+BOARD_CURSOR = (int, instant, int)
+FEEDBACK_CURSOR = (instant, int)
 
 
 def _next_url(request, cursor: tuple | None) -> str:
     if cursor is None:
         return ""
     params = request.GET.copy()
-    params["after"] = _encode(cursor)
+    params["after"] = encode_cursor(cursor)
     return f"?{params.urlencode()}"
 
 
@@ -89,7 +72,7 @@ def _board(request, *, error: str = "", status: int = 200, drafts: dict | None =
     page = selectors.follow_up_board(
         user=request.user,
         state=state,
-        after=_decode(request.GET.get("after", ""), ints=(0, 2), times=(1,), length=3),
+        after=read_cursor(request.GET.get("after", ""), BOARD_CURSOR),
         now=now,
     )
     return render(
@@ -153,7 +136,7 @@ def _feedback_page(request, *, error: str = "", status: int = 200):
         filters["state"] = "open"
     page = selectors.free_feedback_list(
         user=request.user,
-        after=_decode(request.GET.get("after", ""), ints=(1,), times=(0,), length=2),
+        after=read_cursor(request.GET.get("after", ""), FEEDBACK_CURSOR),
         **filters,
     )
     categories = [(c.code, _category_label(c)) for c in selectors.categories()]

@@ -22,12 +22,11 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from cases.exceptions import InvalidInput
 from cases.models import Case, CaseStatus, Channel, Customer, EventType, RevisitReason
 from cases.selectors import VOUCHED
-from cases.services import record_event
-from cases.sla.follow_ups import create_revisit
+from cases.services import create_revisit, record_event
 from core import clock
+from core.errors import InvalidInput
 from feedback.models import (
     OPEN_INVITATION,
     SCALES,
@@ -110,7 +109,7 @@ def survey_for(case: Case) -> Survey | None:
 def _reply_channel(case: Case) -> str:
     """The channel the customer last wrote on (the survey goes where the conversation was), not
     counting senders nobody vouched for (a visitor who typed the customer's email into a chat): the
-    link is the customer's. The delivery skips such senders too (channels_app.outbound)."""
+    link is the customer's. The delivery skips such senders too (channels_app.replies)."""
     last = (
         case.events.filter(type__in=[EventType.CREATED, EventType.REPLY], public=True)
         .exclude(data__direction="out")

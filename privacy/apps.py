@@ -16,7 +16,7 @@ class PrivacyConfig(AppConfig):
     verbose_name = _("Privacy")
 
     def ready(self):
-        from cases.masking import personal_data_accessed
+        from cases.signals import personal_data_accessed
 
         personal_data_accessed.connect(_on_access, dispatch_uid="privacy.log_access")
         # The personal data in this app's models and Django's admin log, for erasure (core.personal_data).

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from cases.exceptions import InvalidInput
 from cases.models import BusinessCalendar, CalendarDay, CalendarDayKind
+from cases.sla import recompute
 
 CN_NAMES = {
     "New Year's Day": "元旦",
@@ -152,6 +153,6 @@ def load_days(*, calendar: BusinessCalendar, days: list[Day], replace_years: lis
             else:
                 report.unchanged += 1
         if report.created or report.updated or report.removed:
-            # The compiled calendar is cached by updated_at: move it so every process re-reads it.
-            calendar.save(update_fields=["updated_at"])
+            # Every process re-reads the calendar, and the open cases' due times move.
+            recompute.calendar_changed(calendar=calendar)
     return report
