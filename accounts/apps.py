@@ -15,3 +15,14 @@ class AccountsConfig(AppConfig):
         from accounts.personal_data import register_all
 
         register_all()
+        # Every staff user's two-factor page in the desk's menu (core.desk). The roles take no
+        # permission of this app (core.roles): enrolling is each user's own.
+        from core.desk import register_menu_entry
+
+        register_menu_entry(
+            label=_("Two-factor sign-in"),
+            url_name="accounts:two_factor",
+            staff_only=True,
+            order=30,
+            section=_("Account"),
+        )

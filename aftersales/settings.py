@@ -468,7 +468,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "cases.api.errors.exception_handler",
+    "EXCEPTION_HANDLER": "core.api.exception_handler",
     # No global pagination: each list names its own (the case list pages by keyset, 25 a page).
 }
 SPECTACULAR_SETTINGS = {

@@ -20,6 +20,14 @@ class AnalyticsConfig(AppConfig):
         from analytics.personal_data import register_all
 
         register_all()
+        # What the roles may do with analytics (core.roles); the dashboard in the desk's menu (core.desk).
+        from analytics import roles
+        from core.desk import register_menu_entry
+
+        roles.register()
+        register_menu_entry(
+            label=_("Dashboard"), url_name="dashboard:home", permission="analytics.view_dashboard", order=40
+        )
 
 
 # The targets of DESIGN.md §5: resolution within 3 days (median), resolution rate at least 95 %,

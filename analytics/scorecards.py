@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from analytics import kpis
 from analytics.kpis import BadRequest, Plan, ReportRequest
 from analytics.models import ScorecardSettings
-from cases.roles import AGENT
+from core.roles import AGENT
 
 AREAS = ("speed", "attitude", "professionalism", "efficiency", "satisfaction")
 AREA_LABELS = {

@@ -70,7 +70,7 @@ from cases.models import (
     SlaPolicy,
     Team,
 )
-from cases.roles import AGENT, MANAGER, ensure_roles
+from core.roles import AGENT, MANAGER, ensure_roles
 from feedback.models import Survey, SurveyInvitation, SurveyResponse
 
 Progress = Callable[[str], None]

@@ -75,8 +75,8 @@ from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from cases.models import Case, Customer, RevisitTask, Team  # noqa: E402
-from cases.roles import ensure_roles  # noqa: E402
 from cases.services import create_case, transition_case  # noqa: E402
+from core.roles import ensure_roles  # noqa: E402
 from feedback import services  # noqa: E402
 from feedback.models import FeedbackSettings, Survey, SurveyInvitation, SurveyResponse  # noqa: E402
 

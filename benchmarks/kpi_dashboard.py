@@ -53,7 +53,7 @@ from benchmarks.benchserver import (  # noqa: E402
     say,
     write_report,
 )
-from cases.roles import ensure_roles  # noqa: E402
+from core.roles import ensure_roles  # noqa: E402
 
 ENDPOINTS = {
     "noop": "/bench/noop-get/",

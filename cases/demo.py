@@ -57,8 +57,8 @@ from cases.models import (
 )
 from cases.money import approvals
 from cases.money import ledger as refunds
-from cases.roles import ADMIN, AGENT, MANAGER, ensure_roles
 from core import clock, phones
+from core.roles import ADMIN, AGENT, MANAGER, ensure_roles
 
 MARKER_CUSTOMER = "demo-c01"
 DEMO_USERS = (AGENT, MANAGER, ADMIN)

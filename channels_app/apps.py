@@ -31,3 +31,16 @@ class ChannelsAppConfig(AppConfig):
         from core import signed_in
 
         signed_in.register(_portal_customer_id)
+        # What the roles may do with the channels (core.roles); the desk's "Log a call" (core.desk).
+        from channels_app import roles
+        from core.desk import register_menu_entry
+
+        roles.register()
+        register_menu_entry(
+            label=_("Log a call"),
+            url_name="desk_calls:new",
+            permission="cases.work_case",
+            staff_only=True,
+            order=10,
+            section=_("Workbench"),
+        )

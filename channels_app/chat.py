@@ -44,7 +44,6 @@ from django.db import connection, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from cases.exceptions import CaseError, InvalidInput, TransitionForbidden
 from cases.models import FINAL_STATUSES, OPEN_STATUSES, Case, Channel, Customer, EventType, Order
 from cases.models.case import WORK
 from cases.selectors import SENDER_VERIFIED
@@ -53,6 +52,7 @@ from channels_app import identity, intake, portal, throttle
 from channels_app.models import ChatSession, ChatWidget, ContactIdentity, Direction, IdentityKind, Message
 from channels_app.models.messages import new_chat_token
 from core import clock
+from core.errors import DomainError, Forbidden, InvalidInput
 
 MAX_TEXT = 5000
 MAX_NAME = 200
@@ -68,19 +68,19 @@ STREAM_LIMIT, STREAM_WINDOW = 12, 60  # event streams opened per session (each h
 SEEN_EVERY = timedelta(seconds=30)
 
 
-class ChatNotFound(CaseError):
+class ChatNotFound(DomainError):
     """Unknown or inactive widget, unknown token: one answer for all, so a token cannot be probed."""
 
     http_status = 404
     code = "not_found"
 
 
-class OriginNotAllowed(CaseError):
+class OriginNotAllowed(DomainError):
     http_status = 403
     code = "origin_not_allowed"
 
 
-class TooManyRequests(CaseError):
+class TooManyRequests(DomainError):
     http_status = 429
     code = "too_many_attempts"
 
@@ -89,7 +89,7 @@ class ChatEnded(InvalidInput):
     code = "chat_ended"
 
 
-class StreamingOff(CaseError):
+class StreamingOff(DomainError):
     """CHAT_SSE_SECONDS is 0: the widget polls instead."""
 
     http_status = 503
@@ -523,7 +523,7 @@ def link_chats(*, case: Case, actor, reason: str) -> list[ChatSession]:
     case's unverified chats to its customer: they become verified channels, with the reason in a
     case event. Who: staff who may work cases (else 403); a reason is required (else 400)."""
     if actor is None or not actor.has_perm(WORK):
-        raise TransitionForbidden(_("Only an agent may link a chat to a customer."))
+        raise Forbidden(_("Only an agent may link a chat to a customer."))
     reason = _string(reason, "reason")
     if not reason:
         message = _("Say how you checked that the visitor is the customer.")

@@ -16,11 +16,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
-from cases.exceptions import InvalidInput, TransitionForbidden
 from cases.models import Case, Customer, EventType, Order
 from cases.services import record_event
 from channels_app.models import ChatSession, ContactIdentity, IdentityKind, Message
 from core import phones
+from core.errors import Forbidden, InvalidInput
 
 ORDER_TOKEN = re.compile(r"(?<![\w-])([A-Za-z0-9][A-Za-z0-9_-]{4,39})(?![\w-])")
 CJK = re.compile(r"[\u3400-\u9fff]")
@@ -143,7 +143,7 @@ def merge_customers(*, source: Customer, target: Customer, actor: AbstractBaseUs
     """Merge ``source`` into ``target``: its identities, orders, cases, chats and messages move over,
     every moved case notes it in its timeline, and ``source`` is deleted. One transaction."""
     if not actor.has_perm("cases.change_customer") or not actor.has_perm("channels_app.change_contactidentity"):
-        raise TransitionForbidden(_("Only a manager may merge customers."))
+        raise Forbidden(_("Only a manager may merge customers."))
     if source.pk == target.pk:
         raise InvalidInput(_("Choose two different customers to merge."))
     with transaction.atomic():

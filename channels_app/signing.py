@@ -13,15 +13,15 @@ import hmac
 
 from django.utils.translation import gettext as _
 
-from cases.exceptions import CaseError
 from core import clock
+from core.errors import DomainError
 
 TIMESTAMP_HEADER = "X-Aftersales-Timestamp"
 SIGNATURE_HEADER = "X-Aftersales-Signature"
 MAX_AGE_SECONDS = 300
 
 
-class SignatureError(CaseError):
+class SignatureError(DomainError):
     """The request is not signed by the secret we share, or is too old. ``message`` says which."""
 
     http_status = 401

@@ -19,10 +19,10 @@ from typing import Any, Protocol
 
 from django.utils.translation import gettext as _
 
-from cases.exceptions import InvalidInput
 from cases.models import Channel
 from channels_app import intake, outgoing, signing
 from channels_app.models import IdentityKind, SocialAccount
+from core.errors import InvalidInput
 
 log = logging.getLogger(__name__)
 MAX_TEXT = 5000

@@ -22,10 +22,6 @@ from channels_app.portal import PortalError
 from core.client_ip import client_ip
 
 
-def _ip(request) -> str:
-    return client_ip(request)
-
-
 def customer_required(view):
     @wraps(view)
     def wrapped(request, *args, **kwargs):
@@ -50,7 +46,7 @@ def start(request):
         context = {"order_number": request.POST.get("order_number", ""), "contact": request.POST.get("contact", "")}
         try:
             code_id = portal.request_code(
-                order_number=context["order_number"], contact=context["contact"], ip=_ip(request)
+                order_number=context["order_number"], contact=context["contact"], ip=client_ip(request)
             )
         except PortalError as exc:
             return _error(request, "portal/start.html", context, exc)
@@ -72,7 +68,7 @@ def verify(request):
             customer, order = portal.verify_code(
                 order_number=order_number,
                 code=request.POST.get("code", ""),
-                ip=_ip(request),
+                ip=client_ip(request),
                 code_id=int(request.session.get("portal_code") or 0),
             )
         except PortalError as exc:

@@ -9,8 +9,8 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from solo.admin import SingletonModelAdmin
 
-from cases.admin import ReadOnlyAdmin
 from cases.models import CaseKind, Channel
+from core.admin import ReadOnlyAdmin
 from core.admin_masking import PersonalDataAdminMixin
 from feedback import free
 from feedback.models import (

@@ -38,3 +38,15 @@ class FeedbackConfig(AppConfig):
         from feedback.personal_data import register_all
 
         register_all()
+        # What the roles may do with feedback (core.roles); the desk's follow-up board (core.desk).
+        from core.desk import register_menu_entry
+        from feedback import roles
+
+        roles.register()
+        register_menu_entry(
+            label=_("Follow-ups"),
+            url_name="feedback_desk:follow_ups",
+            permission="cases.view_revisittask",
+            order=20,
+            section=_("Feedback"),
+        )

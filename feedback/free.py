@@ -15,9 +15,9 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from cases.exceptions import InvalidInput
 from cases.models import Channel, Customer
 from core import clock, phones
+from core.errors import InvalidInput
 from feedback.models import FeedbackCategory, FreeFeedback
 from feedback.services import submit_free_feedback
 

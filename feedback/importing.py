@@ -33,9 +33,9 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from cases import selectors
-from cases.exceptions import CaseError, InvalidInput
 from cases.models import Case
 from core import clock
+from core.errors import DomainError, InvalidInput
 from feedback import services
 from feedback.models import FeedbackSettings, QuestionKind, ResponseSource, SurveyResponse
 
@@ -55,7 +55,7 @@ class ImportRejected(InvalidInput):
     code = "import_rejected"
 
 
-class ImportBusy(CaseError):
+class ImportBusy(DomainError):
     """The same answers are being imported by another request right now: send the batch again."""
 
     http_status = 409

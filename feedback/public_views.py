@@ -12,15 +12,11 @@ from django.urls import reverse
 from django.utils.translation import get_language
 from django.views.decorators.http import require_http_methods
 
-from cases.exceptions import InvalidInput
 from cases.models import Customer
 from core import signed_in
 from core.client_ip import client_ip
+from core.errors import InvalidInput
 from feedback import free, selectors
-
-
-def _ip(request) -> str:
-    return client_ip(request)
 
 
 def _signed_in_customer(request) -> Customer | None:
@@ -49,7 +45,7 @@ def free_feedback(request):
                 text=request.POST.get("text", ""),
                 contact=request.POST.get("contact", ""),
                 category_code=request.POST.get("category", ""),
-                ip=_ip(request),
+                ip=client_ip(request),
                 customer=_signed_in_customer(request),
             )
         except InvalidInput as exc:

@@ -5,7 +5,7 @@ drill-down ``kpis.drill_down``'s cases, the scorecards ``scorecards.scorecards``
 (``kpis.BadRequest``) is a 400 ``{"detail": message, "field": name}`` (``KpiView`` maps it, for
 every view here); anonymous is 401, a signed-in user without the permission 403.
 
-Who may call what (the roles of cases/roles.py):
+Who may call what (the roles of core/roles.py):
 
 =====================================  ==========================================================
 endpoint                               who
@@ -44,11 +44,9 @@ from analytics.api.serializers import (
     WeightsSerializer,
 )
 from analytics.models import ScorecardSettings
-from cases.api.pagination import KeysetPagination
-from cases.api.permissions import HasRolePermissions
-from cases.api.serializers import ErrorSerializer
 from cases.models import CaseKind, Channel, CustomerTier, ReasonCode
-from core.keyset import KeysetOrdering
+from core.api import ErrorSerializer, HasRolePermissions
+from core.pagination import KeysetOrdering, KeysetPagination
 
 VIEW_DASHBOARD = "analytics.view_dashboard"
 OWN_SCORECARD = "analytics.view_own_scorecard"

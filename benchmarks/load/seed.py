@@ -29,9 +29,9 @@ from django.utils import timezone  # noqa: E402
 
 from cases.catalog.orders import CustomerData, LineData, OrderData, ProductData, upsert_order  # noqa: E402
 from cases.models import CaseKind, Channel, Customer, OrderStatus  # noqa: E402
-from cases.roles import ensure_roles  # noqa: E402
 from cases.services import create_case  # noqa: E402
 from channels_app.models import ChatWidget, EmailInbox  # noqa: E402
+from core.roles import ensure_roles  # noqa: E402
 
 AGENTS, CUSTOMERS, ORDERS_EACH, BACKLOG = 12, 16, 60, 300
 # New each run, handed to the locustfile in the printed JSON: the load database is thrown away.

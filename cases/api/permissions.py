@@ -1,15 +1,13 @@
-"""Who may call what: the Django permissions the role groups carry (cases/roles.py).
+"""Who may call what in the case API: the Django permissions the role groups carry (cases/roles.py
+registers them with ``core.roles``).
 
-Each view lists, per HTTP method, the permissions a user needs (all of them). Anonymous requests
-are refused with 401 (the token authenticator comes first, so the answer says how to
-authenticate); a user without them gets 403. What a transition needs on top is checked by the
-service (``TransitionForbidden`` -> 403), per step.
+Each view lists, per HTTP method, the permissions a user needs (all of them), checked by
+``core.api.HasRolePermissions``: anonymous requests are refused with 401, a user without them gets
+403. What a transition needs on top is checked by the service (``TransitionForbidden`` -> 403), per
+step.
 """
 
 from __future__ import annotations
-
-from django.utils.translation import gettext_lazy as _
-from rest_framework.permissions import BasePermission
 
 # Reading the desk: the case and its internal timeline (agents, managers, admins). The
 # integration role can view a case (the answer to its POST) but not the timeline, so it cannot
@@ -28,25 +26,3 @@ COMPLETE_REVISIT = ("cases.view_revisittask", "cases.change_revisittask")
 READ_REFUNDS = ("cases.view_case", "cases.view_refund")
 SETTLE_REFUND = ("cases.view_refund", "cases.settle_refund")
 UPSERT_ORDER = ("cases.add_order", "cases.change_order", "cases.add_customer", "cases.change_customer")
-
-
-class HasRolePermissions(BasePermission):
-    """Grants a request when the user holds every permission ``view.required_permissions[method]`` lists.
-
-    HEAD counts as GET; OPTIONS (the API's self-description) only needs a signed-in user; a
-    method the view does not list is refused.
-    """
-
-    message = _("Your role does not allow this.")
-
-    def has_permission(self, request, view) -> bool:
-        user = request.user
-        if not (user and user.is_authenticated):
-            return False
-        if request.method == "OPTIONS":
-            return True
-        method = "GET" if request.method == "HEAD" else request.method
-        required = getattr(view, "required_permissions", {}).get(method)
-        if required is None:
-            return False
-        return user.has_perms(required)

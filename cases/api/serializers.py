@@ -37,14 +37,6 @@ from cases.services import LineRequest
 from cases.sla import clocks as sla
 from core import phones
 
-
-class ErrorSerializer(serializers.Serializer):
-    """The body of every error but field validation."""
-
-    detail = serializers.CharField()
-    code = serializers.CharField()
-
-
 # --- orders ---------------------------------------------------------------------------------------
 
 

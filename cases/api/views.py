@@ -1,6 +1,6 @@
 """The API's views: parse the request, call one service or selector, render the answer.
 
-Who may call what (the roles are the groups of cases/roles.py; anonymous is 401, a signed-in user
+Who may call what (the roles are the groups of core/roles.py; anonymous is 401, a signed-in user
 without the permissions 403):
 
 ========================================  =============================================
@@ -41,7 +41,7 @@ from rest_framework.views import APIView
 from cases import masking as privacy
 from cases import notifications, selectors, services
 from cases.api.filters import CaseFilter
-from cases.api.pagination import KeysetPagination
+from cases.api.pagination import CasePagination
 from cases.api.permissions import (
     COMPLETE_REVISIT,
     CREATE_CASE,
@@ -53,14 +53,12 @@ from cases.api.permissions import (
     SETTLE_REFUND,
     TRANSITION_CASE,
     UPSERT_ORDER,
-    HasRolePermissions,
 )
 from cases.api.serializers import (
     CaseDetailSerializer,
     CaseIn,
     CaseListSerializer,
     CaseSerializer,
-    ErrorSerializer,
     MessageIn,
     NotificationSerializer,
     OrderIn,
@@ -76,6 +74,7 @@ from cases.catalog import orders
 from cases.models import Case, Order, Refund
 from cases.money import ledger as refunds
 from cases.sla import follow_ups
+from core.api import ErrorSerializer, HasRolePermissions
 
 ORDER_NUMBER = OpenApiParameter("number", str, OpenApiParameter.PATH, description="The shop's order number.")
 CASE_NUMBER = OpenApiParameter("number", str, OpenApiParameter.PATH, description="The case number (RMA-2026-000123).")
@@ -151,7 +150,7 @@ class CaseListView(GenericAPIView):
     permission_classes = [HasRolePermissions]
     required_permissions = {"GET": READ_CASES, "POST": CREATE_CASE}
     filterset_class = CaseFilter
-    pagination_class = KeysetPagination
+    pagination_class = CasePagination
     serializer_class = CaseListSerializer
 
     def get_queryset(self):

@@ -9,14 +9,7 @@ a message and keeps the text the agent was typing.
 
 from __future__ import annotations
 
-import base64
-import json
-from datetime import datetime
-from functools import wraps
-
 from django.contrib.auth import get_user_model
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -26,7 +19,7 @@ from django.views.decorators.http import require_POST
 from cases import masking as privacy
 from cases import selectors, services
 from cases.catalog.carriers import CARRIERS
-from cases.exceptions import CaseChanged, CaseError, InvalidInput, NeedsApproval
+from cases.exceptions import CaseChanged, InvalidInput, NeedsApproval
 from cases.models import (
     Article,
     CaseKind,
@@ -44,41 +37,16 @@ from cases.models import (
 from cases.money import approvals
 from cases.sla import clocks as sla
 from core import clock
+from core.desk import answer_write, desk_required, refusal
+from core.pagination import encode_cursor, optional_instant, read_cursor
 
-DESK_PERMISSIONS = ("cases.view_case", "cases.view_caseevent")
+# The queue's position: the last case's SLA deadline (None: no deadline) and its id.
+QUEUE_CURSOR = (optional_instant, int)
 
 
 def home(request):
     """The landing page: where the portal, the workbench, the dashboard and the API live."""
     return render(request, "home.html")
-
-
-def desk_required(view):
-    @login_required(login_url="desk:login")
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if not request.user.has_perms(DESK_PERMISSIONS):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapped
-
-
-def _cursor(text: str) -> tuple | None:
-    if not text:
-        return None
-    try:
-        data = json.loads(base64.urlsafe_b64decode(text.encode()))
-        return (datetime.fromisoformat(data["v"]) if data["v"] else None, int(data["id"]))
-    except (ValueError, KeyError, TypeError):
-        return None
-
-
-def _encode(position: tuple | None) -> str:
-    if position is None:
-        return ""
-    value, pk = position
-    return base64.urlsafe_b64encode(json.dumps({"v": value.isoformat() if value else None, "id": pk}).encode()).decode()
 
 
 @desk_required
@@ -102,12 +70,16 @@ def queue(request):
     }
     search = request.GET.get("q", "")[:100]
     page = selectors.desk_queue(
-        user=request.user, queue=name, filters=filters, search=search, after=_cursor(request.GET.get("after", ""))
+        user=request.user,
+        queue=name,
+        filters=filters,
+        search=search,
+        after=read_cursor(request.GET.get("after", ""), QUEUE_CURSOR),
     )
     now = clock.now()
     rows = [(case, (case.sla_due_at - now) if case.sla_due_at else None) for case in page.rows]
     params = request.GET.copy()
-    params["after"] = _encode(page.next_cursor)
+    params["after"] = encode_cursor(page.next_cursor) if page.next_cursor else ""
     return render(
         request,
         "desk/queue.html",
@@ -226,25 +198,20 @@ def _version(request) -> int | None:
 
 
 def _after_write(request, number: str, write, *, draft: str = ""):
-    """Run ``write``; on a refusal show the case again with the message (and the agent's draft)."""
-    try:
-        write()
-    except NeedsApproval as exc:
-        fields = ("resolution_type", "refund_amount", "resolution_note")
-        return _render_case(
-            request,
-            number,
-            error=exc.message,
-            status=exc.http_status,
-            approval_draft={field: request.POST.get(field, "") for field in fields},
-        )
-    except CaseChanged as exc:
-        return _render_case(
-            request, number, error=exc.message + " " + _("The case below is the current one."), draft=draft, status=409
-        )
-    except CaseError as exc:
-        return _render_case(request, number, error=exc.message, draft=draft, status=exc.http_status)
-    return redirect(reverse("desk:case", args=[number]))
+    """Run ``write`` (``core.desk.answer_write``); on a refusal show the case again with the message
+    (and the agent's draft); above the approval limit, with the resolution to ask approval for."""
+
+    def refused(exc):
+        if isinstance(exc, NeedsApproval):
+            fields = ("resolution_type", "refund_amount", "resolution_note")
+            approval_draft = {field: request.POST.get(field, "") for field in fields}
+            return _render_case(request, number, **refusal(exc), approval_draft=approval_draft)
+        if isinstance(exc, CaseChanged):
+            message = exc.message + " " + _("The case below is the current one.")
+            return _render_case(request, number, error=message, draft=draft, status=409)
+        return _render_case(request, number, **refusal(exc), draft=draft)
+
+    return answer_write(write, done=lambda _result: redirect(reverse("desk:case", args=[number])), refused=refused)
 
 
 STEP_FIELDS = (

@@ -23,8 +23,8 @@ from django.utils.translation import gettext as _
 from cases.exceptions import InvalidInput, NeedsApproval, TransitionForbidden
 from cases.models import REFUNDING_RESOLUTIONS, ApprovalLimit, ApprovalRequest, Case, EventType
 from cases.money import ledger as refunds
-from cases.roles import ADMIN
 from core import clock
+from core.roles import ADMIN
 
 APPROVE = "cases.approve_refund"
 MATRIX_ROLES = ("agent", "manager")

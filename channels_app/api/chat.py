@@ -24,7 +24,7 @@ A visitor who typed an email (and an order number) is not that customer until th
 (``chat.request_code`` / ``chat.prove``): the chat joins none of the customer's cases and gets none of
 their replies or survey links (``ChatStartedOut.verified``).
 
-A bad token is a 404 like an unknown one; errors are ``{"detail", "code"}`` (``cases.api.errors``).
+A bad token is a 404 like an unknown one; errors are ``{"detail", "code"}`` (``core.api``).
 """
 
 from __future__ import annotations
@@ -46,11 +46,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cases.api.serializers import ErrorSerializer
-from cases.exceptions import InvalidInput
 from channels_app import chat
 from channels_app.models import ChatSession, Direction, Message
+from core.api import ErrorSerializer
 from core.client_ip import client_ip
+from core.errors import InvalidInput
 
 # A comment when nothing else was sent for this long: proxies keep the connection, and a visitor who
 # left is noticed at the next write (the worker is then free), not only at CHAT_SSE_SECONDS.
@@ -270,10 +270,6 @@ def _int(value, name: str) -> int:
     return number
 
 
-def _ip(request) -> str:
-    return client_ip(request)  # behind TRUSTED_PROXIES, the visitor's address, not the proxy's
-
-
 class ChatStartView(ChatView):
     @extend_schema(
         operation_id="chat_session_start",
@@ -299,7 +295,7 @@ class ChatStartView(ChatView):
             name=data.get("name", ""),
             text=data.get("text", ""),
             client_id=data.get("client_id", ""),
-            ip=_ip(request),
+            ip=client_ip(request),
         )
         session = started.session
         body = {
@@ -465,7 +461,10 @@ class ChatCodeView(ChatView):
         session = self.session(token)
         data = self.payload(request)
         chat.request_code(
-            session=session, ip=_ip(request), order_number=data.get("order_number", ""), via=data.get("via", "email")
+            session=session,
+            ip=client_ip(request),
+            order_number=data.get("order_number", ""),
+            via=data.get("via", "email"),
         )
         return Response(
             {
@@ -495,7 +494,7 @@ class ChatVerifyView(ChatView):
     def post(self, request: Request, token: str) -> Response:
         session = self.session(token)
         data = self.payload(request)
-        chat.prove(session=session, code=data.get("code"), ip=_ip(request))
+        chat.prove(session=session, code=data.get("code"), ip=client_ip(request))
         return Response({"verified": True, "detail": _("Thank you: you are verified.")})
 
 

@@ -17,11 +17,11 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cases.api.serializers import ErrorSerializer
-from cases.exceptions import InvalidInput
 from channels_app import email_in, signing, social
 from channels_app.mail import MailRejected
 from channels_app.models import EmailInbox, SocialAccount
+from core.api import ErrorSerializer
+from core.errors import InvalidInput
 
 SIGNATURE_PARAMETERS = [
     OpenApiParameter(

@@ -25,11 +25,11 @@ from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from cases.api.serializers import ErrorSerializer
-from cases.exceptions import InvalidInput
 from channels_app import phone
 from channels_app.api.inbound import SIGNATURE_PARAMETERS, SignedWebhookView
 from channels_app.models import PhoneLine
+from core.api import ErrorSerializer
+from core.errors import InvalidInput
 
 
 class CallEventIn(serializers.Serializer):

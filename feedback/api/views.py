@@ -1,6 +1,6 @@
 """The feedback API's views: parse the request, call one service or selector, render the answer.
 
-Who may call what (the roles of cases/roles.py; anonymous is 401, a signed-in user without the
+Who may call what (the roles of core/roles.py; anonymous is 401, a signed-in user without the
 permissions 403):
 
 =====================================  ==========================================================
@@ -34,11 +34,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cases.api.pagination import KeysetPagination
-from cases.api.permissions import HasRolePermissions
-from cases.api.serializers import ErrorSerializer
 from cases.models import CaseKind, Channel
-from core.keyset import KeysetOrdering
+from core.api import ErrorSerializer, HasRolePermissions
+from core.pagination import KeysetOrdering, KeysetPagination
 from feedback import importing, services
 from feedback.api.serializers import (
     IMPORT_LIMIT_HELP,

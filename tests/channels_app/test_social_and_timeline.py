@@ -256,9 +256,9 @@ def test_a_manager_merges_two_customers_and_their_cases_follow(manager):
 
 
 def test_an_agent_may_not_merge_customers(agent):
-    from cases.exceptions import TransitionForbidden
+    from core.errors import Forbidden
 
     a, b = CustomerFactory(), CustomerFactory()
-    with pytest.raises(TransitionForbidden):
+    with pytest.raises(Forbidden):
         merge_customers(source=a, target=b, actor=agent)
     assert type(a).objects.filter(pk=a.pk).exists()

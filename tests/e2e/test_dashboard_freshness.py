@@ -31,7 +31,7 @@ REPLY = """
 import os
 from django.contrib.auth import get_user_model
 from cases.models import Case
-from cases.roles import ensure_roles
+from core.roles import ensure_roles
 from cases.services import add_message
 user, _ = get_user_model().objects.get_or_create(username="fresh-agent")
 user.groups.add(ensure_roles()["agent"])

@@ -26,7 +26,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from rest_framework.authtoken.models import Token
 from cases.models import Customer
-from cases.roles import ensure_roles
+from core.roles import ensure_roles
 from cases.services import create_case
 
 agent = get_user_model().objects.create_user("outage-agent", "outage-agent@example.com", is_staff=True)

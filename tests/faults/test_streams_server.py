@@ -35,7 +35,7 @@ import json
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.test import Client
-from cases.roles import ensure_roles
+from core.roles import ensure_roles
 from channels_app.models import ChatWidget
 
 agent = get_user_model().objects.create_user("stream-agent", "stream-agent@example.com", is_staff=True)

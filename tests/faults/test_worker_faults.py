@@ -30,7 +30,7 @@ MAIL = (
 SEED = """
 import json, os
 from django.contrib.auth import get_user_model
-from cases.roles import ensure_roles
+from core.roles import ensure_roles
 from cases.services import add_message
 from channels_app import email_in
 from channels_app.models import EmailInbox, Message

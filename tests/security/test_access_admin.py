@@ -1,6 +1,6 @@
 """The admin: every admin route (from the URL resolver, custom ones included) sends anonymous
 visitors, portal customers and signed-in users without a staff role to the sign-in page; for the
-staff roles each model's list and add pages follow the role's model permissions (cases/roles.py)."""
+staff roles each model's list and add pages follow the role's model permissions (core/roles.py)."""
 
 from __future__ import annotations
 
@@ -109,7 +109,7 @@ def test_each_model_page_of_the_admin_follows_the_roles_permissions(role):
             if allowed and got == "403" and role == "admin" and page == "changelist":  # add: read-only admins
                 wrong.append(f"the superuser is refused {url}")
     assert not wrong, "\n".join(wrong)
-    # The role holds exactly the permissions cases/roles.py lists (a sanity check of the setup).
+    # The role holds exactly the permissions the apps registered (core/roles.py) (a sanity check of the setup).
     if role != "admin":
         assert user.get_all_permissions() == {
             f"{p.content_type.app_label}.{p.codename}" for p in Permission.objects.filter(group__user=user)
