@@ -25,13 +25,6 @@ class CasesConfig(AppConfig):
         from cases.personal_data import register_all
 
         register_all()
-        # What the roles may do with cases (core.roles builds the groups after migrate); who may
-        # enter the desk (core.desk).
-        from cases import roles
-        from core.desk import register_desk_permissions
-
-        roles.register()
-        register_desk_permissions(*roles.DESK_PERMISSIONS)
         # The Celery tasks, registered in every process (web too): the outbox nudges them by name.
         # What the roles may do with cases (core.roles builds the groups after migrate); who may
         # enter the desk (core.desk).

@@ -23,7 +23,6 @@ from channels_app.models import (
 from core import admin_registry
 from core.admin import ReadOnlyAdmin
 from core.admin_masking import PersonalDataAdminMixin
-from core.errors import DomainError
 from core.secret_admin import SecretFieldsAdminMixin
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 from django.contrib import admin
 
 from core.admin import ReadOnlyAdmin
-from core.client_ip import client_ip
 from privacy.models import AuditLog
 
 
