@@ -41,7 +41,7 @@ from core import clock
 FLAG_TAG = "check-sender"
 # Written as False into the message's and its timeline entry's data when the channel or the identity
 # cannot vouch for the sender: replies and survey links skip such senders (cases.selectors,
-# channels_app.outbound), and the desk shows them with a badge.
+# channels_app.replies), and the desk shows them with a badge.
 UNVERIFIED = SENDER_VERIFIED
 CUSTOMER = "customer"
 

@@ -1,6 +1,6 @@
 """What channels_app does when a case changes (``cases.signals.case_event_recorded``).
 
-An agent's public reply goes back on the channel it names (``outbound.queue_reply``); other
+An agent's public reply goes back on the channel it names (``replies.queue_reply``); other
 changes the customer can see are emailed as a notification in their language (through the cases
 outbox), and so is a reply whose channel has no way back of its own (portal, phone, API). The
 shop's webhooks get their events (``shop_webhooks.on_case_event``). Everything is written in the
@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from cases.models import Case, CaseEvent, CaseStatus, EventType, NotificationKind
 from cases.notifications import notify_customer
-from channels_app import outbound, shop_webhooks
+from channels_app import replies, shop_webhooks
 from channels_app.portal import send_sms
 
 
@@ -33,7 +33,7 @@ def should_email(event: CaseEvent) -> bool:
 
 def on_case_event(sender, case: Case, event: CaseEvent, **kwargs) -> None:
     shop_webhooks.on_case_event(case=case, event=event)
-    if outbound.queue_reply(case=case, event=event) is not None:
+    if replies.queue_reply(case=case, event=event) is not None:
         return  # answered on its own channel
     if event.type == EventType.SURVEY and not case.customer.email and case.customer.phone:
         text, phone = event.note, case.customer.phone

@@ -19,8 +19,10 @@ What is sent
 How
     ``on_case_event`` runs inside the transaction of the case change (``channels_app.receivers``) and
     writes one ``WebhookDelivery`` per active endpoint that wants the event type, so a rolled-back
-    change sends nothing. After commit the task ``deliver_webhook`` is nudged; a broker that is down
-    only delays the delivery until the beat sweep (``deliver_due``, every 30 s) finds the row.
+    change sends nothing. The deliveries are a kind of the kernel's outbox (``core.outbox``;
+    ``WebhookOutbox`` below supplies the POST): after commit the task ``deliver_webhook`` is nudged; a
+    broker that is down only delays the delivery until the beat sweep (``deliver_due``, every 30 s)
+    finds the row.
     With no endpoint configured an event costs one query (the endpoint list, which comes back empty).
 
 The request
@@ -49,8 +51,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import connection, transaction
-from django.db.models import Q, QuerySet
+from django.db import transaction
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from cases.models import (
@@ -63,10 +65,9 @@ from cases.models import (
     RefundStatus,
     ResolutionType,
 )
-from channels_app import outgoing
-from channels_app.models import ShopWebhook, WebhookDelivery, WebhookDeliveryStatus, WebhookEventType
-from channels_app.outbound import backoff
-from core import clock
+from channels_app import signed_posts
+from channels_app.models import ShopWebhook, WebhookDelivery, WebhookEventType
+from core import clock, outbox
 
 log = logging.getLogger(__name__)
 
@@ -309,9 +310,8 @@ def on_case_event(*, case: Case, event: CaseEvent) -> None:
                 )
             )
     if rows:
-        created = WebhookDelivery.objects.bulk_create(rows)
         # A backend that returns no ids from a bulk insert leaves them to the beat sweep.
-        _nudge_after_commit([row.pk for row in created if row.pk])
+        outbox.nudge_after_commit(OUTBOX, WebhookDelivery.objects.bulk_create(rows))
 
 
 def send_test_event(*, endpoint: ShopWebhook) -> WebhookDelivery:
@@ -331,24 +331,8 @@ def send_test_event(*, endpoint: ShopWebhook) -> WebhookDelivery:
             next_attempt_at=at,
             created_at=at,
         )
-        _nudge_after_commit([delivery.pk])
+        outbox.nudge_after_commit(OUTBOX, [delivery])
     return delivery
-
-
-def _nudge_after_commit(ids: list[int]) -> None:
-    def nudge():
-        from channels_app.tasks import deliver_webhook
-
-        for delivery_id in ids:
-            try:
-                deliver_webhook.delay(delivery_id)
-            except Exception:  # noqa: BLE001 - the broker is down: the beat sweep delivers it later
-                log.warning(
-                    "Could not queue webhook delivery %s; the beat task will send it.", delivery_id, exc_info=True
-                )
-                return
-
-    transaction.on_commit(nudge)
 
 
 # --- delivering -----------------------------------------------------------------------------------
@@ -358,63 +342,36 @@ def _body(delivery: WebhookDelivery) -> bytes:
     return json.dumps(delivery.payload, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
 
 
-def _post(delivery: WebhookDelivery) -> tuple[int | None, str]:
-    """POST the delivery; (status code or None, error text or "" on a 2xx). Never raises."""
-    headers = {EVENT_HEADER: delivery.event_type, DELIVERY_HEADER: str(delivery.event_id)}
-    try:
-        code, _answer = outgoing.post_signed(
-            url=delivery.endpoint.url, secret=delivery.endpoint.secret, body=_body(delivery), headers=headers
-        )
-    except outgoing.DeliveryError as exc:
-        return exc.status, exc.message
-    return code, ""
-
-
-def _lock(qs: QuerySet[WebhookDelivery]) -> QuerySet[WebhookDelivery]:
-    if connection.features.has_select_for_update_skip_locked:
-        return qs.select_for_update(skip_locked=True, of=("self",))
-    return qs.select_for_update()
-
-
-def _due(at: datetime) -> QuerySet[WebhookDelivery]:
-    """Pending deliveries due by ``at`` to active endpoints (index ``webhook_delivery_due``).
+class WebhookOutbox(outbox.OutboxKind[WebhookDelivery]):
+    """The shop's webhooks: a signed POST per attempt, any 2xx is success (a 3xx is a failure);
+    retried after the kernel's backoff (30 s ... one hour), given up after 10 attempts.
 
     A delivery to an endpoint an admin switched off waits, pending, until it is switched on again.
     """
-    return WebhookDelivery.objects.filter(
-        status=WebhookDeliveryStatus.PENDING, next_attempt_at__lte=at, endpoint__active=True
-    )
+
+    name = "shop_webhook"
+    model = WebhookDelivery
+    max_attempts = MAX_ATTEMPTS
+    send_task = "channels_app.tasks.deliver_webhook"
+    drain_task = "channels_app.tasks.deliver_due_webhooks"
+    saved_fields = ("last_status_code",)
+
+    def rows(self) -> QuerySet[WebhookDelivery]:
+        # Due rows: index ``webhook_delivery_due``.
+        return WebhookDelivery.objects.filter(endpoint__active=True).select_related("endpoint")
+
+    def send(self, row: WebhookDelivery) -> None:
+        headers = {EVENT_HEADER: row.event_type, DELIVERY_HEADER: row.idempotency_key}
+        try:
+            row.last_status_code, _answer = signed_posts.post_signed(
+                url=row.endpoint.url, secret=row.endpoint.secret, body=_body(row), headers=headers
+            )
+        except signed_posts.DeliveryError as exc:
+            row.last_status_code = exc.status
+            raise outbox.SendFailed(exc.message) from exc
 
 
-def _deliver_locked(delivery: WebhookDelivery) -> bool:
-    code, error = _post(delivery)
-    delivery.attempts += 1
-    delivery.last_status_code = code
-    fields = ["attempts", "last_status_code", "status", "next_attempt_at", "delivered_at", "last_error"]
-    if not error:
-        delivery.status, delivery.delivered_at, delivery.next_attempt_at = (
-            WebhookDeliveryStatus.DELIVERED,
-            clock.now(),
-            None,
-        )
-        # last_error keeps the last failure (or the replay note): the status says it is delivered now.
-        delivery.save(update_fields=fields)
-        return True
-    delivery.last_error = error[:300]
-    if delivery.attempts >= MAX_ATTEMPTS:
-        delivery.status, delivery.next_attempt_at = WebhookDeliveryStatus.FAILED, None
-    else:
-        delivery.next_attempt_at = clock.now() + backoff(delivery.attempts)
-    delivery.save(update_fields=fields)
-    log.warning(
-        "Webhook delivery %s (%s to %s) failed, attempt %s: %s",
-        delivery.pk,
-        delivery.event_type,
-        delivery.endpoint.url,
-        delivery.attempts,
-        delivery.last_error,
-    )
-    return False
+OUTBOX = outbox.register_outbox_kind(WebhookOutbox())
 
 
 def deliver(*, delivery_id: int) -> bool:
@@ -426,33 +383,17 @@ def deliver(*, delivery_id: int) -> bool:
     with backoff; after ``MAX_ATTEMPTS`` the delivery is ``failed`` until an admin replays it.
     Transport errors never raise.
     """
-    with transaction.atomic():
-        delivery = _lock(_due(clock.now()).filter(pk=delivery_id)).select_related("endpoint").first()
-        if delivery is None:
-            return False
-        return _deliver_locked(delivery)
+    return outbox.send_one(OUTBOX, delivery_id)
 
 
 def deliver_due(*, batch: int = 50) -> int:
     """Send the deliveries whose attempt is due (beat); returns how many were delivered.
 
     Each row is sent in its own short transaction. The sweep walks the due rows once, by
-    (next attempt, id), up to the time it started: a failed row is rescheduled past that time,
-    so the sweep always ends, and rows another worker holds are skipped.
+    (next attempt, id), ``batch`` at a time, up to the time it started: a failed row is rescheduled
+    past that time, so the sweep always ends, and rows another worker holds are skipped.
     """
-    started = clock.now()
-    delivered = 0
-    after: tuple[datetime, int] | None = None
-    while True:
-        qs = _due(started)
-        if after is not None:
-            qs = qs.filter(Q(next_attempt_at__gt=after[0]) | Q(next_attempt_at=after[0], pk__gt=after[1]))
-        page = list(qs.order_by("next_attempt_at", "id").values_list("next_attempt_at", "pk")[:batch])
-        for _at, pk in page:
-            delivered += deliver(delivery_id=pk)
-        if len(page) < batch:
-            return delivered
-        after = page[-1]
+    return outbox.drain(OUTBOX, page=batch)
 
 
 def replay(*, deliveries: Iterable[WebhookDelivery] | QuerySet[WebhookDelivery], actor: AbstractBaseUser) -> int:
@@ -464,28 +405,19 @@ def replay(*, deliveries: Iterable[WebhookDelivery] | QuerySet[WebhookDelivery],
     error. ``delivered_at`` keeps the time of the last success until the next one. A delivery being
     sent right now (row locked) is skipped.
     """
-    ids = (
-        [d.pk for d in deliveries]
-        if not isinstance(deliveries, QuerySet)
-        else list(deliveries.values_list("pk", flat=True))
-    )
-    if not ids:
-        return 0
     at = clock.now()
     who = actor.get_username()
-    with transaction.atomic():
-        rows = list(_lock(WebhookDelivery.objects.filter(pk__in=ids)).order_by("id"))
-        for row in rows:
-            note = _("Replayed by %(user)s at %(at)s; before: %(status)s, %(n)s attempts, HTTP %(code)s.") % {
-                "user": who,
-                "at": at.isoformat(timespec="seconds"),
-                "status": row.get_status_display(),
-                "n": row.attempts,
-                "code": row.last_status_code or "-",
-            }
-            row.last_error = f"{note} {row.last_error}".strip()[:300]
-            row.status, row.attempts, row.next_attempt_at = WebhookDeliveryStatus.PENDING, 0, at
-            row.save(update_fields=["last_error", "status", "attempts", "next_attempt_at"])
-        _nudge_after_commit([row.pk for row in rows])
-    log.info("%s replayed webhook deliveries %s", who, [row.pk for row in rows])
+
+    def note(row: WebhookDelivery) -> str:
+        return _("Replayed by %(user)s at %(at)s; before: %(status)s, %(n)s attempts, HTTP %(code)s.") % {
+            "user": who,
+            "at": at.isoformat(timespec="seconds"),
+            "status": row.get_status_display(),
+            "n": row.attempts,
+            "code": row.last_status_code or "-",
+        }
+
+    rows = outbox.replay(OUTBOX, deliveries, note=note)
+    if rows:
+        log.info("%s replayed webhook deliveries %s", who, [row.pk for row in rows])
     return len(rows)

@@ -20,7 +20,7 @@ from typing import Any, Protocol
 from django.utils.translation import gettext as _
 
 from cases.models import Channel
-from channels_app import intake, outgoing, signing
+from channels_app import intake, signed_posts, signing
 from channels_app.models import IdentityKind, SocialAccount
 from core.errors import InvalidInput
 
@@ -94,7 +94,7 @@ class GenericAdapter:
             },
             ensure_ascii=False,
         ).encode()
-        _code, answer = outgoing.post_signed(url=account.reply_url, secret=account.secret, body=body)
+        _code, answer = signed_posts.post_signed(url=account.reply_url, secret=account.secret, body=body)
         try:
             return str(json.loads(answer).get("id", "")) or None
         except (ValueError, AttributeError):

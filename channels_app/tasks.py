@@ -8,7 +8,7 @@ import uuid
 from celery import shared_task
 from django.core.cache import cache
 
-from channels_app import email_in, outbound, shop_webhooks
+from channels_app import email_in, replies, shop_webhooks
 from channels_app.models import EmailInbox
 
 log = logging.getLogger(__name__)
@@ -49,17 +49,19 @@ def poll_inbox(self, inbox_id: int) -> dict | str:
 
 @shared_task(name="channels_app.tasks.deliver_message", ignore_result=True)
 def deliver_message(message_id: int) -> bool:
-    return outbound.deliver(message_id=message_id)
+    """Nudged after the commit that wrote the reply (the outbox kind ``reply``): send it if it is due."""
+    return replies.deliver(message_id=message_id)
 
 
 @shared_task(name="channels_app.tasks.deliver_due_messages", ignore_result=True)
 def deliver_due_messages() -> int:
     """Beat: send or retry the outbound messages that are due."""
-    return outbound.deliver_due()
+    return replies.deliver_due()
 
 
 @shared_task(name="channels_app.tasks.deliver_webhook", ignore_result=True)
 def deliver_webhook(delivery_id: int) -> bool:
+    """Nudged after the commit that wrote the delivery (the outbox kind ``shop_webhook``): send it if due."""
     return shop_webhooks.deliver(delivery_id=delivery_id)
 
 

@@ -42,6 +42,7 @@ from cases.models.catalog import (
     RoutingRule,
     Team,
 )
+from cases.models.notifications import Notification, NotificationEmail, NotificationKind
 from cases.models.policy import ReturnPolicy, ReturnPolicyRule, RuleOutcome, RuleType
 from cases.models.refunds import LIVE_REFUND_STATUSES, Refund, RefundLine, RefundStatus
 from cases.models.sla import (
@@ -54,8 +55,6 @@ from cases.models.sla import (
     ClockState,
     FollowUp,
     FollowUpKind,
-    Notification,
-    NotificationKind,
     RevisitReason,
     RevisitTask,
     ServiceSettings,
@@ -107,6 +106,7 @@ __all__ = [
     "FollowUpKind",
     "InspectionGrade",
     "Notification",
+    "NotificationEmail",
     "NotificationKind",
     "Order",
     "OrderLine",

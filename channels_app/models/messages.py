@@ -2,8 +2,8 @@
 
 A ``Message`` is one message on one channel. Inbound ones are stored once per source and external
 id (``dedupe_key``), so a mail fetched twice or a webhook retried by the provider is one row.
-Outbound ones are the outbox: written in the transaction of the agent's reply, delivered and
-retried by Celery (``channels_app.outbound``).
+Outbound ones are rows of the kernel's outbox (``core.outbox``): written in the transaction of the
+agent's reply, delivered and retried by Celery (``channels_app.replies``).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from django.utils.translation import pgettext_lazy
 
 from cases.models import Attachment, Case, CaseEvent, Channel, Customer, Order
 from channels_app.models.config import ChatWidget, EmailInbox, PhoneLine, SocialAccount
+from core.outbox import OutboxRow
 
 
 class IdentityKind(models.TextChoices):
@@ -109,6 +110,8 @@ class Direction(models.TextChoices):
 
 
 class DeliveryStatus(models.TextChoices):
+    """An inbound message is received (or ignored); an outbound one goes through the outbox's three."""
+
     RECEIVED = "received", pgettext_lazy("message status", "Received")
     PENDING = "pending", _("Waiting to be sent")
     SENT = "sent", _("Sent")
@@ -116,7 +119,10 @@ class DeliveryStatus(models.TextChoices):
     IGNORED = "ignored", _("Ignored (automatic mail)")
 
 
-class Message(models.Model):
+class Message(OutboxRow):
+    """One message on one channel; an outbound one is a row of the outbox (``status``, ``attempts``,
+    ``next_attempt_at``, ``last_error``, ``sent_at`` from ``core.outbox.OutboxRow``)."""
+
     direction = models.CharField(_("direction"), max_length=3, choices=Direction.choices)
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
     case = models.ForeignKey(
@@ -178,10 +184,6 @@ class Message(models.Model):
         _("flag for an agent"), max_length=200, blank=True, help_text=_("Why an agent should look at this message.")
     )
     status = models.CharField(_("status"), max_length=10, choices=DeliveryStatus.choices)
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
-    last_error = models.CharField(_("last error"), max_length=300, blank=True)
-    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"))
 
     class Meta:
@@ -201,6 +203,13 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.direction} {self.channel} {self.subject or self.text[:40]}"
+
+    @property
+    def idempotency_key(self) -> str:
+        """An email's Message-ID (a resend keeps it, so mail clients show it once); else the row's."""
+        if self.channel == Channel.EMAIL and self.external_id:
+            return self.external_id
+        return super().idempotency_key
 
 
 class RawEmail(models.Model):

@@ -1,4 +1,5 @@
-"""Deliveries of events to the shop's webhooks: an outbox with a log an admin can read and replay."""
+"""Deliveries of events to the shop's webhooks: rows of the kernel's outbox (``core.outbox``), a log an
+admin can read and replay."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from django.utils.translation import pgettext_lazy
 
 from cases.models import Case
 from channels_app.models.config import ShopWebhook, WebhookEventType
+from core.outbox import OutboxRow
 
 
 class WebhookDeliveryStatus(models.TextChoices):
@@ -18,8 +20,15 @@ class WebhookDeliveryStatus(models.TextChoices):
     FAILED = "failed", _("Failed (gave up)")
 
 
-class WebhookDelivery(models.Model):
-    """One event for one endpoint. ``event_id`` goes in the payload so the shop can ignore repeats."""
+class WebhookDelivery(OutboxRow):
+    """One event for one endpoint. ``event_id`` goes in the payload so the shop can ignore repeats.
+
+    A row of the outbox (``attempts``, ``next_attempt_at``, ``last_error`` from ``core.outbox.OutboxRow``)
+    whose words are the shop's: ``delivered`` at ``delivered_at``.
+    """
+
+    outbox_sent_status = "delivered"
+    outbox_sent_at_field = "delivered_at"
 
     endpoint = models.ForeignKey(
         ShopWebhook, verbose_name=_("endpoint"), on_delete=models.CASCADE, related_name="deliveries"
@@ -33,11 +42,9 @@ class WebhookDelivery(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=WebhookDeliveryStatus.choices, default=WebhookDeliveryStatus.PENDING
     )
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
     last_status_code = models.PositiveSmallIntegerField(_("last HTTP status"), null=True, blank=True)
-    last_error = models.CharField(_("last error"), max_length=300, blank=True)
     delivered_at = models.DateTimeField(pgettext_lazy("webhook", "delivered at"), null=True, blank=True)
+    sent_at = None  # the outbox's sent_at is delivered_at here
     created_at = models.DateTimeField(_("created at"))
 
     class Meta:
@@ -57,3 +64,8 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_type} → {self.endpoint_id} ({self.status})"
+
+    @property
+    def idempotency_key(self) -> str:
+        """The event id: the same for every endpoint the event goes to, on every retry and replay."""
+        return str(self.event_id)

@@ -13,7 +13,7 @@ from django.urls import reverse
 from cases.models import Case, CaseEvent, CaseStatus, EventType
 from cases.selectors import reply_channels
 from cases.services import add_message, create_case, record_event
-from channels_app import email_in, intake, outbound
+from channels_app import email_in, intake, replies
 from channels_app.models import ContactIdentity, DeliveryStatus, EmailInbox, ImapAfterRead, Message, RawEmail
 from tests.cases.factories import CustomerFactory, OrderFactory
 from tests.channels_app.mailtools import post_signed, raw_email
@@ -337,7 +337,7 @@ def test_a_reply_leaves_from_the_inbox_with_threading_headers(client, inbox, age
     case = Case.objects.get(number=body["case"])
     add_message(case=case, actor=agent, text="很抱歉，我们马上补发。", channel="email")
     out = Message.objects.get(direction="out")
-    assert outbound.deliver(message_id=out.pk) is True
+    assert replies.deliver(message_id=out.pk) is True
     got = smtp_sink.wait_for(1, timeout=10)[0]
     parsed = got.message
     assert parsed["From"].addresses[0].addr_spec == "service@shop.example.com"
@@ -350,7 +350,7 @@ def test_a_reply_leaves_from_the_inbox_with_threading_headers(client, inbox, age
     out.refresh_from_db()
     assert out.status == DeliveryStatus.SENT and out.sent_at is not None
     # Delivered once: a second call (a retried task) sends nothing more.
-    assert outbound.deliver(message_id=out.pk) is False
+    assert replies.deliver(message_id=out.pk) is False
     time.sleep(0.3)
     assert len(smtp_sink.messages) == 1
     # The email reply replaces the plain notification: the customer gets one email, not two.
@@ -376,11 +376,11 @@ def test_a_failed_send_is_retried_with_backoff_and_nothing_is_lost(inbox, agent)
     )
     add_message(case=case, actor=agent, text="Answer", channel="email")
     out = Message.objects.get(direction="out")
-    assert outbound.deliver(message_id=out.pk) is False
+    assert replies.deliver(message_id=out.pk) is False
     out.refresh_from_db()
     assert out.status == DeliveryStatus.PENDING and out.attempts == 1 and out.last_error
     assert out.next_attempt_at > timezone.now()
-    assert outbound.deliver_due() == 0  # not due yet
+    assert replies.deliver_due() == 0  # not due yet
 
 
 # --- IMAP: a real Dovecot -----------------------------------------------------------------------------

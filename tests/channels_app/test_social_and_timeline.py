@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from cases.models import Case, EventType
 from cases.services import add_message
-from channels_app import intake, outbound, signing
+from channels_app import intake, replies, signing
 from channels_app.identity import merge_customers
 from channels_app.models import ChatSession, ChatWidget, ContactIdentity, EmailInbox, Message, SocialAccount
 from tests.cases.factories import CaseFactory, CustomerFactory, OrderFactory
@@ -164,7 +164,7 @@ def test_the_generic_adapter_posts_a_signed_reply(account, agent, settings):
         )
         add_message(case=result.case, actor=agent, text="Hi! How can we help?", channel="social")
         out = Message.objects.get(direction="out")
-        assert outbound.deliver(message_id=out.pk) is True
+        assert replies.deliver(message_id=out.pk) is True
         [(headers, body)] = Shop.received
         signing.verify(
             secret=account.secret,

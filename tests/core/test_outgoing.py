@@ -17,8 +17,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from cases.services import create_case
-from channels_app import outgoing as channel_outgoing
-from channels_app import shop_webhooks, social
+from channels_app import shop_webhooks, signed_posts, social
 from channels_app.models import Message, ShopWebhook, SocialAccount, WebhookDelivery
 from core import outgoing
 from tests.cases.factories import CustomerFactory
@@ -182,12 +181,12 @@ def receiver():
 
 
 def post(url: str):
-    return channel_outgoing.post_signed(url=url, secret="s", body=b"{}")
+    return signed_posts.post_signed(url=url, secret="s", body=b"{}")
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "[::ffff:127.0.0.1]", "2130706433"])
 def test_a_send_to_a_loopback_host_is_refused_and_nothing_arrives(receiver, host):
-    with pytest.raises(channel_outgoing.DeliveryError) as refused:
+    with pytest.raises(signed_posts.DeliveryError) as refused:
         post(f"https://{host}:{receiver.port}/hooks")
     assert "Not sent" in refused.value.message and "loopback" in refused.value.message
     assert refused.value.status is None and receiver.requests == []
@@ -197,13 +196,13 @@ def test_a_send_to_a_loopback_host_is_refused_and_nothing_arrives(receiver, host
     "url", ["https://169.254.169.254/latest/meta-data/", "https://[::1]:9/hooks", "https://[fe80::1]/x"]
 )
 def test_a_send_to_metadata_or_ipv6_loopback_and_link_local_is_refused(url):
-    with pytest.raises(channel_outgoing.DeliveryError) as refused:
+    with pytest.raises(signed_posts.DeliveryError) as refused:
         post(url)
     assert refused.value.message.startswith("Not sent")
 
 
 def test_plain_http_is_refused_at_send_without_the_setting(receiver):
-    with pytest.raises(channel_outgoing.DeliveryError) as refused:
+    with pytest.raises(signed_posts.DeliveryError) as refused:
         post(f"http://127.0.0.1:{receiver.port}/hooks")
     assert "https://" in refused.value.message and receiver.requests == []
 
@@ -219,7 +218,7 @@ def test_a_redirect_is_a_failed_attempt_and_not_followed(settings):
     settings.OUTGOING_ALLOW_PRIVATE_NETWORKS = True
     server = Receiver(status=302)
     try:
-        with pytest.raises(channel_outgoing.DeliveryError) as refused:
+        with pytest.raises(signed_posts.DeliveryError) as refused:
             post(f"http://127.0.0.1:{server.port}/hooks")
     finally:
         server.close()
@@ -256,7 +255,7 @@ def test_a_host_with_one_refused_address_among_public_ones_is_refused(monkeypatc
         return real(host, port, *args, **kwargs)
 
     monkeypatch.setattr(socket, "getaddrinfo", mixed)
-    with pytest.raises(channel_outgoing.DeliveryError) as refused:
+    with pytest.raises(signed_posts.DeliveryError) as refused:
         post("https://shop.mixed.test/hooks")
     assert "10.0.0.5" in refused.value.message
 
@@ -284,6 +283,6 @@ def test_a_social_reply_to_a_private_address_is_refused_at_send(receiver):
         text="hi",
         created_at="2026-01-01T00:00:00Z",
     )
-    with pytest.raises(channel_outgoing.DeliveryError):
+    with pytest.raises(signed_posts.DeliveryError):
         social.GenericAdapter().send(account=account, message=message)
     assert receiver.requests == []

@@ -1,7 +1,8 @@
 """Signed JSON POSTs out of the product (the shop's webhooks, social replies), through the
 send-time check of ``core.outgoing``: https only (http with OUTGOING_ALLOW_PRIVATE_NETWORKS), no
 loopback, private or link-local address, connected to the address that was checked, never
-redirected, with the site's timeout."""
+redirected, with the site's timeout. (Not an outbox: the rows that are retried live in
+``core.outbox``; this is the one POST each attempt makes.)"""
 
 from __future__ import annotations
 

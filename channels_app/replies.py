@@ -1,13 +1,14 @@
-"""Answers go back on the channel the customer used, through an outbox.
+"""Replies to customers: answers go back on the channel the customer used, through the kernel's outbox.
 
 When an agent's public reply is recorded (a ``reply`` event with direction ``out``), the receiver
 ``queue_reply`` writes an outbound ``Message`` in the same transaction: an email from the inbox
 the customer wrote to, with the case number in the subject and Message-ID / In-Reply-To /
 References set so the customer's client threads it; a chat message the visitor's widget picks up;
-a social reply the account's adapter posts. Celery delivers pending rows after commit
-(``deliver``) and retries failures with backoff (``deliver_due``, on beat), so a broker or mail
-server that is down loses nothing. Delivery is at least once; an email resent after a crash keeps
-its Message-ID, so mail clients show it once.
+a social reply the account's adapter posts. The pending rows are a kind of the kernel's outbox
+(``core.outbox``, ``ReplyOutbox`` below supplies the send): Celery delivers them after commit
+(``deliver``, task ``deliver_message``) and retries failures with backoff (``deliver_due``, task
+``deliver_due_messages`` on beat), so a broker or mail server that is down loses nothing. Delivery is
+at least once; an email resent after a crash keeps its Message-ID, so mail clients show it once.
 
 Only to senders verified for the customer: a reply or survey link never goes to a sender nobody
 vouched for (``intake.UNVERIFIED``: an email typed into a chat, a stranger's mail naming an order) on
@@ -18,27 +19,19 @@ notification email.
 
 from __future__ import annotations
 
-import logging
-from datetime import timedelta
 from email.utils import formataddr, make_msgid
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
-from django.db import connection, transaction
+from django.db.models import QuerySet
 
 from cases.models import Case, CaseEvent, Channel, EventType
 from cases.selectors import VOUCHED, has_verified_sender
 from channels_app import social
 from channels_app.models import ChatSession, DeliveryStatus, Direction, EmailInbox, Message
-from core import clock
+from core import outbox
 
-log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
-
-
-def backoff(attempts: int) -> timedelta:
-    """30 s, 1 min, 2 min ... capped at one hour."""
-    return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))
 
 
 def _may_answer_unverified(case: Case, event: CaseEvent) -> bool:
@@ -155,18 +148,9 @@ def queue_reply(*, case: Case, event: CaseEvent) -> Message | None:
         return None
     writer = WRITERS.get(event.channel)
     message = writer(case, event) if writer else None
-    if message is not None and message.status == DeliveryStatus.PENDING:
-        transaction.on_commit(lambda: _nudge(message.pk))
+    if message is not None:
+        outbox.nudge_after_commit(OUTBOX, [message])  # a pending one: a chat reply is read from its row
     return message
-
-
-def _nudge(message_id: int) -> None:
-    from channels_app.tasks import deliver_message
-
-    try:
-        deliver_message.delay(message_id)
-    except Exception:  # noqa: BLE001 - the broker is down: the beat task delivers it later
-        log.warning("Could not queue message %s; the beat task will deliver it.", message_id, exc_info=True)
 
 
 # --- delivery -------------------------------------------------------------------------------------
@@ -201,63 +185,46 @@ def _send_email(message: Message) -> None:
     ).send()
 
 
-def _send(message: Message) -> None:
-    if message.channel == Channel.EMAIL:
-        _send_email(message)
-    elif message.channel == Channel.SOCIAL:
-        external = social.adapter_for(message.social_account).send(account=message.social_account, message=message)
-        if external:
-            message.external_id = str(external)[:300]
-    else:
-        raise ValueError(f"no delivery for channel {message.channel}")
+class ReplyOutbox(outbox.OutboxKind[Message]):
+    """Outbound emails and social replies (a chat reply is sent when it is written: the widget reads it),
+    retried after the kernel's backoff (30 s, 1 min, 2 min ... one hour), given up after 8 attempts."""
 
+    name = "reply"
+    model = Message
+    max_attempts = MAX_ATTEMPTS
+    send_task = "channels_app.tasks.deliver_message"
+    drain_task = "channels_app.tasks.deliver_due_messages"
+    saved_fields = ("external_id",)  # the platform's id of a social reply
 
-def _pending(qs):
-    qs = qs.filter(direction=Direction.OUT, status=DeliveryStatus.PENDING)
-    if connection.features.has_select_for_update_skip_locked:
-        return qs.select_for_update(skip_locked=True, of=("self",))
-    return qs.select_for_update()
+    def rows(self) -> QuerySet[Message]:
+        return Message.objects.filter(direction=Direction.OUT).select_related("inbox", "social_account")
 
-
-def _deliver_locked(message: Message) -> bool:
-    message.attempts += 1
-    try:
-        _send(message)
-    except Exception as exc:  # noqa: BLE001 - any transport error is retried later
-        message.last_error = f"{type(exc).__name__}: {exc}"[:300]
-        if message.attempts >= MAX_ATTEMPTS:
-            message.status = DeliveryStatus.FAILED
+    def send(self, row: Message) -> None:
+        if row.channel == Channel.EMAIL:
+            _send_email(row)
+        elif row.channel == Channel.SOCIAL:
+            external = social.adapter_for(row.social_account).send(account=row.social_account, message=row)
+            if external:
+                row.external_id = str(external)[:300]
         else:
-            message.next_attempt_at = clock.now() + backoff(message.attempts)
-        message.save(update_fields=["attempts", "last_error", "status", "next_attempt_at", "external_id"])
-        log.warning("Delivery of message %s failed (attempt %s): %s", message.pk, message.attempts, message.last_error)
-        return False
-    message.status, message.sent_at, message.last_error = DeliveryStatus.SENT, clock.now(), ""
-    message.save(update_fields=["attempts", "status", "sent_at", "last_error", "external_id"])
-    return True
+            raise ValueError(f"no delivery for channel {row.channel}")
+
+
+OUTBOX = outbox.register_outbox_kind(ReplyOutbox())
 
 
 def deliver(*, message_id: int) -> bool:
     """Send one pending outbound message whose attempt is due; False when it is not pending, not
     due yet (a redelivered task does not jump its backoff), or the send failed. The row is locked
     (SKIP LOCKED) for the send, so two workers never send it twice."""
-    with transaction.atomic():
-        due = Message.objects.filter(pk=message_id, next_attempt_at__lte=clock.now())
-        message = _pending(due).select_related("inbox", "social_account").first()
-        if message is None:
-            return False
-        return _deliver_locked(message)
+    return outbox.send_one(OUTBOX, message_id)
 
 
 def deliver_due(*, batch: int = 200) -> int:
-    """Send the pending messages whose next attempt is due (beat); returns how many were sent.
+    """Send the pending messages whose next attempt is due (beat), at most ``batch`` of them; returns
+    how many were sent.
 
     Each send is its own short transaction (a slow mail server holds one row, not a batch); the
     sweep walks the rows that were due when it started, so it ends even while sends fail.
     """
-    ids = list(
-        Message.objects.filter(direction=Direction.OUT, status=DeliveryStatus.PENDING, next_attempt_at__lte=clock.now())
-        .order_by("next_attempt_at", "id")
-        .values_list("pk", flat=True)[:batch]
-    )
-    return sum(deliver(message_id=pk) for pk in ids)
+    return outbox.drain(OUTBOX, limit=batch)
