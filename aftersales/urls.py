@@ -4,7 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from aftersales.health import healthz
 from cases.desk.urls import desk_patterns
-from channels_app import chat_views
+from channels_app import chat_demo
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
@@ -22,7 +22,7 @@ urlpatterns = [
     path("feedback/", include("feedback.urls")),
     path("desk/calls/", include("channels_app.desk_urls")),
     path("desk/chats/", include("channels_app.desk_chat_urls")),
-    path("chat/demo/", chat_views.demo, name="chat-demo"),
+    path("chat/demo/", chat_demo.demo, name="chat-demo"),
     path("desk/feedback/", include("feedback.desk_urls")),
     path("desk/account/", include("accounts.urls")),
     path("desk/", include(desk_patterns)),

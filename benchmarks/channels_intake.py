@@ -452,7 +452,7 @@ def latencies(rnd: Round, kind: str | None = None) -> list[float]:
 PARTS = [
     # (file suffix, function, label); the cumulative time of each, as a share of the request
     ("channels_app/signing.py", "verify", "signature check"),
-    ("channels_app/mail.py", "parse_email", "parse the email (MIME, quotes, HTML sanitising)"),
+    ("channels_app/email/parsing.py", "parse_email", "parse the email (MIME, quotes, HTML sanitising)"),
     ("channels_app/intake.py", "receive", "`intake.receive` (one transaction, COMMIT included)"),
     ("channels_app/identity.py", "match_sender", "· identity lookup / new customer"),
     ("channels_app/intake.py", "_choose_case", "· find the case (numbers, thread, open case)"),

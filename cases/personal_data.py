@@ -6,6 +6,36 @@ from __future__ import annotations
 
 from django.db.models import Q
 
+from cases.models import (
+    AgentProfile,
+    ApprovalLimit,
+    ApprovalRequest,
+    Article,
+    Attachment,
+    BusinessCalendar,
+    CalendarDay,
+    CannedReply,
+    Case,
+    CaseEvent,
+    CaseLine,
+    CostLine,
+    Customer,
+    FollowUp,
+    Notification,
+    Order,
+    OrderLine,
+    Product,
+    ProductVariant,
+    Refund,
+    ReturnPolicy,
+    ReturnPolicyRule,
+    RevisitTask,
+    RoutingRule,
+    SlaClock,
+    SlaPolicy,
+    Tag,
+    Team,
+)
 from core.personal_data import ERASED, How, not_personal, register
 
 # CaseEvent.data keys that carry no personal data and that the KPIs and the timeline read
@@ -53,40 +83,21 @@ ORDER_RECORD = (
 
 
 def register_all() -> None:
-    from cases.models import (
-        AgentProfile,
-        ApprovalLimit,
-        ApprovalRequest,
-        Article,
-        Attachment,
-        BusinessCalendar,
-        CalendarDay,
-        CannedReply,
-        Case,
-        CaseEvent,
-        CaseLine,
-        CostLine,
-        Customer,
-        FollowUp,
-        Notification,
-        Order,
-        OrderLine,
-        Product,
-        ProductVariant,
-        Refund,
-        ReturnPolicy,
-        ReturnPolicyRule,
-        RevisitTask,
-        RoutingRule,
-        SlaClock,
-        SlaPolicy,
-        Tag,
-        Team,
-    )
+    """Every field of this app's models that can hold text or data, in the registry: the customer and
+    their orders, the cases, what a case keeps (events, files, money, tasks, notices), and the staff's
+    configuration, which names no customer."""
+    _register_customers_and_orders()
+    _register_cases()
+    _register_case_records()
+    _declare_configuration()
 
-    def of_cases(s) -> Q:
-        return Q(case__in=s.pks(Case))
 
+def _of_cases(s) -> Q:
+    """The rows on the customer's cases."""
+    return Q(case__in=s.pks(Case))
+
+
+def _register_customers_and_orders() -> None:
     register(Customer, rows=lambda s: Q(pk=s.customer.pk), fields=["name"], how=How.MASK, value=_erased_name)
     register(Customer, fields=["email", "phone", "external_id", "dedicated_agent"], how=How.BLANK)
     not_personal(Customer, fields=["tier", "language"], reason=CODE + "; the KPIs split by tier")
@@ -96,6 +107,8 @@ def register_all() -> None:
     not_personal(Order, fields=["status", "currency"], reason=CODE)
     not_personal(OrderLine, fields=["sku", "name"], reason="what was sold: the catalogue's words")
 
+
+def _register_cases() -> None:
     register(
         Case,
         rows=lambda s: Q(customer=s.customer),
@@ -135,7 +148,10 @@ def register_all() -> None:
     )
     not_personal(CaseLine, fields=["disposition"], reason=CODE)
 
-    register(CaseEvent, rows=of_cases, fields=["note"], how=How.BLANK)
+
+def _register_case_records() -> None:
+    """The timeline, attachments, costs, the refund ledger, approvals, revisits, notifications and clocks of a case."""
+    register(CaseEvent, rows=_of_cases, fields=["note"], how=How.BLANK)
     register(CaseEvent, fields=["data"], how=How.KEEP_KEYS, keys=EVENT_DATA_KEPT)
     not_personal(
         CaseEvent,
@@ -143,23 +159,26 @@ def register_all() -> None:
         reason=CODE + "; the actor label is a staff user name or the word 'customer'",
     )
 
-    register(Attachment, rows=of_cases, fields=["file", "original_name", "content_type"], how=How.DELETE)
-    register(CostLine, rows=of_cases, fields=["note"], how=How.BLANK)
+    register(Attachment, rows=_of_cases, fields=["file", "original_name", "content_type"], how=How.DELETE)
+    register(CostLine, rows=_of_cases, fields=["note"], how=How.BLANK)
     not_personal(CostLine, fields=["kind", "currency"], reason=CODE)
     # The refund ledger's rows stay (the order record); their free texts go.
-    register(Refund, rows=of_cases, fields=["reason", "settlement_note"], how=How.BLANK)
+    register(Refund, rows=_of_cases, fields=["reason", "settlement_note"], how=How.BLANK)
     not_personal(Refund, fields=["currency", "resolution_type", "status"], reason=CODE)
     not_personal(Refund, fields=["key"], reason="the idempotency key, made of our own ids")
-    register(ApprovalRequest, rows=of_cases, fields=["resolution_note", "decision_note"], how=How.BLANK)
+    register(ApprovalRequest, rows=_of_cases, fields=["resolution_note", "decision_note"], how=How.BLANK)
     not_personal(ApprovalRequest, fields=["resolution_type"], reason=CODE)
-    register(RevisitTask, rows=of_cases, fields=["note", "outcome"], how=How.BLANK)
+    register(RevisitTask, rows=_of_cases, fields=["note", "outcome"], how=How.BLANK)
     not_personal(RevisitTask, fields=["reason"], reason=CODE)
-    register(Notification, rows=of_cases, fields=["email", "body", "last_error"], how=How.BLANK)
+    register(Notification, rows=_of_cases, fields=["email", "body", "last_error"], how=How.BLANK)
     register(Notification, fields=["subject"], how=How.MASK, value=ERASED)
     not_personal(Notification, fields=["kind"], reason=CODE)
     not_personal(SlaClock, fields=["kind", "state"], reason=CODE)
     not_personal(FollowUp, fields=["kind"], reason=CODE)
 
+
+def _declare_configuration() -> None:
+    """What the staff sets up: teams, tags, the catalogue, canned replies, routing, articles, limits, policies, SLAs."""
     not_personal(Team, fields=["code", "name"], reason=CONFIGURATION)
     not_personal(Tag, fields=["name"], reason=CONFIGURATION)
     not_personal(Product, fields=["sku", "name", "category", "supplier", "flags"], reason="the catalogue")

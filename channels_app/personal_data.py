@@ -6,6 +6,22 @@ from __future__ import annotations
 
 from django.db.models import Q
 
+from cases.models import Case
+from channels_app.models import (
+    ChatSession,
+    ChatWidget,
+    ContactIdentity,
+    EmailInbox,
+    Message,
+    MessageAttachment,
+    PhoneLine,
+    PortalCode,
+    RawEmail,
+    ShopWebhook,
+    SocialAccount,
+    WebhookDelivery,
+)
+from channels_app.models.messages import new_chat_token
 from core.personal_data import How, not_personal, register
 
 CONFIGURATION = "configuration of a channel or an endpoint, about no customer"
@@ -22,22 +38,17 @@ WEBHOOK_PAYLOAD_PERSONAL = (
 
 
 def register_all() -> None:
-    from cases.models import Case
-    from channels_app.models import (
-        ChatSession,
-        ChatWidget,
-        ContactIdentity,
-        EmailInbox,
-        Message,
-        MessageAttachment,
-        PhoneLine,
-        PortalCode,
-        RawEmail,
-        ShopWebhook,
-        SocialAccount,
-        WebhookDelivery,
-    )
+    """Every field of this app's models that can hold text or data, in the registry, in this order:
+    the customer's identities and chats, their messages, portal codes, the shop's webhook deliveries,
+    and the configuration of channels and endpoints, which names no customer."""
+    _register_identities_and_chats()
+    _register_messages()
+    _register_portal_codes()
+    _register_webhook_deliveries()
+    _declare_configuration()
 
+
+def _register_identities_and_chats() -> None:
     register(
         ContactIdentity,
         rows=lambda s: Q(customer=s.customer),
@@ -47,6 +58,9 @@ def register_all() -> None:
     # A new token: a visitor's old chat link stops reading the (now empty) conversation.
     register(ChatSession, rows=lambda s: Q(customer=s.customer), fields=["token"], how=How.MASK, value=_new_token)
     not_personal(ChatSession, fields=["verified_by"], reason=CODE)
+
+
+def _register_messages() -> None:
     # Messages of the customer, on their cases, and those stored with no customer from one of their
     # addresses (automatic mail: an auto-reply or a bounce opens no case and names no customer).
     register(
@@ -82,7 +96,13 @@ def register_all() -> None:
         fields=["content_id"],
         reason="a MIME part id; the row goes with its attachment, which erasure deletes",
     )
+
+
+def _register_portal_codes() -> None:
     register(PortalCode, rows=lambda s: Q(customer=s.customer), fields=["sent_to", "code_hash"], how=How.DELETE)
+
+
+def _register_webhook_deliveries() -> None:
     register(
         WebhookDelivery,
         rows=lambda s: Q(case__in=s.pks(Case)),
@@ -93,6 +113,8 @@ def register_all() -> None:
     register(WebhookDelivery, fields=["last_error"], how=How.BLANK)
     not_personal(WebhookDelivery, fields=["event_type", "status"], reason=CODE)
 
+
+def _declare_configuration() -> None:
     not_personal(
         EmailInbox,
         fields=[
@@ -121,6 +143,4 @@ def register_all() -> None:
 
 
 def _new_token(_session) -> str:
-    from channels_app.models.messages import new_chat_token
-
     return new_chat_token()

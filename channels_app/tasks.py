@@ -8,7 +8,8 @@ import uuid
 from celery import shared_task
 from django.core.cache import cache
 
-from channels_app import email_in, replies, shop_webhooks
+from channels_app import replies, shop_webhooks
+from channels_app.email import receiving
 from channels_app.models import EmailInbox
 
 log = logging.getLogger(__name__)
@@ -41,7 +42,7 @@ def poll_inbox(self, inbox_id: int) -> dict | str:
         inbox = EmailInbox.objects.filter(pk=inbox_id, active=True).first()
         if inbox is None:
             return "gone"
-        result = email_in.poll_safely(inbox)
+        result = receiving.poll_safely(inbox)
         return result if isinstance(result, str) else result.__dict__
     finally:
         cache.delete(key)

@@ -138,7 +138,7 @@ def report(req: ReportRequest, *, source: str = "rollup") -> dict:
     p_fr = percentiles(plan, req, "first_response", "all").get("", (None, None))
     p_res = percentiles(plan, req, "resolution_time", "all").get("", (None, None))
     total_kpis = kpis_of(total, fr=p_fr, res=p_res, orders=orders, returned_sold=returned_sold)
-    rows = split_rows(plan, req, req.split, live, orders) if req.split else []
+    rows = split_rows(plan, req, live, orders) if req.split else []
     daily = trend(req, days)
     compared = targets(flat(total_kpis))
     return {

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.urls import reverse
@@ -129,7 +128,7 @@ def dashboard_context(get: Mapping[str, str], req: kpis.ReportRequest | None, re
     def drill(kpi: str, **extra) -> str:
         return f"{drill_url}?{urlencode({**query, 'kpi': kpi, **extra})}"
 
-    context: dict[str, Any] = {
+    context = {
         "section": "home",
         "query": shown,
         "query_string": urlencode(query),

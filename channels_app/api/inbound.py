@@ -17,8 +17,9 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from channels_app import email_in, signing, social
-from channels_app.mail import MailRejected
+from channels_app import signing, social
+from channels_app.email import receiving
+from channels_app.email.parsing import MailRejected
 from channels_app.models import EmailInbox, SocialAccount
 from core.api import ErrorSerializer
 from core.errors import InvalidInput
@@ -104,7 +105,7 @@ class EmailInboundView(SignedWebhookView):
             raise NotFound(_("There is no active inbox “%(code)s”.") % {"code": code})
         raw = self._verify(request, inbox.webhook_secret)
         try:
-            result = email_in.ingest(inbox=inbox, raw=raw)
+            result = receiving.ingest(inbox=inbox, raw=raw)
         except MailRejected as exc:
             raise InvalidInput(exc.message)
         return Response(answer(result), status=status.HTTP_202_ACCEPTED)

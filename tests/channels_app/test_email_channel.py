@@ -13,7 +13,8 @@ from django.urls import reverse
 from cases.models import Case, CaseEvent, CaseStatus, EventType
 from cases.selectors import reply_channels
 from cases.services import add_message, create_case, record_event
-from channels_app import email_in, intake, replies
+from channels_app import intake, replies
+from channels_app.email import receiving
 from channels_app.models import ContactIdentity, DeliveryStatus, EmailInbox, ImapAfterRead, Message, RawEmail
 from tests.cases.factories import CustomerFactory, OrderFactory
 from tests.channels_app.mailtools import post_signed, raw_email
@@ -394,7 +395,7 @@ def test_the_poller_takes_new_mail_once_and_leaves_the_mailbox_intact(dovecot, i
     dovecot.append(raw_email(subject="第一封", body="第一封邮件", message_id="<imap-1@example.cn>"))
     dovecot.append(raw_email(subject="OOO", body="away", headers={"Auto-Submitted": "auto-replied"}))
     dovecot.append(raw_email(subject="第二封", body="第二封邮件", sender="zhao@example.cn"))
-    report = email_in.poll_inbox(inbox=inbox)
+    report = receiving.poll_inbox(inbox=inbox)
     assert (report.fetched, report.new, report.automatic, report.duplicates) == (3, 2, 1, 0)
     assert Case.objects.count() == 2
     messages = dovecot.list_messages("INBOX")
@@ -402,7 +403,7 @@ def test_the_poller_takes_new_mail_once_and_leaves_the_mailbox_intact(dovecot, i
     assert all(m.seen and not m.deleted for m in messages)
     # The same message arriving again (a resend, or a second folder) is one message.
     dovecot.append(raw_email(subject="第一封", body="第一封邮件", message_id="<imap-1@example.cn>"))
-    again = email_in.poll_inbox(inbox=inbox)
+    again = receiving.poll_inbox(inbox=inbox)
     assert (again.fetched, again.new, again.duplicates) == (1, 0, 1)
     assert Message.objects.filter(direction="in").count() == 3
     inbox.refresh_from_db()
@@ -416,17 +417,17 @@ def test_the_poller_can_move_read_mail_to_a_folder(dovecot, inbox):
     inbox.imap_after_read, inbox.imap_done_folder = ImapAfterRead.MOVE, "Processed"
     inbox.save()
     dovecot.append(raw_email(subject="move me", body="please"))
-    assert email_in.poll_inbox(inbox=inbox).new == 1
+    assert receiving.poll_inbox(inbox=inbox).new == 1
     moved = dovecot.list_messages("Processed")
     assert len(moved) == 1 and b"move me" in moved[0].raw
-    assert email_in.poll_inbox(inbox=inbox).fetched == 0
+    assert receiving.poll_inbox(inbox=inbox).fetched == 0
 
 
 def test_a_wrong_password_is_recorded_on_the_inbox_not_raised(dovecot, inbox):
     inbox.imap_host, inbox.imap_port, inbox.imap_ssl = dovecot.host, dovecot.port, False
     inbox.imap_user, inbox.imap_password = dovecot.user, "wrong"
     inbox.save()
-    result = email_in.poll_safely(inbox)
+    result = receiving.poll_safely(inbox)
     assert isinstance(result, str)
     inbox.refresh_from_db()
     assert inbox.last_error
@@ -447,7 +448,7 @@ def test_the_same_mail_arriving_twice_at_once_is_one_message_and_one_case():
     def take():
         try:
             barrier.wait(5)
-            results.append(email_in.ingest(inbox=inbox, raw=raw))
+            results.append(receiving.ingest(inbox=inbox, raw=raw))
         except Exception as exc:  # noqa: BLE001 - reported by the assertion below
             errors.append(exc)
         finally:
@@ -466,13 +467,13 @@ def test_the_same_mail_arriving_twice_at_once_is_one_message_and_one_case():
 
 def test_the_intake_costs_a_fixed_number_of_queries(django_assert_num_queries, inbox):
     """Pinned so that an N+1 or a lost index shows up here first (see docs/performance.md)."""
-    email_in.ingest(inbox=inbox, raw=raw_email(sender="warm@example.cn"))  # content types, tags: cached after
+    receiving.ingest(inbox=inbox, raw=raw_email(sender="warm@example.cn"))  # content types, tags: cached after
     with django_assert_num_queries(28):  # a new sender: customer, identity, case, clocks, timeline, rollup marker
-        first = email_in.ingest(inbox=inbox, raw=raw_email(sender="new@example.cn", message_id="<q-1@example.cn>"))
+        first = receiving.ingest(inbox=inbox, raw=raw_email(sender="new@example.cn", message_id="<q-1@example.cn>"))
     with django_assert_num_queries(13):  # a reply on the case (and its rollup marker)
-        email_in.ingest(inbox=inbox, raw=raw_email(sender="new@example.cn", subject=f"Re: [{first.case.number}] x"))
+        receiving.ingest(inbox=inbox, raw=raw_email(sender="new@example.cn", subject=f"Re: [{first.case.number}] x"))
     with django_assert_num_queries(3):  # the same mail again
-        assert email_in.ingest(
+        assert receiving.ingest(
             inbox=inbox, raw=raw_email(sender="new@example.cn", message_id="<q-1@example.cn>")
         ).duplicate
 
@@ -492,7 +493,7 @@ def test_two_first_mails_of_a_new_sender_at_once_make_one_customer():
     def take(raw):
         try:
             barrier.wait(5)
-            email_in.ingest(inbox=inbox, raw=raw)
+            receiving.ingest(inbox=inbox, raw=raw)
         except Exception as exc:  # noqa: BLE001 - reported by the assertion below
             errors.append(exc)
         finally:

@@ -32,7 +32,7 @@ import json, os
 from django.contrib.auth import get_user_model
 from core.roles import ensure_roles
 from cases.services import add_message
-from channels_app import email_in
+from channels_app.email import receiving
 from channels_app.models import EmailInbox, Message
 
 tag, count = os.environ["FAULT_TAG"], int(os.environ["FAULT_COUNT"])
@@ -45,7 +45,7 @@ inbox = EmailInbox.objects.create(
 agent = get_user_model().objects.create_user(tag + "-agent", tag + "-agent@example.com", is_staff=True)
 agent.groups.add(ensure_roles()["agent"])
 for i in range(count):  # mails already taken in, each answered by the agent: one pending reply each
-    result = email_in.ingest(inbox=inbox, raw=os.environ["FAULT_MAIL"].format(tag=tag, i=i).encode())
+    result = receiving.ingest(inbox=inbox, raw=os.environ["FAULT_MAIL"].format(tag=tag, i=i).encode())
     add_message(case=result.case, actor=agent, text="We are sorry: a new kettle is on its way.", channel="email")
 replies = Message.objects.filter(inbox=inbox, direction="out", status="pending").order_by("id")
 print(json.dumps({"inbox": inbox.pk, "replies": list(replies.values_list("pk", flat=True))}))
@@ -108,7 +108,7 @@ def test_a_worker_killed_in_the_middle_of_a_mail_poll_is_redelivered_and_nothing
     product_copy, tmp_path
 ):
     name, url = product_copy
-    tag, count = "kill", 50  # 50: one poll's batch (email_in.FETCH_BATCH)
+    tag, count = "kill", 50  # 50: one poll's batch (receiving.FETCH_BATCH)
     redis, db, workers = Redis(tmp_path), Db(name), []
     with Dovecot() as imap:
         try:

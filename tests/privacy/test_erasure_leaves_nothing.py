@@ -26,7 +26,8 @@ from cases.models import OPEN_STATUSES, Attachment, Case, CaseKind, Customer
 from cases.money import approvals
 from cases.services import LineRequest, create_case, transition_case
 from cases.sla import follow_ups
-from channels_app import chat, email_in, phone, portal, shop_webhooks, signing, social
+from channels_app import chat, phone, portal, shop_webhooks, signing, social
+from channels_app.email import receiving
 from channels_app.models import (
     ChatWidget,
     ContactIdentity,
@@ -164,15 +165,15 @@ def touch_every_channel(*, agent, manager, client, shop) -> Customer:
     # Email: a mail that opens a case, one from her office address matched only by the order number
     # (flagged, naming the sender), and an out-of-office reply (stored raw, no case, no customer).
     inbox = EmailInbox.objects.create(code="service", name="Service", address="service@shop.example.com")
-    email_in.ingest(
+    receiving.ingest(
         inbox=inbox,
         raw=raw_email(sender=f"{NAME} <{EMAIL}>", subject=f"订单 {ORDERS[1]}", body=f"我是{NAME}，电话 {E164}"),
     )
-    email_in.ingest(
+    receiving.ingest(
         inbox=inbox, raw=raw_email(sender=f"Nana <{WORK_EMAIL}>", subject="退款", body=f"订单号 {ORDERS[0]}")
     )
     assert Message.objects.exclude(flag="").filter(flag__contains=WORK_EMAIL).exists()
-    automatic = email_in.ingest(
+    automatic = receiving.ingest(
         inbox=inbox,
         raw=raw_email(
             sender=f"{NAME} <{EMAIL}>",

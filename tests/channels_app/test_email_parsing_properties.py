@@ -1,10 +1,11 @@
-"""Property tests for channels_app.mail: whatever bytes arrive, parse_email answers with a ParsedMail or a
+"""Property tests for channels_app.email.parsing: whatever bytes arrive, parse_email answers with a ParsedMail or a
 MailRejected, and sanitized HTML never carries a script, an event handler or a javascript: URL."""
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from channels_app.mail import MailRejected, ParsedMail, parse_email, sanitize_html
+from channels_app.email.html_body import sanitize_html
+from channels_app.email.parsing import MailRejected, ParsedMail, parse_email
 
 FAST = settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -1,4 +1,4 @@
-"""channels_app.mail.parse_email over a corpus of real-shaped messages, and the rules it must keep.
+"""channels_app.email.parsing.parse_email over a corpus of real-shaped messages, and the rules it must keep.
 
 Each .eml in mail_corpus/ has its expectations in mail_corpus/expected.yaml; no database is needed.
 """
@@ -11,7 +11,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from channels_app.mail import MailRejected, decode_bytes, parse_email, sanitize_filename, sanitize_html, strip_quoted
+from channels_app.email.charsets import decode_bytes
+from channels_app.email.html_body import sanitize_html
+from channels_app.email.parsing import MailRejected, parse_email, sanitize_filename
+from channels_app.email.quoted_history import strip_quoted
 
 CORPUS = Path(__file__).parent / "mail_corpus"
 EXPECTED = yaml.safe_load((CORPUS / "expected.yaml").read_text(encoding="utf-8"))

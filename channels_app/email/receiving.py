@@ -1,6 +1,6 @@
-"""Email in: the IMAP poller (one beat run polls every active inbox) and the raw-message webhook.
+"""Receiving e-mail: the IMAP poller (one beat run polls every active inbox) and the raw-message webhook.
 
-Both hand the bytes to ``ingest``: parse (``channels_app.mail``), drop automatic mail (auto-replies,
+Both hand the bytes to ``ingest``: parse (``channels_app.email.parsing``), drop automatic mail (auto-replies,
 out-of-office, bounces: stored for audit, never a case, never an answer), then ``intake.receive``
 keyed by inbox and Message-ID, so a message fetched twice, or fetched and also posted, is one
 message. The poller never deletes: it marks each message seen (or moves it to a folder) only
@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from cases.models import Channel
 from channels_app import intake
-from channels_app.mail import MailRejected, ParsedMail, parse_email
+from channels_app.email.parsing import MailRejected, ParsedMail, parse_email
 from channels_app.models import EmailInbox, IdentityKind, ImapAfterRead
 from core import clock
 
