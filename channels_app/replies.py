@@ -19,6 +19,7 @@ notification email.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from email.utils import formataddr, make_msgid
 
 from django.conf import settings
@@ -137,7 +138,11 @@ def _social_reply(case: Case, event: CaseEvent) -> Message | None:
     )
 
 
-WRITERS = {Channel.EMAIL: _email_reply, Channel.CHAT: _chat_reply, Channel.SOCIAL: _social_reply}
+WRITERS: dict[str, Callable[[Case, CaseEvent], Message | None]] = {
+    Channel.EMAIL: _email_reply,
+    Channel.CHAT: _chat_reply,
+    Channel.SOCIAL: _social_reply,
+}
 
 
 def queue_reply(*, case: Case, event: CaseEvent) -> Message | None:
@@ -203,7 +208,10 @@ class ReplyOutbox(outbox.OutboxKind[Message]):
         if row.channel == Channel.EMAIL:
             _send_email(row)
         elif row.channel == Channel.SOCIAL:
-            external = social.adapter_for(row.social_account).send(account=row.social_account, message=row)
+            account = row.social_account
+            if account is None:
+                raise ValueError("the social account of this reply is gone")
+            external = social.adapter_for(account).send(account=account, message=row)
             if external:
                 row.external_id = str(external)[:300]
         else:

@@ -157,7 +157,7 @@ def _candidate_types(event: CaseEvent) -> list[str]:
         return [WebhookEventType.REFUND_REQUESTED] if requested else []
     if event.type != EventType.TRANSITION:
         return []
-    types = [WebhookEventType.CASE_STATUS_CHANGED]
+    types: list[str] = [WebhookEventType.CASE_STATUS_CHANGED]
     if event.transition in ("resolve", "approve"):
         types.append(WebhookEventType.REPLACEMENT_REQUESTED)
     return types
@@ -182,10 +182,11 @@ def _type_data(*, event_type: str, case: Case, event: CaseEvent, lines: list[dic
             }
         }
     if event_type == WebhookEventType.REFUND_REQUESTED:
+        refund_id = (event.data or {}).get("refund")
         refund = (
-            Refund.objects.filter(pk=(event.data or {}).get("refund"), case=case)
-            .prefetch_related("lines__order_line")
-            .first()
+            Refund.objects.filter(pk=refund_id, case=case).prefetch_related("lines__order_line").first()
+            if refund_id is not None
+            else None
         )
         if refund is None:
             return None
@@ -256,8 +257,11 @@ def on_case_event(*, case: Case, event: CaseEvent) -> None:
         return
     lines = _lines(case)
     summary = case_summary(case, lines)
-    extras = {t: _type_data(event_type=t, case=case, event=event, lines=lines) for t in candidates}
-    extras = {t: extra for t, extra in extras.items() if extra is not None}
+    extras = {
+        t: extra
+        for t in candidates
+        if (extra := _type_data(event_type=t, case=case, event=event, lines=lines)) is not None
+    }
     already: dict[str, set[int]] = {}  # event type -> endpoints that had it already
     if WebhookEventType.REPLACEMENT_REQUESTED in extras:
         already[WebhookEventType.REPLACEMENT_REQUESTED] = set(

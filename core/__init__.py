@@ -18,6 +18,8 @@ It imports no app of the project (``tests/test_architecture.py``); every app may
                                           reader of REMOTE_ADDR and X-Forwarded-For)
 ``streams``                               caps on long-lived event streams per process and client
 ``checks``                                system checks that stop an unsafe production start
+``outbox``                                the one outbox: the delivery-row base, the kinds' registry, one
+                                          claim-and-drain loop (SKIP LOCKED, backoff, replay, nudge on commit)
 ``outgoing``                              outgoing URLs that may not reach loopback or private networks
 ``phones``                                phone numbers as E.164
 ``personal_data`` / ``signed_in``         the registry of personal-data fields that erasure walks

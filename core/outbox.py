@@ -205,7 +205,7 @@ def drain(kind: OutboxKind[Any], *, limit: int | None = None, page: int = 100) -
     fail. ``limit``: at most that many rows tried in this drain (the rest wait for the next one).
     """
     started = clock.now()
-    sent, tried = 0, set()
+    sent, tried = 0, set[int]()
     after: tuple[datetime, int] | None = None
     while True:
         qs = due(kind, started)

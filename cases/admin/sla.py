@@ -111,8 +111,8 @@ class FollowUpAdmin(ReadOnlyAdmin):
 
 @admin.register(Notification)
 class NotificationAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "kind", "user", "email", "subject", "read_at", "sent_at", "attempts"]
-    list_filter = ["kind"]
+    list_display = ["created_at", "kind", "user", "email", "subject", "read_at", "status", "sent_at", "attempts"]
+    list_filter = ["kind", "status"]
     search_fields = ["case__number", "email", "subject"]
     list_select_related = ["user", "case"]
 
