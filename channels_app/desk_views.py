@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from cases.desk.views import _render_case
-from cases.models.case import WORK
+from cases.models import WORK
 from cases.selectors import can_see, case_by_number, mask_phone
 from channels_app import chat, phone
 from channels_app.models import Direction, PhoneLine

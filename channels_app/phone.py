@@ -29,8 +29,7 @@ from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
-from cases.models import FINAL_STATUSES, Case, CaseKind, Channel, EventType, Tag
-from cases.models.case import WORK
+from cases.models import FINAL_STATUSES, WORK, Case, CaseKind, Channel, EventType, Tag
 from cases.selectors import can_see, mask_phone
 from cases.services import create_case, record_event
 from channels_app import identity, intake

@@ -1,29 +1,15 @@
 from cases.models.approvals import ApprovalLimit, ApprovalRequest
 from cases.models.case import (
-    CONVERSATION_KINDS,
-    FINAL_STATUSES,
-    GOODS_KINDS,
-    OPEN_STATUSES,
-    REFUNDING_RESOLUTIONS,
-    SHIPPING_KINDS,
+    DECIDE,
+    REOPEN,
     TRANSITION_NAMES,
+    WORK,
     Attachment,
     Case,
     CaseEvent,
-    CaseKind,
     CaseLine,
     CaseNumberCounter,
-    CaseStatus,
-    Channel,
-    CostKind,
     CostLine,
-    Disposition,
-    EventType,
-    InspectionGrade,
-    PolicyOutcome,
-    Priority,
-    ReasonCode,
-    ResolutionType,
     Tag,
 )
 from cases.models.catalog import (
@@ -41,6 +27,25 @@ from cases.models.catalog import (
     RoutingMethod,
     RoutingRule,
     Team,
+)
+from cases.models.choices import (
+    CONVERSATION_KINDS,
+    FINAL_STATUSES,
+    GOODS_KINDS,
+    OPEN_STATUSES,
+    REFUNDING_RESOLUTIONS,
+    SHIPPING_KINDS,
+    CaseKind,
+    CaseStatus,
+    Channel,
+    CostKind,
+    Disposition,
+    EventType,
+    InspectionGrade,
+    PolicyOutcome,
+    Priority,
+    ReasonCode,
+    ResolutionType,
 )
 from cases.models.notifications import Notification, NotificationEmail, NotificationKind
 from cases.models.policy import ReturnPolicy, ReturnPolicyRule, RuleOutcome, RuleType
@@ -63,6 +68,9 @@ from cases.models.sla import (
 )
 
 __all__ = [
+    "DECIDE",
+    "REOPEN",
+    "WORK",
     "ApprovalLimit",
     "LIVE_REFUND_STATUSES",
     "Refund",

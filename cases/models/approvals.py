@@ -6,7 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from cases.models.case import REFUNDING_RESOLUTIONS, Case, ResolutionType
+from cases.models.case import Case
+from cases.models.choices import REFUNDING_RESOLUTIONS, ResolutionType
 
 ROLE_CHOICES = [("agent", _("Agent")), ("manager", _("Manager"))]
 REFUND_CHOICES = [(value, label) for value, label in ResolutionType.choices if value in REFUNDING_RESOLUTIONS]

@@ -5,9 +5,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
+
+from cases.models.choices import CaseKind, Channel, choices_problem
 
 
 class CustomerTier(models.TextChoices):
@@ -273,18 +276,13 @@ class RoutingRule(models.Model):
         return self.name
 
     def clean(self) -> None:
-        from django.core.exceptions import ValidationError
-
-        from cases.models.case import CaseKind, Channel
-        from cases.models.sla import _choices_problem
-
         errors = {}
         for field, choices in (
             ("kinds", CaseKind.choices),
             ("channels", Channel.choices),
             ("tiers", CustomerTier.choices),
         ):
-            errors.update(_choices_problem(getattr(self, field), choices, field) or {})
+            errors.update(choices_problem(getattr(self, field), choices, field) or {})
         if errors:
             raise ValidationError(errors)
 

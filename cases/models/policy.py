@@ -7,6 +7,9 @@ from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from cases.models.catalog import CustomerTier, ProductFlag
+from cases.models.choices import CaseKind, ReasonCode
+
 
 class BilingualName(models.Model):
     name_en = models.CharField(_("name (English)"), max_length=200)
@@ -94,9 +97,6 @@ class ReturnPolicyRule(BilingualName):
     def clean(self) -> None:
         """Refuse a rule the engine could not apply: unknown values in the match lists, a window
         without days, a warranty without months."""
-        from cases.models.case import CaseKind, ReasonCode
-        from cases.models.catalog import CustomerTier, ProductFlag
-
         errors: dict[str, str] = {}
         for name, choices in (
             ("kinds", CaseKind),

@@ -16,8 +16,14 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from solo.models import SingletonModel
 
-from cases.models.case import Case, CaseKind, Channel, Priority
+from cases.models.case import Case
 from cases.models.catalog import CustomerTier, Team
+from cases.models.choices import (
+    CaseKind,
+    Channel,
+    Priority,
+    choices_problem,
+)
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")
@@ -111,18 +117,6 @@ class CalendarDay(models.Model):
         return f"{self.date} {self.kind}"
 
 
-def _choices_problem(values, choices, field: str) -> dict | None:
-    if not isinstance(values, list):
-        return {field: _("Give a list, for example [] for any.")}
-    unknown = sorted(set(map(str, values)) - {c[0] for c in choices})
-    if unknown:
-        return {
-            field: _("Unknown values: %(unknown)s. Allowed: %(allowed)s.")
-            % {"unknown": ", ".join(unknown), "allowed": ", ".join(c[0] for c in choices)}
-        }
-    return None
-
-
 class SlaPolicy(models.Model):
     """Targets for the reply and resolution clocks, chosen by priority, channel, kind and tier.
 
@@ -173,7 +167,7 @@ class SlaPolicy(models.Model):
             ("kinds", CaseKind.choices),
             ("tiers", CustomerTier.choices),
         ):
-            errors.update(_choices_problem(getattr(self, field), choices, field) or {})
+            errors.update(choices_problem(getattr(self, field), choices, field) or {})
         if not 1 <= (self.warn_percent or 0) <= 99:
             errors["warn_percent"] = _("Give a share between 1 and 99 percent.")
         if errors:
@@ -406,4 +400,3 @@ class RevisitTask(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.reason}"
-
