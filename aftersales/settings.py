@@ -124,6 +124,8 @@ INSTALLED_APPS = [
     "analytics",
     "privacy",
     "accounts",
+    # Demo and benchmark data (seed_demo, seed_demo_channels, seed_bench); after the apps it fills.
+    "devdata",
 ]
 
 MIDDLEWARE = [

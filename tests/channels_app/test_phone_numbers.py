@@ -278,13 +278,6 @@ def test_free_feedback_refuses_an_invalid_phone_contact(client):
     assert not FreeFeedback.objects.exists()
 
 
-def test_the_demo_customers_phones_are_valid_e164():
-    from cases.demo import CUSTOMERS
-
-    for _key, _name, _email, phone, _tier, _language in CUSTOMERS:
-        assert phones.e164(phone) == phone
-
-
 # --- the data migrations, called directly on rows ---------------------------------------------------------------
 
 

@@ -1,6 +1,6 @@
 """Synthetic history for benchmarks and dashboards: ``manage.py seed_bench --cases N --seed S``.
 
-The work is ``analytics.seeding.seed``; this command reads the arguments and prints.
+The work is ``devdata.bench.seed``; this command reads the arguments and prints.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from analytics import seeding
+from devdata import bench
 
 
 def positive_int(text: str) -> int:
@@ -66,15 +66,15 @@ class Command(BaseCommand):
     def handle(self, *args, cases: int, seed: int, end: date | None, reset: bool, no_rollups: bool, **options):
         talk = options["verbosity"] > 0
         try:
-            result = seeding.seed(
+            result = bench.seed(
                 cases=cases,
                 seed=seed,
-                end=seeding.end_of_day(end) if end else None,
+                end=bench.end_of_day(end) if end else None,
                 reset=reset,
                 rollups=not no_rollups,
                 progress=self.stdout.write if talk else None,
             )
-        except seeding.SeedRefused as exc:
+        except bench.SeedRefused as exc:
             raise CommandError(str(exc)) from exc
         if not talk:
             return

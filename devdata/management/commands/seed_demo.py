@@ -4,7 +4,7 @@ from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from cases import demo
+from devdata import demo
 
 POLICY_COMMAND = "load_policy_templates"
 

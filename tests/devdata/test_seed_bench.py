@@ -17,7 +17,6 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.db.models import F, Max, Min, Q
 
-from analytics import seeding
 from cases.models import (
     FINAL_STATUSES,
     GOODS_KINDS,
@@ -32,6 +31,7 @@ from cases.models import (
     Order,
     SlaClock,
 )
+from devdata.bench import run as bench_run
 from feedback.models import SurveyInvitation, SurveyResponse
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -213,7 +213,7 @@ def test_reports_progress_with_an_estimate_and_is_quiet_at_verbosity_0():
 
 def test_rebuilds_the_analytics_rollups_when_asked(monkeypatch):
     calls = []
-    monkeypatch.setattr(seeding, "_rollups", lambda: lambda *, progress=None: calls.append(progress))
+    monkeypatch.setattr(bench_run, "_rollups", lambda: lambda *, progress=None: calls.append(progress))
 
     out = StringIO()
     call_command("seed_bench", "--cases", "20", "--seed", "1", "--end", END, stdout=out)
@@ -236,7 +236,7 @@ def test_the_rollups_are_skipped_while_analytics_has_none(monkeypatch):
 
     monkeypatch.setitem(sys.modules, "analytics.rollups", None)  # import analytics.rollups raises ImportError
 
-    assert seeding._rollups() is None
+    assert bench_run._rollups() is None
 
 
 def test_every_seeded_refund_is_in_the_ledger_within_what_its_order_was_paid():

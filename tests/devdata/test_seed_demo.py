@@ -10,8 +10,6 @@ from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
-from cases import demo
-from cases.management.commands import seed_demo as seed_demo_command
 from cases.models import (
     Case,
     CaseEvent,
@@ -27,6 +25,10 @@ from cases.models import (
     ProductFlag,
     ReturnPolicy,
 )
+from core import phones
+from devdata.demo.catalogue import CUSTOMERS
+from devdata.management.commands import seed_demo as seed_demo_command
+from devdata.state_machine import reachable_statuses
 
 pytestmark = pytest.mark.django_db
 
@@ -63,13 +65,13 @@ def row_counts() -> dict[str, int]:
 
 def test_reachable_statuses_follow_the_state_machine():
     shipping = set(CaseStatus.values)
-    assert demo.reachable_statuses(CaseKind.RETURN) == shipping
-    assert demo.reachable_statuses(CaseKind.REFUND_ONLY) == shipping - {
+    assert reachable_statuses(CaseKind.RETURN) == shipping
+    assert reachable_statuses(CaseKind.REFUND_ONLY) == shipping - {
         CaseStatus.IN_TRANSIT,
         CaseStatus.RECEIVED,
         CaseStatus.INSPECTED,
     }
-    assert demo.reachable_statuses(CaseKind.COMPLAINT) == {
+    assert reachable_statuses(CaseKind.COMPLAINT) == {
         CaseStatus.NEW,
         CaseStatus.IN_PROGRESS,
         CaseStatus.AWAITING_CUSTOMER,
@@ -85,7 +87,7 @@ def test_seed_demo_covers_every_kind_in_every_reachable_status_and_every_channel
 
     found = statuses_by_kind()
     for kind in CaseKind.values:
-        assert found[kind] == demo.reachable_statuses(kind), kind
+        assert found[kind] == reachable_statuses(kind), kind
     assert set(Case.objects.values_list("channel", flat=True)) == set(Channel.values)
     # The policy really decided: some approved, some rejected (exclusions, expired windows), some reviewed.
     outcomes = set(Case.objects.values_list("policy_outcome", flat=True))
@@ -178,7 +180,7 @@ def test_seed_demo_works_without_the_policy_command(monkeypatch):
     assert "load_policy_templates" in output
     found = statuses_by_kind()
     for kind in CaseKind.values:
-        assert found[kind] == demo.reachable_statuses(kind), kind
+        assert found[kind] == reachable_statuses(kind), kind
 
 
 def test_seed_demo_refuses_published_passwords_in_production(settings, monkeypatch):
@@ -187,3 +189,8 @@ def test_seed_demo_refuses_published_passwords_in_production(settings, monkeypat
     with pytest.raises(CommandError, match="DEMO_PASSWORD"):
         run_seed()
     assert not get_user_model().objects.filter(username="admin").exists()
+
+
+def test_the_demo_customers_phones_are_valid_e164():
+    for _key, _name, _email, phone, _tier, _language in CUSTOMERS:
+        assert phones.e164(phone) == phone
