@@ -36,6 +36,7 @@ from cases.models import (
 )
 from cases.money import approvals
 from cases.sla import clocks as sla
+from cases.workflow import photos
 from core import clock
 from core.desk import answer_write, desk_required, refusal
 from core.pagination import encode_cursor, optional_instant, read_cursor
@@ -424,16 +425,14 @@ def photo(request, number: str, pk: int):
     return attachment_response(attachment)
 
 
-# Shown in the page; anything else (a customer's HTML, PDF, script...) is only ever downloaded.
-INLINE_TYPES = frozenset({"image/jpeg", "image/png", "image/webp", "image/gif"})
-
-
 def attachment_response(attachment) -> HttpResponse:
-    inline = attachment.content_type in INLINE_TYPES
-    response = HttpResponse(
-        attachment.file.open("rb").read(),
-        content_type=attachment.content_type if inline else "application/octet-stream",
-    )
+    """Shown in the page only when the bytes prove the recorded photo type (``photos.shown_type``);
+    anything else (a customer's HTML, PDF, script, a row stored under its sender's label) is only
+    ever downloaded."""
+    with attachment.file.open("rb") as stored:
+        data = stored.read()
+    inline = photos.shown_type(data, recorded=attachment.content_type)
+    response = HttpResponse(data, content_type=inline or "application/octet-stream")
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     if not inline:

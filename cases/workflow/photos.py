@@ -61,3 +61,26 @@ def clean_photo(upload) -> Photo:
         ) from None
     content_type, ext = IMAGE_FORMATS[fmt]
     return Photo(name=f"{uuid.uuid4().hex}.{ext}", content_type=content_type, data=out.getvalue())
+
+
+# What the desk and the portal show inline, by Pillow's name for the format; anything else downloads.
+SHOWN_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "GIF": "image/gif"}
+
+
+def shown_type(data: bytes, *, recorded: str) -> str | None:
+    """``recorded`` when ``data`` proves it (a whole JPEG, PNG, WebP or GIF of that format, as
+    Pillow reads it), else None: the file is then only downloaded. A row stored before the photo
+    check, or by a path that trusted the sender's label, is not shown by that label."""
+    from PIL import Image, UnidentifiedImageError
+
+    if recorded not in SHOWN_TYPES.values():
+        return None
+    try:
+        with Image.open(io.BytesIO(data)) as probe:
+            fmt = probe.format
+            probe.verify()
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()  # verify() does not decode: a cut-off file fails here
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        return None
+    return recorded if SHOWN_TYPES.get(fmt) == recorded else None
