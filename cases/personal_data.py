@@ -172,7 +172,7 @@ def _register_case_records() -> None:
     not_personal(RevisitTask, fields=["reason"], reason=CODE)
     register(Notification, rows=_of_cases, fields=["email", "body", "last_error"], how=How.BLANK)
     register(Notification, fields=["subject"], how=How.MASK, value=ERASED)
-    not_personal(Notification, fields=["kind"], reason=CODE)
+    not_personal(Notification, fields=["kind", "status"], reason=CODE + " (the status: where its email stands)")
     not_personal(SlaClock, fields=["kind", "state"], reason=CODE)
     not_personal(FollowUp, fields=["kind"], reason=CODE)
 
