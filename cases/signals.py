@@ -8,6 +8,8 @@ same transaction; a receiver with a side effect outside the database must defer 
 
 from django.dispatch import Signal
 
+from core.masking import personal_data_accessed
+
 # Sent with: case (Case), event (CaseEvent).
 case_event_recorded = Signal()
 
@@ -16,7 +18,4 @@ case_event_recorded = Signal()
 survey_due = Signal()
 survey_reminder_due = Signal()
 
-# Sent when personal data is viewed, revealed or exported (``cases.masking.record_access``). With: actor
-# (User or None), action (str, one of privacy.models.AuditAction), customer_id, case_id and case_number (or
-# None and ""), reason (str), detail (dict), ip (str). The privacy app writes the audit row.
-personal_data_accessed = Signal()
+__all__ = ["case_event_recorded", "personal_data_accessed", "survey_due", "survey_reminder_due"]

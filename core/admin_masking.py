@@ -33,7 +33,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from cases import masking as privacy
+from core import masking as privacy
 
 if TYPE_CHECKING:
     # What the mixins are mixed into, for the type checker only (at run time the admin class comes after them).

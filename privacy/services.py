@@ -85,7 +85,7 @@ def log_access(
     ip: str = "",
     **_ignored: Any,
 ) -> AuditLog:
-    """Write one audit row (the receiver of ``cases.masking.personal_data_accessed`` calls this).
+    """Write one audit row (the receiver of ``core.masking.personal_data_accessed`` calls this).
 
     A view (``view_case``, ``view_customer``) is written once per AUDIT_VIEW_WINDOW_MINUTES for the
     same user, case (or customer) and address: a page reloaded ten times is one row, and the row
