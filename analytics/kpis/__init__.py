@@ -20,8 +20,9 @@ Rates are fractions (0–1) and ``None`` when their denominator is 0; times are 
 string with two decimals, in the shop's currency (one currency is assumed).
 
 This package is the one entry point: other code imports ``analytics.kpis`` and calls ``report``,
-``cached_report``, ``drill_down`` and ``parse_request`` (every public name of the modules below is
-re-exported here). Its modules, each importing only those listed before it:
+``cached_report``, ``drill_down`` and ``parse_request``; what else other code reads (the formulas,
+``Plan``, ``BUCKETS``, labels ...) is re-exported here (``__all__``). Its modules, each importing
+only those listed before it:
 
 - ``formulas``: the definitions of §5, one function per KPI with its formula in its docstring;
 - ``query``: the request (period, split, filters) parsed from query parameters, ``BadRequest``;
@@ -138,7 +139,7 @@ def report(req: ReportRequest, *, source: str = "rollup") -> dict:
     p_fr = percentiles(plan, req, "first_response", "all").get("", (None, None))
     p_res = percentiles(plan, req, "resolution_time", "all").get("", (None, None))
     total_kpis = kpis_of(total, fr=p_fr, res=p_res, orders=orders, returned_sold=returned_sold)
-    rows = split_rows(plan, req, live, orders) if req.split else []
+    rows = split_rows(plan, req, req.split, live, orders) if req.split else []
     daily = trend(req, days)
     compared = targets(flat(total_kpis))
     return {
