@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from feedback.models import SCALES, QuestionKind, SurveyInvitation
@@ -18,7 +19,7 @@ FACES = {
     4: "M10 19.5 Q16 23.5 22 19.5",
     5: "M9 18.5 Q16 27 23 18.5",
 }
-ENDS = {
+ENDS: dict[str, tuple[Promise, Promise]] = {
     QuestionKind.CSAT: (_("Very dissatisfied"), _("Very satisfied")),
     QuestionKind.NPS: (_("Not at all likely"), _("Extremely likely")),
     QuestionKind.CES: (_("Very easy"), _("Very difficult")),

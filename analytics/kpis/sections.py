@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date, timedelta
+from typing import Any
 
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy
@@ -110,7 +111,7 @@ def _units(per: dict[tuple[int, str], dict]) -> tuple[dict[int, int], dict[int, 
 def _returns(
     sold: dict[int, int], returned: dict[int, dict], by_reason: dict[str, int], products: dict, total_sold: int
 ) -> dict:
-    by_product = sorted(
+    by_product: list[dict[str, Any]] = sorted(
         (
             {
                 "product_id": pk,
@@ -131,27 +132,23 @@ def _returns(
         categories[row["category"]][0] += row["units_sold"]
         categories[row["category"]][1] += row["units_returned"]
     reason_names = dict(ReasonCode.choices)
+    by_category: list[dict[str, Any]] = [
+        {"category": c, "units_sold": s, "units_returned": r, "return_rate": return_rate(r, s)}
+        for c, (s, r) in categories.items()
+    ]
+    reasons: list[dict[str, Any]] = [
+        {
+            "reason": reason,
+            "label": str(reason_names.get(reason, reason)),
+            "units_returned": units,
+            "return_rate": return_rate(units, total_sold),
+        }
+        for reason, units in by_reason.items()
+    ]
     returns = {
         "by_product": by_product[:20],
-        "by_category": sorted(
-            (
-                {"category": c, "units_sold": s, "units_returned": r, "return_rate": return_rate(r, s)}
-                for c, (s, r) in categories.items()
-            ),
-            key=lambda r: (-r["units_returned"], r["category"]),
-        ),
-        "by_reason": sorted(
-            (
-                {
-                    "reason": reason,
-                    "label": str(reason_names.get(reason, reason)),
-                    "units_returned": units,
-                    "return_rate": return_rate(units, total_sold),
-                }
-                for reason, units in by_reason.items()
-            ),
-            key=lambda r: (-r["units_returned"], r["reason"]),
-        ),
+        "by_category": sorted(by_category, key=lambda r: (-r["units_returned"], r["category"])),
+        "by_reason": sorted(reasons, key=lambda r: (-r["units_returned"], r["reason"])),
     }
     return returns
 
@@ -207,19 +204,19 @@ def all_products(plan: Plan, req: ReportRequest) -> list[dict]:
 # --- the split rows, the trend, the targets -------------------------------------------------------
 
 
-def split_rows(plan: Plan, req: ReportRequest, live: dict, orders: int) -> list[dict]:
-    """Every KPI per value of ``req.split`` (``live`` as from ``live_measures(plan, req, req.split)``),
-    most cases created first."""
-    per_value = by_value(plan, req, req.split, live)
-    fr = percentiles(plan, req, "first_response", req.split)
-    res = percentiles(plan, req, "resolution_time", req.split)
-    labels = value_labels(req.split, list(per_value))
+def split_rows(plan: Plan, req: ReportRequest, split: str, live: dict, orders: int) -> list[dict]:
+    """Every KPI per value of ``split`` (the request's; ``live`` as from ``live_measures(plan, req,
+    split)``), most cases created first."""
+    per_value = by_value(plan, req, split, live)
+    fr = percentiles(plan, req, "first_response", split)
+    res = percentiles(plan, req, "resolution_time", split)
+    labels = value_labels(split, list(per_value))
     product_units_sold = (
         {str(r["product_id"]): (r["units_returned"], r["units_sold"]) for r in all_products(plan, req)}
-        if req.split == "product"
+        if split == "product"
         else {}
     )
-    rows = []
+    rows: list[dict[str, Any]] = []
     for value, values in per_value.items():
         kpis = kpis_of(
             values,

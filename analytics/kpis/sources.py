@@ -6,6 +6,7 @@ filtered request from ``CaseFact``, and ``source="live"`` recomputes everything 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -135,13 +136,14 @@ def percentiles(plan: Plan, req: ReportRequest, kpi: str, dim: str) -> dict[str,
 # --- labels of dimension values -------------------------------------------------------------------
 
 
-def value_labels(dim: str, values) -> dict[str, str]:
+def value_labels(dim: str, values: Iterable[str]) -> dict[str, str]:
     """What a person reads for each value of a dimension."""
     choices = {"channel": Channel, "kind": CaseKind, "reason": ReasonCode, "tier": CustomerTier}.get(dim)
     if choices is not None:
-        names = dict(choices.choices)
-        return {v: str(names.get(v, v)) for v in values}
+        choice_names = dict(choices.choices)
+        return {v: str(choice_names.get(v, v)) for v in values}
     ids = [int(v) for v in values if v]
+    names: dict[int, str]
     if dim == "team":
         names = dict(Team.objects.filter(pk__in=ids).values_list("pk", "name"))
     elif dim == "agent":

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import datetime
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.urls import reverse
@@ -128,7 +129,7 @@ def dashboard_context(get: Mapping[str, str], req: kpis.ReportRequest | None, re
     def drill(kpi: str, **extra) -> str:
         return f"{drill_url}?{urlencode({**query, 'kpi': kpi, **extra})}"
 
-    context = {
+    context: dict[str, Any] = {
         "section": "home",
         "query": shown,
         "query_string": urlencode(query),

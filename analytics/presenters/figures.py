@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
@@ -121,7 +122,8 @@ TILES = (
 TILE_BY_KEY = {tile.key: tile for tile in TILES}
 
 
-def dig(data: dict, path: tuple[str, ...]):
+def dig(data: Any, path: tuple[str, ...]) -> Any:
+    """The value at ``path`` in nested dicts, or None where the path breaks off."""
     for step in path:
         if not isinstance(data, dict):
             return None
