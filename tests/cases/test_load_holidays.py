@@ -116,3 +116,40 @@ def test_replace_removes_the_other_days_of_those_years_only(tmp_path):
     loaded = days()
     assert date(2026, 6, 6) not in loaded and date(2025, 6, 6) in loaded
     assert "1 removed" in out
+
+
+def test_loaded_holidays_move_the_due_times_of_open_cases(django_capture_on_commit_callbacks, monkeypatch, tmp_path):
+    """Recomputing the clocks is a service (cases.sla.recompute), not an admin hook: load_holidays changes a
+    calendar, so once it commits the recompute of the open cases is queued, and that recompute moves a
+    running clock's due time onto the new holiday."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from cases import tasks
+    from cases.models import SlaClock, SlaPolicy
+    from cases.services import create_case
+    from cases.sla import clocks
+    from tests.cases.factories import CustomerFactory
+
+    shanghai = ZoneInfo("Asia/Shanghai")
+    calendar = BusinessCalendar.objects.create(code="office", name="office", time_zone="Asia/Shanghai")
+    SlaPolicy.objects.filter(name="Standard").update(calendar=calendar)
+    # Opened on a working Wednesday evening; the day the first response falls due becomes a holiday.
+    monkeypatch.setattr("core.clock.now", lambda: datetime(2026, 12, 9, 17, 0, tzinfo=shanghai))
+    case = create_case(customer=CustomerFactory(), kind="complaint", channel="email")
+    clock = SlaClock.objects.get(case=case, kind="first_response")
+    due_before = clock.due_at
+    due_day = due_before.astimezone(shanghai).date()
+    assert due_day.weekday() < 5
+    queued = []
+    monkeypatch.setattr(tasks.recompute_clocks, "delay", lambda: queued.append(clocks.recompute_open_clocks()))
+    holiday = tmp_path / "holiday.json"
+    holiday.write_text(
+        json.dumps([{"date": due_day.isoformat(), "kind": "holiday", "name": "Test day"}]), encoding="utf-8"
+    )
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        load("--calendar", "office", "--file", str(holiday))
+    assert len(callbacks) == 1, "one recompute is queued once the load is committed"
+    assert queued == [1], "the open case was recomputed"
+    clock.refresh_from_db()
+    assert clock.due_at - due_before >= timedelta(days=1), "that day is now a holiday: due a working day later"
