@@ -25,13 +25,10 @@ class CasesConfig(AppConfig):
         from cases.personal_data import register_all
 
         register_all()
-        # The Celery tasks, registered in every process (web too): the outbox nudges them by name.
         # What the roles may do with cases (core.roles builds the groups after migrate); who may
-        # enter the desk (core.desk).
-        from cases import (
-            roles,
-            tasks,  # noqa: F401
-        )
+        # enter the desk (core.desk). The Celery tasks are imported so every process (web too) has
+        # them registered: the outbox nudges them by name.
+        from cases import roles, tasks  # noqa: F401 - tasks: registered on import
         from core.desk import register_desk_permissions
 
         roles.register()

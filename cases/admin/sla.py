@@ -23,6 +23,7 @@ from core.admin import ReadOnlyAdmin
 
 # --- SLA: calendars, policies, settings (managers edit), clocks and follow-ups (read only) ------------
 
+
 class CalendarDayInline(admin.TabularInline):
     model = CalendarDay
     extra = 1
