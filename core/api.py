@@ -13,44 +13,55 @@ for the method (the roles' groups carry them: ``core.roles``).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 from rest_framework.exceptions import APIException
 from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
 from core.errors import DomainError
 
+if TYPE_CHECKING:
+    from rest_framework.views import APIView
 
-def exception_handler(exc, context):
+    _Serializer = serializers.Serializer[Any]  # generic for the type checker only
+else:
+    _Serializer = serializers.Serializer
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """The answer to an exception a view raised: a domain error with its status, anything DRF knows
     with its code; ``None`` (a 500) for the rest."""
     if isinstance(exc, DomainError):
         set_rollback()
-        body = {"detail": exc.message, "code": exc.code}
+        body: dict[str, Any] = {"detail": exc.message, "code": exc.code}
         if exc.details:
             body["details"] = exc.details
         return Response(body, status=exc.http_status)
     response = drf_exception_handler(exc, context)
     if response is None or not isinstance(response.data, dict) or "detail" not in response.data:
         return response
+    codes = exc.get_codes() if isinstance(exc, APIException) else None
     if isinstance(exc, Http404):
         code = "not_found"
     elif isinstance(exc, PermissionDenied):
         code = "permission_denied"
-    elif isinstance(exc, APIException) and isinstance(exc.get_codes(), str):
-        code = exc.get_codes()
+    elif isinstance(codes, str):
+        code = codes
     else:
         code = "error"
     response.data = {"detail": response.data["detail"], "code": code}
     return response
 
 
-class ErrorSerializer(serializers.Serializer):
+class ErrorSerializer(_Serializer):
     """The body of every error but field validation."""
 
     detail = serializers.CharField()
@@ -68,7 +79,7 @@ class HasRolePermissions(BasePermission):
 
     message = _("Your role does not allow this.")
 
-    def has_permission(self, request, view) -> bool:
+    def has_permission(self, request: Request, view: APIView) -> bool:
         user = request.user
         if not (user and user.is_authenticated):
             return False
@@ -78,4 +89,4 @@ class HasRolePermissions(BasePermission):
         required = getattr(view, "required_permissions", {}).get(method)
         if required is None:
             return False
-        return user.has_perms(required)
+        return bool(user.has_perms(required))

@@ -22,12 +22,14 @@ from typing import Any, TypeVar
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.urls import NoReverseMatch, reverse
+from django.utils.functional import Promise
 
 from core.errors import DomainError
 
 T = TypeVar("T")
+View = Callable[..., HttpResponse]
 
 # --- who may enter ---------------------------------------------------------------------------------------
 
@@ -44,12 +46,12 @@ def desk_permissions() -> tuple[str, ...]:
     return tuple(_desk_permissions)
 
 
-def desk_required(view):
+def desk_required(view: View) -> View:
     """A desk page: anonymous visitors sign in first; a user without the desk permissions gets 403."""
 
     @login_required(login_url="desk:login")
     @wraps(view)
-    def wrapped(request, *args, **kwargs):
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         required = desk_permissions()
         if not required or not request.user.has_perms(required):
             raise PermissionDenied
@@ -91,14 +93,14 @@ class MenuEntry:
     the entry's group; the label when empty) are lazy translations; ``permission`` is an
     ``"app_label.codename"`` the user needs, empty for none; ``staff_only`` also asks ``is_staff``."""
 
-    label: Any
+    label: str | Promise
     url_name: str
     permission: str = ""
     order: int = 100
-    section: Any = ""
+    section: str | Promise = ""
     staff_only: bool = False
 
-    def visible_to(self, user) -> bool:
+    def visible_to(self, user: Any) -> bool:
         if user is None or not user.is_authenticated:
             return False
         if self.staff_only and not user.is_staff:
@@ -110,7 +112,13 @@ _menu: dict[str, MenuEntry] = {}
 
 
 def register_menu_entry(
-    *, label, url_name: str, permission: str = "", order: int = 100, section="", staff_only: bool = False
+    *,
+    label: str | Promise,
+    url_name: str,
+    permission: str = "",
+    order: int = 100,
+    section: str | Promise = "",
+    staff_only: bool = False,
 ) -> MenuEntry:
     """Add a link to the desk's menu (from an ``AppConfig.ready()``); registering a URL name again
     replaces its entry."""
@@ -131,7 +139,7 @@ def menu_entries() -> list[MenuEntry]:
     return sorted(_menu.values(), key=lambda entry: (entry.order, entry.url_name))
 
 
-def menu_for(user) -> list[tuple[MenuEntry, str]]:
+def menu_for(user: Any) -> list[tuple[MenuEntry, str]]:
     """The entries ``user`` may see, each with its URL, in menu order."""
     shown = []
     for entry in menu_entries():

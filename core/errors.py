@@ -12,6 +12,8 @@ that catches ``DomainError`` catches every app's.
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class DomainError(Exception):
     """Base of the domain errors. ``message`` is translated text a person can read; ``details``
@@ -20,7 +22,7 @@ class DomainError(Exception):
     http_status = 400
     code = "error"
 
-    def __init__(self, message: str, *, details: dict | None = None):
+    def __init__(self, message: str, *, details: dict[str, Any] | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.details = details or {}

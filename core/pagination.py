@@ -22,14 +22,21 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, OrderBy, Q, QuerySet
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import BasePagination
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
+
+if TYPE_CHECKING:
+    from rest_framework.views import APIView
+
+# A cursor's values are read back by these: ``int``, ``str``, ``instant``, ``optional_instant``.
+Kind = Callable[[Any], Any]
 
 # --- the cursor codec ---------------------------------------------------------------------------------
 
@@ -60,7 +67,7 @@ def encode_cursor(position: Sequence[Any], *, ordering: str = "") -> str:
     return base64.urlsafe_b64encode(json.dumps(payload, separators=(",", ":")).encode()).decode()
 
 
-def decode_cursor(text: str, kinds: Sequence[Callable[[Any], Any]], *, ordering: str = "") -> tuple:
+def decode_cursor(text: str, kinds: Sequence[Kind], *, ordering: str = "") -> tuple[Any, ...]:
     """The position ``text`` names, each value read by its kind (``int``, ``instant``,
     ``optional_instant``, ``str``...); raises ``InvalidCursor`` for anything else, including a cursor
     made for another ordering."""
@@ -78,7 +85,7 @@ def decode_cursor(text: str, kinds: Sequence[Callable[[Any], Any]], *, ordering:
         raise InvalidCursor(str(exc)) from None
 
 
-def read_cursor(text: str, kinds: Sequence[Callable[[Any], Any]], *, ordering: str = "") -> tuple | None:
+def read_cursor(text: str, kinds: Sequence[Kind], *, ordering: str = "") -> tuple[Any, ...] | None:
     """A cursor from a page's query string: its position, or None (the first page) when it is empty
     or unreadable."""
     if not text:
@@ -100,7 +107,7 @@ class KeysetOrdering:
     descending: bool = False
     nullable: bool = False
 
-    def order_by(self) -> list:
+    def order_by(self) -> list[OrderBy | str]:
         # A NOT NULL column gets plain ASC/DESC: the order of its index, which PostgreSQL can walk.
         nulls_last = True if self.nullable else None
         column = F(self.field)
@@ -117,7 +124,7 @@ class KeysetOrdering:
             following |= Q(**{f"{self.field}__isnull": True})
         return following
 
-    def cursor_kinds(self) -> tuple:
+    def cursor_kinds(self) -> tuple[Kind, Kind]:
         """How a cursor's values are read back: the field's moment (or None), then the id."""
         return (optional_instant if self.nullable else instant, int)
 
@@ -142,7 +149,9 @@ class KeysetPagination(BasePagination):
 
     # --- the page -------------------------------------------------------------------------------
 
-    def paginate_queryset(self, queryset: QuerySet, request, view=None) -> list:
+    def paginate_queryset(  # type: ignore[override]  # a queryset only: the keyset is a WHERE clause
+        self, queryset: QuerySet[Any], request: Request, view: APIView | None = None
+    ) -> list[Any]:
         self.request = request
         self.ordering_name = self._ordering_name(request)
         ordering = self.orderings[self.ordering_name]
@@ -158,7 +167,7 @@ class KeysetPagination(BasePagination):
         self.last = rows[-1] if rows else None
         return rows
 
-    def get_paginated_response(self, data) -> Response:
+    def get_paginated_response(self, data: Any) -> Response:
         return Response({"next": self.get_next_link(), "results": data})
 
     def get_next_link(self) -> str | None:
@@ -170,7 +179,7 @@ class KeysetPagination(BasePagination):
 
     # --- inputs ---------------------------------------------------------------------------------
 
-    def _ordering_name(self, request) -> str:
+    def _ordering_name(self, request: Request) -> str:
         name = request.query_params.get(self.ordering_query_param) or self.default_ordering
         if name not in self.orderings:
             raise ValidationError(
@@ -182,7 +191,7 @@ class KeysetPagination(BasePagination):
             )
         return name
 
-    def _page_size(self, request) -> int:
+    def _page_size(self, request: Request) -> int:
         raw = request.query_params.get(self.page_size_query_param)
         if raw in (None, ""):
             return self.page_size
@@ -209,7 +218,7 @@ class KeysetPagination(BasePagination):
 
     # --- schema ---------------------------------------------------------------------------------
 
-    def get_paginated_response_schema(self, schema: dict) -> dict:
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
         return {
             "type": "object",
             "required": ["next", "results"],
@@ -219,7 +228,7 @@ class KeysetPagination(BasePagination):
             },
         }
 
-    def get_schema_operation_parameters(self, view) -> list[dict]:
+    def get_schema_operation_parameters(self, view: APIView) -> list[dict[str, Any]]:
         return [
             {
                 "name": self.cursor_query_param,

@@ -14,6 +14,7 @@ database always has the groups.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from django.apps import apps
 from django.contrib.auth.management import create_permissions
@@ -67,7 +68,7 @@ def ensure_roles() -> dict[str, Group]:
     return groups
 
 
-def ensure_roles_after_migrate(sender, **kwargs) -> None:
+def ensure_roles_after_migrate(sender: object, **kwargs: Any) -> None:
     """post_migrate: the roles name permissions of every app, so create every app's first
     (idempotent; Django would create them a moment later), then the groups."""
     for app_config in apps.get_app_configs():
