@@ -13,6 +13,8 @@ It imports no app of the project (``tests/test_architecture.py``); every app may
 ``roles``                                 the staff roles; each app registers its permissions,
                                           ``ensure_roles`` builds the groups after migrate
 ``admin`` / ``admin_masking``             admin base classes; personal data masked in the admin
+``admin_registry``                        the admin composed once: apps extend other apps' admins
+``masking``                               the masks, the reveal for a reason, ``personal_data_accessed``
 ``crypto`` / ``fields`` / ``secret_admin``  secrets encrypted at rest, write-only in the admin
 ``client_ip``                             the client's address behind the trusted proxies (the only
                                           reader of REMOTE_ADDR and X-Forwarded-For)
