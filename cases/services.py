@@ -29,6 +29,7 @@ from cases.catalog.orders import CustomerData, LineData, OrderConflict, OrderDat
 from cases.masking import record_access, reveal_contact, reveal_customer
 from cases.money.costs import add_cost_line
 from cases.money.ledger import record_refund, request_refund, settle_refund
+from cases.notifications import notify_customer, notify_users
 from cases.sla.follow_ups import complete_revisit, create_revisit
 from cases.workflow.approval_requests import decide_approval, request_approval
 from cases.workflow.creation import LineRequest, create_case
@@ -80,6 +81,8 @@ __all__ = [
     "decide_approval",
     "link_cases",
     "merge_case",
+    "notify_customer",
+    "notify_users",
     "reassign_case",
     "record_access",
     "record_event",

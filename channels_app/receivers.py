@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from cases.models import Case, CaseEvent, CaseStatus, EventType, NotificationKind
-from cases.notifications import notify_customer
+from cases.services import notify_customer
 from channels_app import replies, shop_webhooks
 from channels_app.portal import send_sms
 
