@@ -33,8 +33,8 @@ from cases.models import (
     SlaClock,
 )
 from cases.policy import engine as policy
-from cases.services import LineRequest
 from cases.sla import clocks as sla
+from cases.workflow.creation import LineRequest
 from core import phones
 
 # --- orders ---------------------------------------------------------------------------------------

@@ -300,7 +300,7 @@ def ask_approval(request, number: str):
     return _after_write(
         request,
         number,
-        lambda: approvals.request_approval(
+        lambda: services.request_approval(
             case=case,
             actor=request.user,
             resolution_type=request.POST.get("resolution_type", ""),
@@ -319,7 +319,7 @@ def decide(request, number: str):
         waiting = approvals.pending(case)
         if waiting is None:
             raise InvalidInput(_("Nothing waits for an approval on this case."))
-        approvals.decide_approval(
+        services.decide_approval(
             request=waiting,
             actor=request.user,
             approve=request.POST.get("approve") == "1",

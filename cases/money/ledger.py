@@ -42,6 +42,7 @@ from cases.models import (
     RefundLine,
     RefundStatus,
 )
+from cases.workflow.events import record_event
 from core import clock
 
 ZERO = Decimal("0.00")
@@ -182,8 +183,6 @@ def record_refund(
     """Write the refund that brings the case's live refunds up to ``total`` (None when nothing is
     new): the refund, its lines, its cost line and its ``refund`` event. ``now`` must come from
     ``lock_order`` in the same transaction."""
-    from cases.services import record_event
-
     new = check_total(case=case, total=total, now=now)
     if new <= 0:
         return None
@@ -273,8 +272,6 @@ def settle_refund(*, refund: Refund, actor: AbstractBaseUser, status: str, note:
     """The shop (or a manager) reports what became of a requested refund: succeeded, failed or
     cancelled. A failed or cancelled refund stops counting: its amount may be refunded again.
     Settling is once; the same answer again changes nothing, another answer is a 400."""
-    from cases.services import record_event
-
     if not actor.has_perm(SETTLE):
         raise TransitionForbidden(_("Your role does not allow reporting refund outcomes."))
     settled = (RefundStatus.SUCCEEDED, RefundStatus.FAILED, RefundStatus.CANCELLED)

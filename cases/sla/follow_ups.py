@@ -28,8 +28,9 @@ from cases.models import (
     Tag,
 )
 from cases.notifications import notify_users
-from cases.services import record_event, transition_case
 from cases.signals import survey_due, survey_reminder_due
+from cases.workflow.events import record_event
+from cases.workflow.transitions import transition_case
 from core import clock
 
 STALLED_TAG = "shipment-stalled"

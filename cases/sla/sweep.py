@@ -31,9 +31,11 @@ from cases.models import (
     SlaClock,
 )
 from cases.notifications import notify_customer, notify_users
-from cases.services import record_event, save_case_edit, transition_case
 from cases.sla.clocks import REPLY_CLOCKS
 from cases.sla.follow_ups import run_follow_up
+from cases.workflow.editing import save_case_edit
+from cases.workflow.events import record_event
+from cases.workflow.transitions import transition_case
 from core import clock
 
 log = logging.getLogger(__name__)
