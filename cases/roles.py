@@ -144,6 +144,9 @@ INTEGRATION_PERMISSIONS = [
     "view_refund",
     "view_refundline",
     "settle_refund",
+    # A system account of no team: the teams restriction (DESK_TEAMS_RESTRICT) is for staff, and
+    # would hide every case's refunds from the shop that pays them.
+    "view_all_teams",
 ]
 
 

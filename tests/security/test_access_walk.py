@@ -13,7 +13,10 @@ route answers) and must get exactly the outcome the table says:
   its existence).
 
 Teams restrict (DESK_TEAMS_RESTRICT on) for the whole walk: customer A's case belongs to team T1,
-``agent`` is in T1 and ``other_agent`` in T2. Admin routes are walked by test_access_admin.py.
+``agent`` is in T1 and ``other_agent`` in T2. ``integration`` is the shop's system account (a token
+user of no team, not staff): it pushes orders and cases, reads and settles refunds, forwards
+feedback; every desk, dashboard and reading page of the staff is a 403 for it. Admin routes are
+walked by test_access_admin.py.
 """
 
 from __future__ import annotations
@@ -49,8 +52,10 @@ def _private_media(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")
 
 
-ROLES = ("anon", "cust_a", "cust_b", "agent", "other_agent", "manager", "admin")
+ROLES = ("anon", "cust_a", "cust_b", "agent", "other_agent", "manager", "admin", "integration")
 STAFF = ("agent", "other_agent", "manager", "admin")
+# Signed in with a session and a token (the integration signs in with its token; the walk gives it both).
+SIGNED_IN = (*STAFF, "integration")
 
 
 def walk_routes(resolver=None, prefix: str = "") -> list[str]:
@@ -96,6 +101,7 @@ def build_world() -> SimpleNamespace:
     w.other_agent = UserFactory(username="walk-other", role="agent")
     w.manager = UserFactory(username="walk-manager", role="manager")
     w.admin = UserFactory(username="walk-admin", role="admin")
+    w.integration = UserFactory(username="walk-shop", role="integration")
     w.t1.members.add(w.agent)
     w.t2.members.add(w.other_agent)
     w.cust_a, w.cust_b = CustomerFactory(name="Customer A"), CustomerFactory(name="Customer B")
@@ -147,7 +153,7 @@ def client_for(role: str, w) -> Client:
         portal_session(client, w.cust_a)
     elif role == "cust_b":
         portal_session(client, w.cust_b)
-    elif role in STAFF:
+    elif role in SIGNED_IN:
         user = getattr(w, role)
         client.force_login(user)
         client.defaults["HTTP_AUTHORIZATION"] = f"Token {Token.objects.get_or_create(user=user)[0].key}"
@@ -176,18 +182,23 @@ def same(outcome: str) -> tuple[str, ...]:
 
 PUBLIC = same("ok")
 # Desk pages without an object: any desk role.
-DESK = row("login", "login", "login", "ok", "ok", "ok", "ok")
+DESK = row("login", "login", "login", "ok", "ok", "ok", "ok", "403")
 # Desk pages on customer A's case (team T1): the agent of T2 must not learn it exists.
-DESK_CASE_A = row("login", "login", "login", "ok", "404", "ok", "ok")
-# Manager pages (analytics.view_dashboard): agents are refused.
-MANAGER = row("login", "login", "login", "403", "403", "ok", "ok")
+DESK_CASE_A = row("login", "login", "login", "ok", "404", "ok", "ok", "403")
+# Manager pages (analytics.view_dashboard): agents and the integration are refused.
+MANAGER = row("login", "login", "login", "403", "403", "ok", "ok", "403")
 # Portal pages on customer A's case or order: B gets 404, the desk users are no customers.
-PORTAL_A = row("portal", "ok", "404", "portal", "portal", "portal", "portal")
-PORTAL_ANY = row("portal", "ok", "ok", "portal", "portal", "portal", "portal")
-# API read/writes of the desk (token): 401 without a token, customers have none.
-API_DESK = row("login", "login", "login", "ok", "ok", "ok", "ok")
-API_CASE_A = row("login", "login", "login", "ok", "404", "ok", "ok")
-API_MANAGER = row("login", "login", "login", "403", "403", "ok", "ok")
+PORTAL_A = row("portal", "ok", "404", "portal", "portal", "portal", "portal", "portal")
+PORTAL_ANY = row("portal", "ok", "ok", "portal", "portal", "portal", "portal", "portal")
+# API read/writes of the desk (token): 401 without a token, customers have none; the integration
+# may not read the desk's cases, queues, notifications or KPIs.
+API_DESK = row("login", "login", "login", "ok", "ok", "ok", "ok", "403")
+API_CASE_A = row("login", "login", "login", "ok", "404", "ok", "ok", "403")
+API_MANAGER = row("login", "login", "login", "403", "403", "ok", "ok", "403")
+# What the shop's integration does (token): read orders, read and settle refunds, forward feedback.
+API_SHOP = row("login", "login", "login", "ok", "ok", "ok", "ok", "ok")
+API_SHOP_CASE_A = row("login", "login", "login", "ok", "404", "ok", "ok", "ok")
+API_SHOP_MANAGER = row("login", "login", "login", "403", "403", "ok", "ok", "ok")
 # Signed webhooks and token-addressed public endpoints: nobody's session counts, the signature does.
 UNSIGNED = same("login")
 
@@ -230,25 +241,32 @@ ROUTES: dict[str, Route] = {
         "GET",
         lambda w: f"/api/v1/kpis/scorecards/{w.agent.pk}/",
         # An agent reads their own card only; the agent of T2 asks for someone else's.
-        row("login", "login", "login", "ok", "403", "ok", "ok"),
+        row("login", "login", "login", "ok", "403", "ok", "ok", "403"),
     ),
     "api/v1/orders/<str:number>/": Route(
-        "GET", lambda w: f"/api/v1/orders/{w.order_a.number}/", API_DESK
+        "GET", lambda w: f"/api/v1/orders/{w.order_a.number}/", API_SHOP
     ),  # orders carry no team
     "api/v1/cases/": Route("GET", lambda w: "/api/v1/cases/", API_DESK),
     "api/v1/cases/<str:number>/": Route("GET", api_a(), API_CASE_A),
     "api/v1/cases/<str:number>/transitions/": Route("GET", api_a("transitions/"), API_CASE_A),
-    "api/v1/cases/<str:number>/transitions/<str:name>/": Route("POST", api_a("transitions/nope/"), API_CASE_A),
-    "api/v1/cases/<str:number>/messages/": Route("POST", api_a("messages/"), API_CASE_A),
-    "api/v1/cases/<str:number>/refunds/": Route("GET", api_a("refunds/"), API_CASE_A),
-    # The shop reports a refund's outcome (integration, managers, admins): agents may not.
-    "api/v1/refunds/<int:pk>/outcome/": Route("POST", lambda w: f"/api/v1/refunds/{w.refund.pk}/outcome/", API_MANAGER),
+    # A real step and a real message, so the integration meets the step's and the service's own
+    # permission (403), not the input checks that come first for an unknown step or an empty body.
+    "api/v1/cases/<str:number>/transitions/<str:name>/": Route("POST", api_a("transitions/start/"), API_CASE_A),
+    "api/v1/cases/<str:number>/messages/": Route(
+        "POST", api_a("messages/"), API_CASE_A, data=lambda w: {"text": "walk", "public": "false"}
+    ),
+    # The shop reads the refunds of any case (no team restricts the integration) and reports their
+    # outcome (integration, managers, admins): agents may not.
+    "api/v1/cases/<str:number>/refunds/": Route("GET", api_a("refunds/"), API_SHOP_CASE_A),
+    "api/v1/refunds/<int:pk>/outcome/": Route(
+        "POST", lambda w: f"/api/v1/refunds/{w.refund.pk}/outcome/", API_SHOP_MANAGER
+    ),
     "api/v1/notifications/": Route("GET", lambda w: "/api/v1/notifications/", API_DESK),
     "api/v1/notifications/<int:pk>/read/": Route(
         "POST",
         lambda w: f"/api/v1/notifications/{w.notification.pk}/read/",
-        # Someone else's notification is a 404, the admin's included.
-        row("login", "login", "login", "ok", "404", "404", "404"),
+        # Someone else's notification is a 404, the admin's included; the integration has no bell.
+        row("login", "login", "login", "ok", "404", "404", "404", "403"),
     ),
     "api/v1/revisits/": Route("GET", lambda w: "/api/v1/revisits/", API_DESK),
     "api/v1/revisits/<int:pk>/complete/": Route(
@@ -282,12 +300,15 @@ ROUTES: dict[str, Route] = {
     "api/v1/channels/chat/sessions/<str:token>/verify/": Route(
         "POST", lambda w: f"/api/v1/channels/chat/sessions/{w.chat.token[:-2]}xx/verify/", same("404")
     ),
-    "api/v1/feedback/responses/": Route("GET", lambda w: "/api/v1/feedback/responses/", API_DESK),
-    "api/v1/feedback/responses/import/": Route("POST", lambda w: "/api/v1/feedback/responses/import/", API_MANAGER),
+    # An external survey tool (the integration role) imports answers and reads them back.
+    "api/v1/feedback/responses/": Route("GET", lambda w: "/api/v1/feedback/responses/", API_SHOP),
+    "api/v1/feedback/responses/import/": Route(
+        "POST", lambda w: "/api/v1/feedback/responses/import/", API_SHOP_MANAGER
+    ),
     "api/v1/feedback/responses/export/": Route("GET", lambda w: "/api/v1/feedback/responses/export/", API_MANAGER),
     # Free feedback comes in from the shop's system (the integration role) and the admin.
     "api/v1/feedback/free/": Route(
-        "POST", lambda w: "/api/v1/feedback/free/", row("login", "login", "login", "403", "403", "403", "ok")
+        "POST", lambda w: "/api/v1/feedback/free/", row("login", "login", "login", "403", "403", "403", "ok", "ok")
     ),
     # The schema and its viewers describe the API; they hold no data.
     "api/v1/schema/": Route("GET", lambda w: "/api/v1/schema/", PUBLIC),
@@ -304,7 +325,7 @@ ROUTES: dict[str, Route] = {
     "portal/cases/<str:number>/message/": Route("POST", portal_a("message/"), PORTAL_A),
     "portal/cases/<str:number>/cancel/": Route("POST", fresh_case_a("cancel/"), PORTAL_A),
     "portal/cases/<str:number>/slip.pdf": Route(
-        "GET", portal_a("slip.pdf"), row("portal", "404", "404", "portal", "portal", "portal", "portal")
+        "GET", portal_a("slip.pdf"), row("portal", "404", "404", "portal", "portal", "portal", "portal", "portal")
     ),  # not approved yet: no slip, for A either
     "portal/cases/<str:number>/photos/<int:pk>/": Route(
         "GET", lambda w: f"/portal/cases/{w.case_a.number}/photos/{w.photo_a.pk}/", PORTAL_A
@@ -326,19 +347,19 @@ ROUTES: dict[str, Route] = {
     "desk/feedback/<int:pk>/category/": Route(
         "POST",
         lambda w: f"/desk/feedback/{w.feedback.pk}/category/",
-        row("login", "login", "login", "403", "403", "ok", "ok"),
+        row("login", "login", "login", "403", "403", "ok", "ok", "403"),
     ),
     "desk/feedback/<int:pk>/handled/": Route(
         "POST",
         lambda w: f"/desk/feedback/{w.feedback.pk}/handled/",
-        row("login", "login", "login", "403", "403", "ok", "ok"),
+        row("login", "login", "login", "403", "403", "ok", "ok", "403"),
     ),
     "desk/feedback/follow-ups/": Route("GET", lambda w: "/desk/feedback/follow-ups/", DESK),
     "desk/feedback/follow-ups/<int:pk>/outcome/": Route(
         "POST",
         lambda w: f"/desk/feedback/follow-ups/{w.revisit.pk}/outcome/",
         # The agent's own task; another agent's is not theirs.
-        row("login", "login", "login", "ok", "404", "ok", "ok"),
+        row("login", "login", "login", "ok", "404", "ok", "ok", "403"),
     ),
     "desk/cases/<str:number>/": Route("GET", case_a(), DESK_CASE_A),
     "desk/cases/<str:number>/steps/<str:name>/": Route("POST", case_a("steps/nope/"), DESK_CASE_A),
@@ -370,7 +391,7 @@ ROUTES: dict[str, Route] = {
     "dashboard/scorecards/<int:agent_id>/": Route(
         "GET",
         lambda w: f"/dashboard/scorecards/{w.agent.pk}/",
-        row("login", "login", "login", "ok", "403", "ok", "ok"),
+        row("login", "login", "login", "ok", "403", "ok", "ok", "403"),
     ),
     "dashboard/targets/": Route("GET", lambda w: "/dashboard/targets/", MANAGER),
     "dashboard/targets/<int:pk>/": Route("POST", lambda w: f"/dashboard/targets/{w.target.pk}/", MANAGER),
