@@ -29,7 +29,9 @@ class CasesConfig(AppConfig):
         # enter the desk (core.desk). The Celery tasks are imported so every process (web too) has
         # them registered: the outbox nudges them by name.
         from cases import roles, tasks  # noqa: F401 - tasks: registered on import
-        from core.desk import register_desk_permissions
+        from core.desk import register_desk_permissions, register_page
 
         roles.register()
         register_desk_permissions(*roles.DESK_PERMISSIONS)
+        # The case page, which other apps' desk actions answer with when they refuse a write.
+        register_page("case", "cases.desk.views.render_case")

@@ -17,12 +17,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from cases.desk.views import _render_case
 from cases.models import WORK
 from cases.selectors import can_see, case_by_number, mask_phone
 from channels_app import chat, phone
 from channels_app.models import Direction, PhoneLine
-from core.desk import desk_required, refusal
+from core.desk import desk_required, refusal, show_page
 from core.errors import DomainError, Forbidden, InvalidInput
 
 
@@ -98,7 +97,7 @@ def _page(request, form: LogCallForm, *, error: str = "", notice: str = "", stat
     return render(
         request,
         "desk/log_call.html",
-        {"form": form, "error": error, "notice": notice, "has_lines": form.fields["line"].queryset.exists()},
+        {"form": form, "error": error, "notice": notice, "has_lines": form.fields["line"].queryset.exists()},  # type: ignore[attr-defined]
         status=status,
     )
 
@@ -159,5 +158,5 @@ def link_chat(request, number: str):
     except Forbidden:
         raise PermissionDenied from None
     except DomainError as exc:
-        return _render_case(request, case.number, **refusal(exc))
+        return show_page("case", request, case.number, **refusal(exc))
     return redirect(reverse("desk:case", args=[case.number]) + "#timeline")

@@ -15,10 +15,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from cases.desk.views import attachment_response
 from cases.models import CaseStatus, InspectionGrade, PolicyOutcome, ReasonCode
 from channels_app import portal
 from channels_app.portal import PortalError
+from core.attachments import attachment_response
 from core.client_ip import client_ip
 
 

@@ -25,6 +25,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils.functional import Promise
+from django.utils.module_loading import import_string
 
 from core.errors import DomainError
 
@@ -82,6 +83,26 @@ def answer_write(
 def refusal(error: DomainError) -> dict[str, Any]:
     """What a page shows for a refused write: the error's message, at its HTTP status."""
     return {"error": error.message, "status": error.http_status}
+
+
+# --- pages other apps show again -------------------------------------------------------------------------
+
+# A page of one app that another app's view answers with (the case page, shown again with the refusal of
+# a chat action): its owner registers it by dotted path from ``AppConfig.ready()``; the caller names it.
+_pages: dict[str, str] = {}
+
+
+def register_page(name: str, view_path: str) -> None:
+    """``view_path`` ("app.module.function", called as ``function(request, *args, **kwargs)``) answers
+    for the page ``name``; imported when first shown, so the owner's views load with the URLconf."""
+    _pages[name] = view_path
+
+
+def show_page(name: str, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    """Answer ``request`` with the registered page ``name`` (``refusal(error)`` as keyword arguments
+    shows it again with a refused write's message and status)."""
+    render: Callable[..., HttpResponse] = import_string(_pages[name])
+    return render(request, *args, **kwargs)
 
 
 # --- the menu ---------------------------------------------------------------------------------------------

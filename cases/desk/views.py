@@ -10,7 +10,7 @@ a message and keeps the text the agent was typing.
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -36,8 +36,8 @@ from cases.models import (
 )
 from cases.money import approvals
 from cases.sla import clocks as sla
-from cases.workflow import photos
 from core import clock
+from core.attachments import attachment_response
 from core.desk import answer_write, desk_required, refusal
 from core.pagination import encode_cursor, optional_instant, read_cursor
 
@@ -122,7 +122,7 @@ def _case_or_404(number: str, user):
     return case
 
 
-def _render_case(
+def render_case(
     request, number: str, *, error: str = "", draft: str = "", status: int = 200, approval_draft: dict | None = None
 ):
     case = _case_or_404(number, request.user)
@@ -182,15 +182,15 @@ def case_view(request, number: str):
         case = _case_or_404(number, request.user)
         article = Article.objects.filter(pk=int(article_id), active=True).first() if article_id.isdigit() else None
         if article is None:
-            return _render_case(request, number, error=_("There is no such article."), status=400)
-        return _render_case(request, number, draft=selectors.article_text(article=article, case=case))
+            return render_case(request, number, error=_("There is no such article."), status=400)
+        return render_case(request, number, draft=selectors.article_text(article=article, case=case))
     if not canned_id:
-        return _render_case(request, number)
+        return render_case(request, number)
     case = _case_or_404(number, request.user)
     reply = selectors.canned_replies().filter(pk=int(canned_id)).first() if canned_id.isdigit() else None
     if reply is None:
-        return _render_case(request, number, error=_("There is no such canned reply."), status=400)
-    return _render_case(request, number, draft=selectors.fill_canned_reply(reply=reply, case=case))
+        return render_case(request, number, error=_("There is no such canned reply."), status=400)
+    return render_case(request, number, draft=selectors.fill_canned_reply(reply=reply, case=case))
 
 
 def _version(request) -> int | None:
@@ -206,11 +206,11 @@ def _after_write(request, number: str, write, *, draft: str = ""):
         if isinstance(exc, NeedsApproval):
             fields = ("resolution_type", "refund_amount", "resolution_note")
             approval_draft = {field: request.POST.get(field, "") for field in fields}
-            return _render_case(request, number, **refusal(exc), approval_draft=approval_draft)
+            return render_case(request, number, **refusal(exc), approval_draft=approval_draft)
         if isinstance(exc, CaseChanged):
             message = exc.message + " " + _("The case below is the current one.")
-            return _render_case(request, number, error=message, draft=draft, status=409)
-        return _render_case(request, number, **refusal(exc), draft=draft)
+            return render_case(request, number, error=message, draft=draft, status=409)
+        return render_case(request, number, **refusal(exc), draft=draft)
 
     return answer_write(write, done=lambda _result: redirect(reverse("desk:case", args=[number])), refused=refused)
 
@@ -412,7 +412,7 @@ def reveal_contact(request, number: str):
     try:
         privacy.reveal_contact(request=request, case=case, reason=request.POST.get("reason", ""))
     except privacy.RevealRefused as exc:
-        return _render_case(request, number, error=str(exc), status=400)
+        return render_case(request, number, error=str(exc), status=400)
     return redirect(reverse("desk:case", args=[case.number]) + "#customer")
 
 
@@ -423,20 +423,3 @@ def photo(request, number: str, pk: int):
     if attachment is None:
         raise Http404
     return attachment_response(attachment)
-
-
-def attachment_response(attachment) -> HttpResponse:
-    """Shown in the page only when the bytes prove the recorded photo type (``photos.shown_type``);
-    anything else (a customer's HTML, PDF, script, a row stored under its sender's label) is only
-    ever downloaded."""
-    with attachment.file.open("rb") as stored:
-        data = stored.read()
-    inline = photos.shown_type(data, recorded=attachment.content_type)
-    response = HttpResponse(data, content_type=inline or "application/octet-stream")
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    if not inline:
-        from urllib.parse import quote
-
-        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(attachment.original_name)}"
-    return response

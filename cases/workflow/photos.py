@@ -7,9 +7,11 @@ import io
 import uuid
 from dataclasses import dataclass
 
+from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 
 from cases.exceptions import InvalidInput
+from core.attachments import SHOWN_TYPES, shown_type
 
 MAX_PHOTO_BYTES = 8 * 1024 * 1024
 MAX_PIXELS = 40_000_000
@@ -27,12 +29,12 @@ class Photo:
     data: bytes
 
 
-def clean_photo(upload) -> Photo:
+def clean_photo(upload: UploadedFile[bytes]) -> Photo:
     """A real JPEG / PNG / WebP image, re-encoded without its metadata (EXIF, GPS), under the size limit."""
     from PIL import Image, ImageOps, UnidentifiedImageError
 
     label = (upload.name or "photo").replace("\\", "/").rsplit("/", 1)[-1][:80] or "photo"
-    if upload.size > MAX_PHOTO_BYTES:
+    if upload.size > MAX_PHOTO_BYTES:  # type: ignore[operator]  # an upload has a size
         raise PhotoRejected(
             _("“%(name)s” is larger than %(mb)s MB; send a smaller photo.")
             % {"name": label, "mb": MAX_PHOTO_BYTES // 2**20}
@@ -44,7 +46,7 @@ def clean_photo(upload) -> Photo:
             probe.verify()
         if fmt not in IMAGE_FORMATS:
             raise UnidentifiedImageError(fmt)
-        image = Image.open(io.BytesIO(raw))
+        image: Image.Image = Image.open(io.BytesIO(raw))
         if image.width * image.height > MAX_PIXELS:
             raise PhotoRejected(_("“%(name)s” has too many pixels; send a smaller photo.") % {"name": label})
         image = ImageOps.exif_transpose(image)
@@ -63,24 +65,4 @@ def clean_photo(upload) -> Photo:
     return Photo(name=f"{uuid.uuid4().hex}.{ext}", content_type=content_type, data=out.getvalue())
 
 
-# What the desk and the portal show inline, by Pillow's name for the format; anything else downloads.
-SHOWN_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "GIF": "image/gif"}
-
-
-def shown_type(data: bytes, *, recorded: str) -> str | None:
-    """``recorded`` when ``data`` proves it (a whole JPEG, PNG, WebP or GIF of that format, as
-    Pillow reads it), else None: the file is then only downloaded. A row stored before the photo
-    check, or by a path that trusted the sender's label, is not shown by that label."""
-    from PIL import Image, UnidentifiedImageError
-
-    if recorded not in SHOWN_TYPES.values():
-        return None
-    try:
-        with Image.open(io.BytesIO(data)) as probe:
-            fmt = probe.format
-            probe.verify()
-        with Image.open(io.BytesIO(data)) as image:
-            image.load()  # verify() does not decode: a cut-off file fails here
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError):
-        return None
-    return recorded if SHOWN_TYPES.get(fmt) == recorded else None
+__all__ = ["SHOWN_TYPES", "Photo", "PhotoRejected", "clean_photo", "shown_type"]
