@@ -1,28 +1,28 @@
-"""The personal data in this app's models, for the registry of ``core.personal_data`` (called from
-``FeedbackConfig.ready``): survey comments and free feedback; the scores stay for the KPIs."""
+"""The personal data in this app's models, for the registry of ``core.personal_data`` (imported and called
+from ``FeedbackConfig.ready``, once the models are loaded): survey comments and free feedback; the scores
+stay for the KPIs."""
 
 from __future__ import annotations
 
 from django.db.models import Q
 
+from cases.models import Case
 from core.personal_data import ERASED, How, not_personal, register
+from feedback.models import (
+    FeedbackCategory,
+    FeedbackSettings,
+    FreeFeedback,
+    Survey,
+    SurveyInvitation,
+    SurveyResponse,
+    SurveyRule,
+)
 
 CONFIGURATION = "configuration the staff writes, about no customer"
 CODE = "a code, status or choice from a fixed list"
 
 
 def register_all() -> None:
-    from cases.models import Case
-    from feedback.models import (
-        FeedbackCategory,
-        FeedbackSettings,
-        FreeFeedback,
-        Survey,
-        SurveyInvitation,
-        SurveyResponse,
-        SurveyRule,
-    )
-
     register(
         SurveyResponse,
         rows=lambda s: Q(customer=s.customer) | Q(case__in=s.pks(Case)),

@@ -3,10 +3,13 @@
 
 from __future__ import annotations
 
+from django.contrib.admin.models import LogEntry
+from django.contrib.sessions.models import Session
 from django.db.models import Q
 
 from core import personal_data
 from core.personal_data import ERASED, How, not_personal, register
+from privacy.models import AuditLog
 
 ACCOUNTABILITY = (
     "the record of who read, exported or erased personal data and why (GDPR art. 5(2) and 30, PIPL art. 54): "
@@ -15,11 +18,6 @@ ACCOUNTABILITY = (
 
 
 def register_all() -> None:
-    from django.contrib.admin.models import LogEntry
-    from django.contrib.sessions.models import Session
-
-    from privacy.models import AuditLog
-
     register(AuditLog, fields=["reason", "detail"], how=How.KEEP, reason=ACCOUNTABILITY)
     not_personal(
         AuditLog,

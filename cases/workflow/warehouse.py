@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from cases.catalog.carriers import CARRIERS, normal_tracking, tracking_matches
 from cases.exceptions import InvalidInput, TransitionForbidden
 from cases.models import (
     WORK,
@@ -21,19 +23,18 @@ from cases.models import (
 )
 from cases.workflow.editing import save_locked
 from cases.workflow.events import record_event
+from cases.workflow.photos import clean_photo
 from core import clock
 
 REPLACEMENT_KINDS = (CaseKind.EXCHANGE, CaseKind.REPAIR)
 
 
-def ship_replacement(*, case: Case, actor: AbstractBaseUser, carrier: str, tracking_number: str) -> Case:
+def ship_replacement(*, case: Case, actor: User, carrier: str, tracking_number: str) -> Case:
     """The replacement (exchange) or the repaired item goes out to the customer, with its tracking number.
 
     Once the returned item is inspected (or resolved); for a VIP exchange already on approval
     (instant exchange). The customer sees it on the timeline and is emailed.
     """
-    from cases.catalog.carriers import CARRIERS, normal_tracking, tracking_matches
-
     if not actor.has_perm(WORK):
         raise TransitionForbidden(_("Your role does not allow writing on cases."))
     if case.kind not in REPLACEMENT_KINDS:
@@ -73,7 +74,7 @@ def ship_replacement(*, case: Case, actor: AbstractBaseUser, carrier: str, track
 AT_WAREHOUSE = (CaseStatus.RECEIVED, CaseStatus.INSPECTED, CaseStatus.RESOLVED, CaseStatus.CLOSED)
 
 
-def set_disposition(*, case: Case, line_id: int | str, disposition: str, actor: AbstractBaseUser) -> CaseLine:
+def set_disposition(*, case: Case, line_id: int | str, disposition: str, actor: User) -> CaseLine:
     """What the warehouse does with a returned line (restock, refurbish, scrap, back to the supplier).
 
     Analytics counts dispositions by SKU and supplier; the goods must be at the warehouse.
@@ -99,10 +100,8 @@ def set_disposition(*, case: Case, line_id: int | str, disposition: str, actor: 
     return line
 
 
-def add_warehouse_photos(*, case: Case, actor: AbstractBaseUser, uploads: list) -> list[Attachment]:
+def add_warehouse_photos(*, case: Case, actor: User, uploads: list[UploadedFile[bytes]]) -> list[Attachment]:
     """Photos the warehouse takes of the returned goods, kept beside the customer's (internal)."""
-    from cases.workflow.photos import clean_photo
-
     if not actor.has_perm("cases.add_attachment"):
         raise TransitionForbidden(_("Your role does not allow adding photos."))
     if not uploads:
