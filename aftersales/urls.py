@@ -18,7 +18,7 @@ urlpatterns = [
     path("api/v1/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
     path("admin/", admin.site.urls),
-    path("portal/", include("channels_app.urls")),
+    path("portal/", include("channels_app.portal_urls")),
     path("feedback/", include("feedback.urls")),
     path("desk/calls/", include("channels_app.desk_urls")),
     path("desk/chats/", include("channels_app.desk_chat_urls")),

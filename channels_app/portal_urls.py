@@ -1,6 +1,6 @@
 from django.urls import path
 
-from channels_app import views
+from channels_app import portal_views as views  # the portal's pages
 
 app_name = "portal"
 urlpatterns = [
