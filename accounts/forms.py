@@ -14,6 +14,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -28,6 +29,8 @@ INVALID_LOGIN = _(
 
 class TwoFactorLoginMixin:
     """Adds ``otp_token`` and checks it after the password, for users with a confirmed TOTP device."""
+
+    request: HttpRequest | None  # set by AuthenticationForm, which this is mixed into
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -26,6 +26,7 @@ DATABASE_ERRORS = (OperationalError, InterfaceError)
 def unavailable_response(request) -> HttpResponse:
     """The 503 for ``request``: JSON for the API, the HTML page for everything else."""
     message = _("The service is temporarily unavailable. Please try again in a moment.")
+    response: HttpResponse
     if request.path.startswith(API_PREFIX):
         response = JsonResponse({"detail": message, "code": "service_unavailable"}, status=503)
     else:

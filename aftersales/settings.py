@@ -183,7 +183,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": DATA_DIR / "aftersales.sqlite3",
+            "NAME": DATA_DIR / "aftersales.sqlite3",  # type: ignore[typeddict-item]  # Django takes a Path too
             "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
         }
     }
@@ -421,7 +421,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=AXES_COOLOFF_MINUTES)
 # over many usernames or addresses meets the password rules (12+ characters, not a common one).
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_CLIENT_IP_CALLABLE = "core.client_ip.client_ip"
-SILENCED_SYSTEM_CHECKS = []  # none (a silenced check needs its reason written here)
+SILENCED_SYSTEM_CHECKS: list[str] = []  # none (a silenced check needs its reason written here)
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
 AXES_HTTP_RESPONSE_CODE = 429

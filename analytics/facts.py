@@ -25,6 +25,7 @@ What each column means (DESIGN.md §5):
 from __future__ import annotations
 
 import zoneinfo
+from typing import Any
 
 from django.conf import settings
 from django.db import connection
@@ -33,7 +34,6 @@ from django.db.models import (
     BooleanField,
     DateTimeField,
     DecimalField,
-    Expression,
     F,
     Func,
     IntegerField,
@@ -48,6 +48,7 @@ from django.db.models import (
 from django.db.models import (
     Case as When_,
 )
+from django.db.models.expressions import Combinable
 from django.db.models.functions import Coalesce, TruncDate
 
 from analytics.models import CaseFact
@@ -94,7 +95,7 @@ class SecondsBetween(Func):
 
     output_field = BigIntegerField()
 
-    def __init__(self, end: Expression, start: Expression):
+    def __init__(self, end: Combinable, start: Combinable):
         super().__init__(end, start)
 
     def as_sql(self, compiler, connection, **extra):
@@ -123,7 +124,7 @@ def _clock(kind: str, *, latest: bool) -> QuerySet:
     return SlaClock.objects.filter(case=OuterRef("pk"), kind=kind).order_by(*order)
 
 
-def _met(kind: str, *, latest: bool) -> Expression:
+def _met(kind: str, *, latest: bool) -> Subquery[Any]:
     """True / False once the clock is decided, NULL before: missed when breached or stopped after
     its due time (a reply a moment late counts as late even before the sweep marks the breach),
     met when stopped in time or stopped while paused (a paused clock has no due time)."""
@@ -223,7 +224,7 @@ def raw_facts(case_ids=None) -> QuerySet:
     return qs
 
 
-FACT_COLUMNS = [f.column for f in CaseFact._meta.concrete_fields]
+FACT_COLUMNS: list[str] = [f.column for f in CaseFact._meta.concrete_fields]  # type: ignore[misc]  # concrete: a column each
 
 
 def _fact_select(case_ids=None, id_range=None) -> tuple[str, tuple]:

@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.db import connection
 from django.db.models import (
@@ -387,7 +389,7 @@ CASE_LINE_DIM = {
 }
 
 
-def returned_lines(*, days, filters: dict[str, str] | None = None) -> list[dict]:
+def returned_lines(*, days, filters: dict[str, str] | None = None) -> list[Mapping[str, Any]]:
     """Returned units and inspection results per (day the case was created, product, reason)."""
     tz = reporting_zone()
     qs = CaseLine.objects.filter(case__kind__in=RETURN_KINDS, order_line__product_id__isnull=False).exclude(
@@ -417,7 +419,7 @@ def returned_lines(*, days, filters: dict[str, str] | None = None) -> list[dict]
     )
 
 
-def units_sold(*, days, product: str | None = None) -> list[dict]:
+def units_sold(*, days, product: str | None = None) -> list[Mapping[str, Any]]:
     """Units sold per (day the order was placed, product)."""
     tz = reporting_zone()
     qs = OrderLine.objects.filter(product_id__isnull=False)

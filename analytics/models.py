@@ -13,7 +13,7 @@ Days are local dates in ``settings.TIME_ZONE`` (the shop's reporting time zone).
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -23,6 +23,9 @@ from solo.models import SingletonModel
 
 from analytics.kpi_names import KPI_LABELS
 from analytics.report_models import ReportDelivery, ReportPeriod  # noqa: F401  (the emailed reports' log)
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2, "default": Decimal("0.00")}
 
@@ -281,7 +284,7 @@ class KpiTarget(models.Model):
             )
 
 
-def _weight(label: str, default: int):
+def _weight(label: StrOrPromise, default: int) -> models.PositiveSmallIntegerField[Any, Any]:
     return models.PositiveSmallIntegerField(
         label, default=default, validators=[MinValueValidator(0), MaxValueValidator(100)]
     )

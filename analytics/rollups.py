@@ -122,7 +122,7 @@ def refresh(*, batch: int = BATCH) -> dict:
                 mark_days(first + timedelta(days=n) for n in range((yesterday - first).days + 1))
             state.sealed_through = yesterday
         while True:
-            days = list(
+            days = list(  # type: ignore[assignment]  # now the days to rebuild, in order
                 DirtyDay.objects.select_for_update(skip_locked=True).order_by("day").values_list("day", flat=True)[:31]
             )
             if not days:
@@ -224,7 +224,7 @@ def _delete_orphan_facts() -> None:
     cases and turns quadratic, and its delete() first fetched every fact it might cascade to.)"""
     fact, case = CaseFact._meta, Case._meta
     quote = connection.ops.quote_name
-    fact_case, case_id = quote(fact.get_field("case").column), quote(case.pk.column)
+    fact_case, case_id = quote(fact.get_field("case").column), quote(case.pk.column)  # type: ignore[arg-type]
     with connection.cursor() as cursor:
         cursor.execute(
             f"DELETE FROM {quote(fact.db_table)} f WHERE NOT EXISTS "  # noqa: S608 - the models' own names

@@ -15,7 +15,9 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.mail import send_mail
+from django.db.models import QuerySet
 from django.utils import translation
 
 from cases.models import Case, Notification, NotificationEmail
@@ -36,7 +38,7 @@ class NotificationOutbox(outbox.OutboxKind[Notification]):
     drain_task = "cases.tasks.send_notifications"
     nudge_every = NUDGE_SECONDS  # a burst of changes writes many: one drain per few seconds is enough
 
-    def rows(self):
+    def rows(self) -> QuerySet[Notification]:
         return Notification.objects.exclude(email="")
 
     def backoff(self, attempts: int) -> timedelta:
@@ -55,13 +57,15 @@ def _render(language: str, render: Render) -> tuple[str, str]:
     return str(subject)[:200], str(body)
 
 
-def _email(address: str) -> dict:
+def _email(address: str) -> dict[str, str]:
     """The outbox fields of a new notification: due at once when there is an address to email."""
     status = NotificationEmail.PENDING if address else NotificationEmail.NONE
     return {"email": address, "status": status}
 
 
-def notify_users(*, users: Iterable, case: Case | None, kind: str, render: Render, at: datetime) -> list[Notification]:
+def notify_users(
+    *, users: Iterable[User | None], case: Case | None, kind: str, render: Render, at: datetime
+) -> list[Notification]:
     """One notification per distinct user (staff read in the site's language)."""
     subject, body = _render(settings.LANGUAGE_CODE, render)
     seen, rows = set(), []

@@ -20,8 +20,16 @@ In the other apps (each connects its own in its ``AppConfig.ready``; ``cases`` i
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
 from cases.signals import case_event_recorded
 from cases.sla import clocks, follow_ups
+
+if TYPE_CHECKING:
+    from cases.models import Case, CaseEvent
+
+Reaction = Callable[..., None]  # called as reaction(case=..., event=...)
 
 CASE_EVENT_RECEIVERS = (
     ("cases.sla.clocks", clocks.on_case_event),
@@ -34,8 +42,8 @@ def connect() -> None:
         case_event_recorded.connect(_receiver(reaction), dispatch_uid=uid, weak=False)
 
 
-def _receiver(reaction):
-    def receive(sender, case, event, **kwargs):
+def _receiver(reaction: Reaction) -> Callable[..., None]:
+    def receive(sender: object, case: Case, event: CaseEvent, **kwargs: Any) -> None:
         reaction(case=case, event=event)
 
     receive.reaction = reaction  # type: ignore[attr-defined]  # what tests/test_architecture.py reads

@@ -4,11 +4,13 @@ number of queries (select_related / prefetch_related), however many rows there a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import BooleanField, ExpressionWrapper, Max, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
@@ -44,6 +46,9 @@ from cases.policy.engine import evaluate as evaluate_policy
 from cases.workflow.steps import step_label, transition_permission, unmet_conditions
 from core import clock, phones
 from core.pagination import KeysetOrdering
+
+if TYPE_CHECKING:
+    from django_fsm import Transition
 
 
 def case_list() -> QuerySet[Case]:
@@ -91,13 +96,13 @@ def order_detail(*, number: str) -> Order | None:
     )
 
 
-def notifications_for(*, user: AbstractBaseUser, unread_only: bool = False) -> QuerySet[Notification]:
+def notifications_for(*, user: User, unread_only: bool = False) -> QuerySet[Notification]:
     """A staff user's own notifications, newest first, with their case's number."""
     qs = Notification.objects.filter(user=user).select_related("case").order_by("-created_at", "-id")
     return qs.filter(read_at__isnull=True) if unread_only else qs
 
 
-def revisit_tasks(*, user: AbstractBaseUser, mine: bool = False, done: bool | None = None) -> QuerySet[RevisitTask]:
+def revisit_tasks(*, user: User, mine: bool = False, done: bool | None = None) -> QuerySet[RevisitTask]:
     """Revisit tasks of the cases ``user`` may see (teams restricting), the ones due first first;
     ``mine``: assigned to ``user``."""
     qs = RevisitTask.objects.select_related("case", "assignee", "team").order_by("due_at", "id")
@@ -126,14 +131,15 @@ class TransitionOption:
         return self.permitted and not self.unmet_conditions
 
 
-def transition_options(*, case: Case, user: AbstractBaseUser) -> list[TransitionOption]:
+def transition_options(*, case: Case, user: User) -> list[TransitionOption]:
     """The steps leaving the case's current status, in the state machine's order.
 
     A step is listed even when a condition or the user's permission keeps it from running, with
     the reasons, so a client can show it greyed out with why.
     """
     field = Case._meta.get_field("status")
-    found = {}
+    found: dict[str, Transition] = {}
+    t: Transition | None
     for t in field.get_all_transitions(Case):
         if t.source in (case.status, "*") and t.name not in found:
             found[t.name] = t
@@ -171,12 +177,12 @@ __all__ = [
 # --- who sees which cases -------------------------------------------------------------------------
 
 
-def teams_restrict(user: AbstractBaseUser) -> bool:
+def teams_restrict(user: User) -> bool:
     """With DESK_TEAMS_RESTRICT on, a user without ``view_all_teams`` sees only their teams' cases."""
     return settings.DESK_TEAMS_RESTRICT and not user.has_perm("cases.view_all_teams")
 
 
-def visible_to(user: AbstractBaseUser) -> Q:
+def visible_to(user: User) -> Q:
     """The cases ``user`` may see: all of them, or (teams restricting) their teams', theirs and the
     ones no team owns yet."""
     if not teams_restrict(user):
@@ -186,7 +192,7 @@ def visible_to(user: AbstractBaseUser) -> Q:
     return Q(team__isnull=True) | Q(team__in=user.teams.values("pk")) | Q(assignee=user)
 
 
-def can_see(user: AbstractBaseUser, case: Case) -> bool:
+def can_see(user: User, case: Case) -> bool:
     if not teams_restrict(user):
         return True
     return case.team_id is None or case.assignee_id == user.pk or user.teams.filter(pk=case.team_id).exists()
@@ -202,8 +208,8 @@ COUNT_CAP = 1000
 
 @dataclass(frozen=True)
 class QueuePage:
-    rows: list
-    next_cursor: tuple | None
+    rows: list[Case]
+    next_cursor: tuple[Any, ...] | None
     count: int  # up to COUNT_CAP; more shows as "1000+"
 
     @property
@@ -212,7 +218,13 @@ class QueuePage:
 
 
 def desk_queue(
-    *, user: AbstractBaseUser, queue: str, filters: dict, search: str = "", after: tuple | None = None, size: int = 25
+    *,
+    user: User,
+    queue: str,
+    filters: dict[str, Any],
+    search: str = "",
+    after: tuple[Any, ...] | None = None,
+    size: int = 25,
 ) -> QueuePage:
     """One page of a queue, ordered by the SLA due time (none last), with a bounded count.
 
@@ -255,7 +267,7 @@ def desk_queue(
 SEARCH_CAP = 5000
 
 
-def _search_ids(search: str):
+def _search_ids(search: str) -> QuerySet[Case, int]:
     """Ids of the cases a search matches, each way through its own index, in one UNION query.
 
     Case number, order number, the customer's email, phone or name, and the words of the messages
@@ -263,7 +275,7 @@ def _search_ids(search: str):
     migration 0003 serve the ``icontains`` on PostgreSQL. One OR over all of them would scan the
     case table instead.
     """
-    ids = lambda qs: qs.values_list("id", flat=True).order_by()  # noqa: E731
+    ids: Callable[[QuerySet[Case]], QuerySet[Case, int]] = lambda qs: qs.values_list("id", flat=True).order_by()  # noqa: E731
     phone = phones.e164_or_none(search) or search  # phones are stored as E.164 (core.phones)
     customers = Customer.objects.filter(Q(email__iexact=search) | Q(phone=phone) | Q(name__icontains=search)).values(
         "id"
@@ -280,8 +292,8 @@ def _search_ids(search: str):
 
 @dataclass(frozen=True)
 class Customer360:
-    orders: list
-    earlier_cases: list
+    orders: list[Order]
+    earlier_cases: list[Case]
     returns_last_year: int
 
 
@@ -372,11 +384,11 @@ def desk_case(*, number: str) -> Case | None:
     """A case for the desk: everything ``case_detail`` loads, plus its attachments."""
     case = case_detail(number=number)
     if case is not None:
-        case.public_photos = list(case.attachments.order_by("-public", "created_at", "id"))
+        case.public_photos = list(case.attachments.order_by("-public", "created_at", "id"))  # type: ignore[attr-defined]  # for the page
     return case
 
 
-class _Placeholders(dict):
+class _Placeholders(dict[str, str]):
     def __missing__(self, key: str) -> str:
         return "{" + key + "}"  # an unknown placeholder stays as it was written
 
@@ -415,7 +427,7 @@ def article_text(*, article: Article, case: Case) -> str:
     return article.body_zh if case.customer.language.startswith("zh") else article.body_en
 
 
-def case_refunds(*, case: Case):
+def case_refunds(*, case: Case) -> QuerySet[Refund]:
     """The case's refunds in the ledger, oldest first, with their order lines."""
     return (
         Refund.objects.filter(case=case)
@@ -425,7 +437,7 @@ def case_refunds(*, case: Case):
     )
 
 
-def case_money(*, case: Case, user) -> dict:
+def case_money(*, case: Case, user: User) -> dict[str, Any]:
     """The refund panel of the case page: what the case refunded, what the order still holds, and how
     much more ``user`` may refund without an approval (the smallest of their limits over the
     refunding resolutions, so the figure never promises too much)."""
@@ -435,7 +447,7 @@ def case_money(*, case: Case, user) -> dict:
         "refunds": list(case.refunds.order_by("created_at", "id")),
         "refunded": now.refunded,
         "left": now.left,
-        "currency": case.order.currency if case.order_id else case.currency,
+        "currency": case.order.currency if case.order_id else case.currency,  # type: ignore[union-attr]  # order_id: an order
         "no_limit": room is None,
         "without_approval": room,
     }

@@ -22,7 +22,7 @@ class IdentityInline(PersonalDataMixin, admin.TabularInline):
     model = ContactIdentity
     extra = 0
     fields = ["kind", "provider", "value", "verified"]
-    readonly_fields = fields
+    readonly_fields = fields  # type: ignore[assignment]  # plain field names, no groups
     can_delete = False
     personal_fields = {"value": "identity"}
     template = "admin/edit_inline/tabular_masked.html"  # rows labelled by id, not by the identity

@@ -136,7 +136,7 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
         "created_at",
         "payload_pretty",
     ]
-    readonly_fields = fields
+    readonly_fields = fields  # type: ignore[assignment]  # plain field names, no groups
 
     def has_add_permission(self, request):
         return False

@@ -9,9 +9,10 @@ customer, and the case is flagged for an agent); else a new customer.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
@@ -41,7 +42,11 @@ def normal_handle(value: str) -> str:
     return (value or "").strip().lstrip("@").lower()
 
 
-NORMALISERS = {IdentityKind.EMAIL: normal_email, IdentityKind.PHONE: normal_phone, IdentityKind.SOCIAL: normal_handle}
+NORMALISERS: dict[str, Callable[[str], str]] = {
+    IdentityKind.EMAIL: normal_email,
+    IdentityKind.PHONE: normal_phone,
+    IdentityKind.SOCIAL: normal_handle,
+}
 
 
 def guess_language(text: str) -> str:
@@ -139,7 +144,7 @@ def is_participant(*, case: Case, match: Match, sender_key: str, verified: bool 
     return Message.objects.filter(case=case, direction="in", data__sender_key=sender_key).exists()
 
 
-def merge_customers(*, source: Customer, target: Customer, actor: AbstractBaseUser) -> Customer:
+def merge_customers(*, source: Customer, target: Customer, actor: User) -> Customer:
     """Merge ``source`` into ``target``: its identities, orders, cases, chats and messages move over,
     every moved case notes it in its timeline, and ``source`` is deleted. One transaction."""
     if not actor.has_perm("cases.change_customer") or not actor.has_perm("channels_app.change_contactidentity"):

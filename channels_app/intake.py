@@ -129,7 +129,7 @@ def _referenced_cases(inbound: Inbound) -> list[Case]:
         rows = Message.objects.filter(external_id__in=ids[-50:], case__isnull=False).select_related("case__customer")
         for msg in rows.order_by("-created_at"):
             if msg.case not in cases:
-                cases.append(msg.case)
+                cases.append(msg.case)  # type: ignore[arg-type]  # case__isnull=False
     return cases
 
 
@@ -248,7 +248,7 @@ def receive(inbound: Inbound) -> IntakeResult:
             }
         created = case is None
         text = inbound.text.strip() or inbound.subject or _("(no text)")
-        if created:
+        if case is None:  # created
             case = create_case(
                 customer=match.customer,
                 kind=inbound.kind,
@@ -260,9 +260,9 @@ def receive(inbound: Inbound) -> IntakeResult:
                 team=inbound.team,
             )
             event = case.events.filter(type=EventType.CREATED).first()
-            if not vouched:
-                event.data = {**event.data, UNVERIFIED: False}
-                event.save(update_fields=["data"])
+            if not vouched:  # create_case wrote the CREATED event
+                event.data = {**event.data, UNVERIFIED: False}  # type: ignore[union-attr]
+                event.save(update_fields=["data"])  # type: ignore[union-attr]
         else:
             event = record_event(
                 case=case,

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
@@ -137,7 +137,7 @@ def _clean_summary(summary: Any, *, required: bool) -> str:
     return summary
 
 
-def _given_case(case: Case | str | None, actor: AbstractBaseUser | None) -> Case | None:
+def _given_case(case: Case | str | None, actor: User | None) -> Case | None:
     if case is None or case == "":
         return None
     if isinstance(case, str):
@@ -165,7 +165,7 @@ def dedupe_key(*, line: PhoneLine | None, external_id: str) -> str:
 
 def log_call(
     *,
-    actor: AbstractBaseUser,
+    actor: User,
     direction: str,
     number: str,
     duration_seconds: int | str,
@@ -238,8 +238,8 @@ def _record_call(
     line: PhoneLine | None,
     key: str,
     external_id: str,
-    agent: AbstractBaseUser | None,
-    logged_by: AbstractBaseUser | None,
+    agent: User | None,
+    logged_by: User | None,
     event: str = CallEvent.ENDED,
     recording_url: str = "",
     agent_label: str = "",
@@ -276,7 +276,7 @@ def _record_call(
                 and (outcome == CallOutcome.NO_ANSWER or event in (CallEvent.MISSED, CallEvent.VOICEMAIL))
             )
             if wants_call_back:
-                flag_call_back(case=result.case, number=number)
+                flag_call_back(case=result.case, number=number)  # type: ignore[arg-type]  # stored: it has a case
     return result
 
 
@@ -439,7 +439,7 @@ def receive_call_event(*, line: PhoneLine, payload: Any) -> LoggedCall:
         raise InvalidInput(_("The field “recording_url” must be an http(s) URL."))
     summary = _clean_summary(payload.get("summary"), required=False)
     agent_name = _field(payload, "agent", limit=150)
-    outcome = {CallEvent.MISSED: CallOutcome.NO_ANSWER, CallEvent.VOICEMAIL: CallOutcome.CALL_BACK}.get(event, "")
+    outcome = {CallEvent.MISSED: CallOutcome.NO_ANSWER, CallEvent.VOICEMAIL: CallOutcome.CALL_BACK}.get(event, "")  # type: ignore[call-overload]
     if direction == Direction.OUT and event == CallEvent.VOICEMAIL:
         outcome = ""  # we left a message: that is an answer, and nobody needs to call anyone back
     return _record_call(

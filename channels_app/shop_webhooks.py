@@ -50,7 +50,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
@@ -400,7 +400,7 @@ def deliver_due(*, batch: int = 50) -> int:
     return outbox.drain(OUTBOX, page=batch)
 
 
-def replay(*, deliveries: Iterable[WebhookDelivery] | QuerySet[WebhookDelivery], actor: AbstractBaseUser) -> int:
+def replay(*, deliveries: Iterable[WebhookDelivery] | QuerySet[WebhookDelivery], actor: User) -> int:
     """Send the chosen deliveries again (admin), with their original event id; returns how many.
 
     Each goes back to ``pending``, due now, with its attempts counted from 0 again (a fresh round of

@@ -21,6 +21,7 @@ the extending apps.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django.contrib import admin
@@ -33,7 +34,7 @@ _extensions: dict[str, list[type]] = defaultdict(list)
 _discovered = False
 
 
-def extends(model_label: str):
+def extends(model_label: str) -> Callable[[T], T]:
     """Class decorator: the class is a mixin for the admin of ``model_label`` ("app_label.modelname")."""
 
     def declare(mixin: T) -> T:
@@ -49,7 +50,7 @@ def extensions_of(model: type[Model]) -> list[type]:
     return list(_extensions.get(model._meta.label_lower, []))
 
 
-def compose(model: type[Model], admin_class: type[admin.ModelAdmin]) -> type[admin.ModelAdmin]:
+def compose(model: type[Model], admin_class: type[admin.ModelAdmin[Any]]) -> type[admin.ModelAdmin[Any]]:
     """``admin_class`` with every declared extension of ``model`` in front of it; their actions merged."""
     mixins = extensions_of(model)
     if not mixins:
@@ -61,7 +62,9 @@ def compose(model: type[Model], admin_class: type[admin.ModelAdmin]) -> type[adm
     return type(admin_class.__name__, bases, {"__module__": admin_class.__module__, "actions": actions})
 
 
-def register(model: type[Model], admin_class: type[admin.ModelAdmin], site: admin.AdminSite | None = None):
+def register(
+    model: type[Model], admin_class: type[admin.ModelAdmin[Any]], site: admin.AdminSite | None = None
+) -> type[admin.ModelAdmin[Any]]:
     """Register ``model`` with its owner's ``admin_class`` composed with the other apps' extensions."""
     composed = compose(model, admin_class)
     (site or admin.site).register(model, composed)

@@ -29,11 +29,19 @@ from rest_framework.views import set_rollback
 from core.errors import DomainError
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import User
     from rest_framework.views import APIView
 
     _Serializer = serializers.Serializer[Any]  # generic for the type checker only
+
+    class SignedInRequest(Request):
+        """A request of a view whose permissions let only signed-in users in: its user is a User."""
+
+        user: User  # narrower than the User | AnonymousUser of any request
+
 else:
     _Serializer = serializers.Serializer
+    SignedInRequest = Request  # annotations only: the request is DRF's
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:

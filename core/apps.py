@@ -10,7 +10,7 @@ class CoreConfig(AppConfig):
     name = "core"
     verbose_name = _("Shared kernel")
 
-    def ready(self):
+    def ready(self) -> None:
         from core import checks  # noqa: F401 - registers the system checks (outgoing messages delivered)
         from core.roles import ensure_roles_after_migrate
 

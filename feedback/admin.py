@@ -165,7 +165,7 @@ class FreeFeedbackAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
         "team",
         "handled_at",
     ]
-    readonly_fields = [f for f in fields if f != "category"]
+    readonly_fields = [f for f in fields if f != "category"]  # type: ignore[misc]  # plain field names
     personal_fields = {"customer": "customer", "contact": "contact"}
 
     def has_add_permission(self, request):

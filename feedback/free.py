@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -101,7 +101,7 @@ def submit_from_portal(
     return item
 
 
-def recategorise(*, item: FreeFeedback, category: FeedbackCategory | None, actor: AbstractBaseUser) -> FreeFeedback:
+def recategorise(*, item: FreeFeedback, category: FeedbackCategory | None, actor: User) -> FreeFeedback:
     """A person puts the feedback in ``category`` (None: uncategorised); it moves to that team."""
     item.category = category
     item.team = category.team if category is not None else None
@@ -111,7 +111,7 @@ def recategorise(*, item: FreeFeedback, category: FeedbackCategory | None, actor
     return item
 
 
-def mark_handled(*, item: FreeFeedback, actor: AbstractBaseUser, at: datetime | None = None) -> FreeFeedback:
+def mark_handled(*, item: FreeFeedback, actor: User, at: datetime | None = None) -> FreeFeedback:
     """Mark the feedback handled (once: a second click keeps the first time)."""
     FreeFeedback.objects.filter(pk=item.pk, handled_at__isnull=True).update(handled_at=at or clock.now())
     item.refresh_from_db(fields=["handled_at"])

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -40,7 +40,7 @@ from feedback import services
 from feedback.models import FeedbackSettings, QuestionKind, ResponseSource, SurveyResponse
 
 MAX_BATCH = 500
-EXTERNAL_ID_MAX = SurveyResponse._meta.get_field("external_id").max_length
+EXTERNAL_ID_MAX: int = SurveyResponse._meta.get_field("external_id").max_length  # type: ignore[assignment]
 ROW_FIELDS = frozenset({"external_id", "case", "csat", "nps", "ces", "comment", "answered_at"})
 SCORE_FIELDS = (QuestionKind.CSAT, QuestionKind.NPS, QuestionKind.CES)
 # A survey tool's clock may run a little ahead of ours; further ahead is a wrong date.
@@ -157,7 +157,7 @@ def _check_row(raw: Any, *, cases: dict[str, Case], seen: set[str], now: datetim
 
     if errors:
         return None, errors
-    return _Row(external_id=external_id, case=case, comment=comment, answered_at=answered_at, **scores), {}
+    return _Row(external_id=external_id, case=case, comment=comment, answered_at=answered_at, **scores), {}  # type: ignore[arg-type]  # no errors: both set
 
 
 def _check_batch(rows: Any, *, now: datetime) -> list[_Row]:
@@ -176,20 +176,20 @@ def _check_batch(rows: Any, *, now: datetime) -> list[_Row]:
         if isinstance(row, dict) and isinstance(row.get("case"), str) and "\x00" not in row["case"]
     }
     cases = {case.number: case for case in Case.objects.filter(number__in=numbers).select_related("customer")}
-    checked, bad, seen = [], [], set()
+    checked, bad, seen = [], [], set()  # type: ignore[var-annotated]  # rows, errors, external ids
     for index, raw in enumerate(rows):
         row, errors = _check_row(raw, cases=cases, seen=seen, now=now)
         if errors:
             external_id = raw.get("external_id") if isinstance(raw, dict) else None
             bad.append({"row": index, "external_id": external_id, "errors": errors})
         else:
-            checked.append(row)
+            checked.append(row)  # no errors: a row
     if bad:
         raise ImportRejected(
             _("%(n)s of %(total)s rows are not valid; nothing was imported.") % {"n": len(bad), "total": len(rows)},
             details={"rows": bad},
         )
-    return checked
+    return checked  # type: ignore[return-value]
 
 
 def _response(row: _Row, *, complaint_words: str) -> SurveyResponse:
@@ -241,9 +241,9 @@ def import_responses(*, rows: Any, at: datetime | None = None) -> ImportResult:
         except IntegrityError:  # the same answers are being imported right now: read what they stored
             continue
         return ImportResult(
-            created=[r.external_id for r in created],
+            created=[r.external_id for r in created],  # type: ignore[misc]  # imported: an external id each
             duplicates=[i for i in ids if i in stored],
-            low=[r.external_id for r in created if services.is_low(response=r, settings=settings)],
+            low=[r.external_id for r in created if services.is_low(response=r, settings=settings)],  # type: ignore[misc]
         )
     raise ImportBusy(_("The same answers are being imported at this moment; send the batch again."))
 
@@ -251,7 +251,7 @@ def import_responses(*, rows: Any, at: datetime | None = None) -> ImportResult:
 # --- reading -----------------------------------------------------------------------------------------
 
 
-def responses_visible_to(user: AbstractBaseUser) -> Q:
+def responses_visible_to(user: User) -> Q:
     """The answers ``user`` may read: all, or (teams restricting, as the desk does) their teams',
     their own and those of no team."""
     if not selectors.teams_restrict(user):
@@ -261,7 +261,7 @@ def responses_visible_to(user: AbstractBaseUser) -> Q:
     return Q(team__isnull=True) | Q(team__in=user.teams.values("pk")) | Q(agent=user)
 
 
-def response_list(*, user: AbstractBaseUser) -> QuerySet[SurveyResponse]:
+def response_list(*, user: User) -> QuerySet[SurveyResponse]:
     """The answers for the API's list, with what a row shows joined in one query."""
     return SurveyResponse.objects.filter(responses_visible_to(user)).select_related("case", "team", "agent")
 

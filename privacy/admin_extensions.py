@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
@@ -106,7 +107,7 @@ class CustomerPrivacy:
                 "title": _("Erase personal data"),
                 "customers": chosen,
                 "opts": self.model._meta,
-                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+                "action_checkbox_name": ACTION_CHECKBOX_NAME,
             },
         )
 
@@ -125,7 +126,7 @@ class ContactIdentityPrivacy:
             "class": "action-select",
             "aria-label": format_html(_("Select this object for an action - {}"), self.masked_value(obj)),
         }
-        return forms.CheckboxInput(attrs, lambda value: False).render(admin.helpers.ACTION_CHECKBOX_NAME, str(obj.pk))
+        return forms.CheckboxInput(attrs, lambda value: False).render(ACTION_CHECKBOX_NAME, str(obj.pk))
 
 
 @extends("channels_app.message")

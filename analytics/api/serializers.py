@@ -100,7 +100,7 @@ class ReportPeriodSerializer(serializers.Serializer):
 
 class ReportRowSerializer(serializers.Serializer):
     value = serializers.CharField(help_text='The split value ("" for none, e.g. unassigned).')
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a field named like DRF's Field.label
     kpis = KpisSerializer()
 
 
@@ -116,12 +116,12 @@ class ReportTrendDaySerializer(serializers.Serializer):
 
 class BacklogBucketSerializer(serializers.Serializer):
     bucket = serializers.CharField(help_text="lt1d, 1to3d, 3to7d, 7to14d or gt14d.")
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a field named like DRF's Field.label
 
 
 class BacklogStatusSerializer(serializers.Serializer):
     status = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a field named like DRF's Field.label
     count = serializers.IntegerField()
     by_age = serializers.DictField(child=serializers.IntegerField(), help_text="Open cases per age bucket.")
 
@@ -152,7 +152,7 @@ class ReturnsByCategorySerializer(serializers.Serializer):
 
 class ReturnsByReasonSerializer(serializers.Serializer):
     reason = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a field named like DRF's Field.label
     units_returned = serializers.IntegerField()
     return_rate = _rate()
 
@@ -196,7 +196,7 @@ class DefectsSerializer(serializers.Serializer):
 
 class TargetResultSerializer(serializers.Serializer):
     kpi = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a field named like DRF's Field.label
     comparison = serializers.ChoiceField(choices=["le", "ge", "lt", "gt"])
     target = serializers.FloatField(help_text="Rates as fractions, times in hours.")
     actual = serializers.FloatField(allow_null=True)
@@ -209,7 +209,7 @@ class ReportSerializer(serializers.Serializer):
     period = ReportPeriodSerializer()
     split = serializers.ChoiceField(choices=DIMENSIONS, allow_null=True)
     filters = serializers.DictField(child=serializers.CharField(), help_text="The dimension filters applied.")
-    source = serializers.CharField(help_text="rollup or live: where the figures were read.")
+    source = serializers.CharField(help_text="rollup or live: where the figures were read.")  # type: ignore[assignment]
     generated_at = serializers.DateTimeField()
     total = KpisSerializer()
     rows = ReportRowSerializer(many=True, help_text="One per split value; empty without a split.")
@@ -226,10 +226,10 @@ class ReportSerializer(serializers.Serializer):
 class DrillCaseSerializer(serializers.ModelSerializer):
     """A case behind a figure."""
 
-    agent = serializers.SlugRelatedField(
+    agent: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
         source="assignee", slug_field="username", read_only=True, allow_null=True, help_text="The assignee's username."
     )
-    team = serializers.SlugRelatedField(
+    team: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
         slug_field="code", read_only=True, allow_null=True, help_text="The team's code."
     )
 

@@ -24,6 +24,8 @@ PUT /scorecards/weights/               view_dashboard + change_scorecardsettings
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
@@ -249,7 +251,7 @@ class ScorecardListView(KpiView):
     )
     def get(self, request: Request) -> Response:
         req = _request(request.query_params, PERIOD_KEYS)
-        own = None if request.user.has_perm(VIEW_DASHBOARD) else [request.user.pk]
+        own = None if request.user.has_perm(VIEW_DASHBOARD) else [cast(int, request.user.pk)]  # signed in: a pk
         return Response(scorecards.scorecards(req, agent_ids=own))
 
 

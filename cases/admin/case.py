@@ -76,7 +76,7 @@ class CaseEventInline(admin.TabularInline):
     model = CaseEvent
     extra = 0
     fields = ["created_at", "type", "actor_label", "from_status", "to_status", "channel", "public", "note"]
-    readonly_fields = fields
+    readonly_fields = fields  # type: ignore[assignment]  # plain field names, no groups
     can_delete = False
     ordering = ["created_at", "id"]
 
@@ -91,7 +91,7 @@ class CostLineInline(admin.TabularInline):
     model = CostLine
     extra = 0
     fields = ["kind", "amount", "currency", "note", "created_by", "created_at"]
-    readonly_fields = fields
+    readonly_fields = fields  # type: ignore[assignment]  # plain field names, no groups
     can_delete = False
 
     def has_add_permission(self, request, obj=None):
@@ -108,7 +108,7 @@ class AttachmentInline(admin.TabularInline):
     model = Attachment
     extra = 0
     fields = ["original_name", "content_type", "size", "public", "created_at"]
-    readonly_fields = fields
+    readonly_fields = fields  # type: ignore[assignment]  # plain field names, no groups
 
 
 # Set by the services only (transitions, the SLA clocks, the refund ledger): shown, never a form field.

@@ -29,7 +29,7 @@ class RefundLineInline(admin.TabularInline):
     model = RefundLine
     extra = 0
     fields = ["order_line", "amount"]
-    readonly_fields = fields
+    readonly_fields = fields  # type: ignore[assignment]  # plain field names, no groups
     can_delete = False
 
     def has_add_permission(self, request, obj=None) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
@@ -305,8 +307,12 @@ class CaseListSerializer(serializers.ModelSerializer):
     """A row of the case list: what a queue shows, all from one query."""
 
     customer = CaseCustomerSerializer(read_only=True)
-    order = serializers.SlugRelatedField(slug_field="number", read_only=True, allow_null=True)
-    team = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    order: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="number", read_only=True, allow_null=True
+    )
+    team: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True
+    )
     status_label = serializers.CharField(source="get_status_display", read_only=True)
 
     class Meta:
@@ -336,7 +342,9 @@ class CaseLineSerializer(serializers.ModelSerializer):
     order_line = serializers.IntegerField(source="order_line.line_no", read_only=True)
     sku = serializers.CharField(source="order_line.sku", read_only=True)
     name = serializers.CharField(source="order_line.name", read_only=True)
-    requested_variant = serializers.SlugRelatedField(slug_field="sku", read_only=True, allow_null=True)
+    requested_variant: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="sku", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = CaseLine
@@ -421,7 +429,7 @@ class CaseDetailSerializer(CaseSerializer):
 
 
 class NotificationSerializer(serializers.ModelSerializer):
-    case = serializers.SlugRelatedField(slug_field="number", read_only=True)
+    case: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="number", read_only=True)
 
     class Meta:
         model = Notification
@@ -429,8 +437,8 @@ class NotificationSerializer(serializers.ModelSerializer):
 
 
 class RevisitTaskSerializer(serializers.ModelSerializer):
-    case = serializers.SlugRelatedField(slug_field="number", read_only=True)
-    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    case: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="number", read_only=True)
+    assignee: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:
         model = RevisitTask
@@ -453,7 +461,7 @@ class RevisitDoneIn(serializers.Serializer):
 
 class TransitionOptionSerializer(serializers.Serializer):
     name = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a field named like DRF's Field.label
     target = serializers.CharField(help_text="The status the step leads to.")
     allowed = serializers.BooleanField(help_text="The user may take the step now.")
     permitted = serializers.BooleanField(help_text="The user's role allows the step.")

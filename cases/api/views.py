@@ -74,7 +74,7 @@ from cases.catalog import orders
 from cases.models import Case, Order, Refund
 from cases.money import ledger as refunds
 from cases.sla import follow_ups
-from core.api import ErrorSerializer, HasRolePermissions
+from core.api import ErrorSerializer, HasRolePermissions, SignedInRequest
 
 ORDER_NUMBER = OpenApiParameter("number", str, OpenApiParameter.PATH, description="The shop's order number.")
 CASE_NUMBER = OpenApiParameter("number", str, OpenApiParameter.PATH, description="The case number (RMA-2026-000123).")
@@ -110,7 +110,7 @@ class OrderView(APIView):
         parameters=[ORDER_NUMBER],
         responses={200: OrderSerializer, 401: UNAUTHENTICATED, 403: FORBIDDEN, 404: error("No such order.")},
     )
-    def get(self, request: Request, number: str) -> Response:
+    def get(self, request: SignedInRequest, number: str) -> Response:
         order = selectors.order_detail(number=number)
         if order is None:
             raise NotFound(_("There is no order %(number)s.") % {"number": number})
@@ -132,7 +132,7 @@ class OrderView(APIView):
         },
     )
     def put(self, request: Request, number: str) -> Response:
-        if len(number) > Order._meta.get_field("number").max_length:
+        if len(number) > Order._meta.get_field("number").max_length:  # type: ignore[operator]  # it has one
             raise ValidationError({"number": [_("The order number is too long.")]})
         payload = OrderIn(data=request.data)
         payload.is_valid(raise_exception=True)
@@ -175,7 +175,7 @@ class CaseListView(GenericAPIView):
             403: FORBIDDEN,
         },
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: SignedInRequest) -> Response:
         payload = CaseIn(data=request.data)
         payload.is_valid(raise_exception=True)
         case = services.create_case(actor=request.user, **payload.validated_data)
@@ -192,7 +192,7 @@ class CaseDetailView(APIView):
         parameters=[CASE_NUMBER],
         responses={200: CaseDetailSerializer, 401: UNAUTHENTICATED, 403: FORBIDDEN, 404: error("No such case.")},
     )
-    def get(self, request: Request, number: str) -> Response:
+    def get(self, request: SignedInRequest, number: str) -> Response:
         return Response(CaseDetailSerializer(_case_or_404(number, request.user, detail=True)).data)
 
 
@@ -211,7 +211,7 @@ class CaseTransitionListView(APIView):
         },
         description="The steps leaving the case's status now, each with whether this user may take it and why not.",
     )
-    def get(self, request: Request, number: str) -> Response:
+    def get(self, request: SignedInRequest, number: str) -> Response:
         options = selectors.transition_options(case=_case_or_404(number, request.user), user=request.user)
         return Response(TransitionOptionSerializer(options, many=True).data)
 
@@ -233,7 +233,7 @@ class CaseTransitionView(APIView):
             409: error("The case changed since the client read it (version); reload and retry."),
         },
     )
-    def post(self, request: Request, number: str, name: str) -> Response:
+    def post(self, request: SignedInRequest, number: str, name: str) -> Response:
         case = _case_or_404(number, request.user)
         payload = TransitionIn(data=request.data)
         payload.is_valid(raise_exception=True)
@@ -257,7 +257,7 @@ class CaseRefundListView(APIView):
         parameters=[CASE_NUMBER],
         responses={200: RefundSerializer(many=True), 401: UNAUTHENTICATED, 403: FORBIDDEN, 404: error("No such case.")},
     )
-    def get(self, request: Request, number: str) -> Response:
+    def get(self, request: SignedInRequest, number: str) -> Response:
         case = _case_or_404(number, request.user)
         rows = selectors.case_refunds(case=case)
         return Response(RefundSerializer(rows, many=True).data)
@@ -285,7 +285,7 @@ class RefundOutcomeView(APIView):
             404: error("No such refund."),
         },
     )
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: SignedInRequest, pk: int) -> Response:
         refund = Refund.objects.filter(pk=pk).first()
         if refund is None:
             raise NotFound(_("There is no refund %(id)s.") % {"id": pk})
@@ -313,7 +313,7 @@ class CaseMessageView(APIView):
             404: error("No such case."),
         },
     )
-    def post(self, request: Request, number: str) -> Response:
+    def post(self, request: SignedInRequest, number: str) -> Response:
         case = _case_or_404(number, request.user)
         payload = MessageIn(data=request.data)
         payload.is_valid(raise_exception=True)
@@ -360,7 +360,7 @@ class NotificationListView(APIView):
             403: FORBIDDEN,
         },
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: SignedInRequest) -> Response:
         rows = selectors.notifications_for(user=request.user, unread_only=bool(_flag(request, "unread")))
         return Response(NotificationSerializer(rows[: _limit(request)], many=True).data)
 
@@ -379,7 +379,7 @@ class NotificationReadView(APIView):
             404: error("Not yours, or none."),
         },
     )
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: SignedInRequest, pk: int) -> Response:
         row = selectors.notifications_for(user=request.user).filter(pk=pk).first()
         if row is None:
             raise NotFound(_("There is no notification %(id)s for you.") % {"id": pk})
@@ -406,7 +406,7 @@ class RevisitListView(APIView):
             403: FORBIDDEN,
         },
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: SignedInRequest) -> Response:
         rows = selectors.revisit_tasks(
             user=request.user, mine=bool(_flag(request, "mine")), done=_flag(request, "done")
         )
@@ -428,7 +428,7 @@ class RevisitCompleteView(APIView):
             404: error("No such task."),
         },
     )
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: SignedInRequest, pk: int) -> Response:
         task = selectors.revisit_tasks(user=request.user).filter(pk=pk).first()
         if task is None:
             raise NotFound(_("There is no revisit task %(id)s.") % {"id": pk})

@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.db import IntegrityError, transaction
 from django.db.models import Model
@@ -128,12 +128,13 @@ def _upsert_products(lines: list[LineData]) -> dict[str, Product]:
     described = {line.sku: line for line in lines if line.product is not None}
     products = {p.sku: p for p in Product.objects.select_for_update().filter(sku__in={ln.sku for ln in lines})}
     for sku, line in described.items():
+        product = cast(ProductData, line.product)  # described: the lines with a product
         values = {
             "name": line.name,
-            "category": line.product.category,
-            "flags": list(line.product.flags),
-            "returnable": line.product.returnable,
-            "supplier": line.product.supplier,
+            "category": product.category,
+            "flags": list(product.flags),
+            "returnable": product.returnable,
+            "supplier": product.supplier,
         }
         if sku in products:
             _save_changed(products[sku], values)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -202,7 +203,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
 
     # --- optimistic locking on every change, not only on status --------------------------------
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         super().save(*args, **kwargs)
         self._loaded_version = self.version
 
@@ -234,7 +235,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=CaseStatus.NEW,
         target=CaseStatus.APPROVED,
-        conditions=[is_goods_kind],
+        conditions=[is_goods_kind],  # type: ignore[list-item]  # django-fsm types a condition over any Model
         permission=DECIDE,
         custom={"label": _("Approve"), "public": True},
     )
@@ -266,7 +267,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=CaseStatus.NEW,
         target=CaseStatus.IN_PROGRESS,
-        conditions=[is_conversation_kind],
+        conditions=[is_conversation_kind],  # type: ignore[list-item]
         permission=WORK,
         custom={"label": _("Start work"), "public": True},
     )
@@ -297,7 +298,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=CaseStatus.APPROVED,
         target=CaseStatus.IN_TRANSIT,
-        conditions=[needs_return_shipment],
+        conditions=[needs_return_shipment],  # type: ignore[list-item]
         permission=WORK,
         custom={"label": _("Return shipped"), "public": True, "params": ["carrier", "tracking_number"]},
     )
@@ -332,7 +333,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=CaseStatus.INSPECTED,
         target=CaseStatus.RESOLVED,
-        conditions=[needs_return_shipment],
+        conditions=[needs_return_shipment],  # type: ignore[list-item]
         permission=WORK,
         custom={
             "label": _("Resolve"),
@@ -344,7 +345,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=CaseStatus.APPROVED,
         target=CaseStatus.RESOLVED,
-        conditions=[is_refund_only],
+        conditions=[is_refund_only],  # type: ignore[list-item]
         permission=WORK,
         custom={
             "label": _("Resolve"),
@@ -373,7 +374,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=CaseStatus.RESOLVED,
         target=CaseStatus.IN_PROGRESS,
-        conditions=[reopen_window_open],
+        conditions=[reopen_window_open],  # type: ignore[list-item]
         permission=REOPEN,
         custom={"label": _("Reopen"), "public": True},
     )

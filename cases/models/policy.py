@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import get_language
@@ -9,6 +11,9 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.models.catalog import CustomerTier, ProductFlag
 from cases.models.choices import CaseKind, ReasonCode
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class BilingualName(models.Model):
@@ -97,7 +102,7 @@ class ReturnPolicyRule(BilingualName):
     def clean(self) -> None:
         """Refuse a rule the engine could not apply: unknown values in the match lists, a window
         without days, a warranty without months."""
-        errors: dict[str, str] = {}
+        errors: dict[str, StrOrPromise] = {}
         for name, choices in (
             ("kinds", CaseKind),
             ("reasons", ReasonCode),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import zoneinfo
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -24,6 +25,9 @@ from cases.models.choices import (
     Priority,
     choices_problem,
 )
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")
@@ -73,7 +77,7 @@ class BusinessCalendar(models.Model):
             raise ValidationError({"hours": problem})
 
 
-def hours_problem(hours) -> str | None:
+def hours_problem(hours: Any) -> StrOrPromise | None:
     """What is wrong with a calendar's ``hours`` value, in words, or None when it is valid."""
     if not isinstance(hours, dict) or set(hours) - set(WEEKDAYS):
         return _("Give an object with the weekdays mon … sun as keys.")

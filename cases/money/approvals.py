@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.utils.translation import gettext as _
 
 from cases.exceptions import NeedsApproval
@@ -30,7 +30,7 @@ NO_LIMIT_ROLES = (ADMIN,)
 ZERO = Decimal("0.00")
 
 
-def approval_limits(*, user: AbstractBaseUser) -> dict[str, Decimal] | None:
+def approval_limits(*, user: User) -> dict[str, Decimal] | None:
     """The most refund (and compensation) ``user`` may grant on one case, per refunding resolution.
 
     None means no limit: a superuser or an administrator. Otherwise, per resolution, the most
@@ -43,22 +43,20 @@ def approval_limits(*, user: AbstractBaseUser) -> dict[str, Decimal] | None:
     if groups & set(NO_LIMIT_ROLES):
         return None
     roles = [name for name in groups if name in MATRIX_ROLES]
-    limits = dict.fromkeys(sorted(REFUNDING_RESOLUTIONS), ZERO)
+    limits: dict[str, Decimal] = dict.fromkeys(sorted(REFUNDING_RESOLUTIONS), ZERO)
     for resolution, amount in ApprovalLimit.objects.filter(role__in=roles).values_list("resolution_type", "max_amount"):
         if resolution in limits:
             limits[resolution] = max(limits[resolution], amount)
     return limits
 
 
-def approval_limit(*, user: AbstractBaseUser, resolution_type: str) -> Decimal | None:
+def approval_limit(*, user: User, resolution_type: str) -> Decimal | None:
     """The limit of ``approval_limits`` for one resolution (None: no limit)."""
     limits = approval_limits(user=user)
     return None if limits is None else limits.get(resolution_type, ZERO)
 
 
-def remaining_without_approval(
-    *, user: AbstractBaseUser, case: Case, refunded: Decimal | None = None
-) -> Decimal | None:
+def remaining_without_approval(*, user: User, case: Case, refunded: Decimal | None = None) -> Decimal | None:
     """How much more ``user`` may refund on ``case`` without asking, whatever the resolution (the
     smallest of their limits less the case's refunds and compensation); None: no limit.
     ``refunded`` is the case's live refunds when the caller read them already."""
@@ -72,7 +70,7 @@ def remaining_without_approval(
 
 def check_limit(
     *,
-    user: AbstractBaseUser | None,
+    user: User | None,
     case: Case,
     resolution_type: str,
     amount: Decimal | None,

@@ -7,7 +7,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -21,7 +21,7 @@ from cases.models import (
 from cases.workflow.events import record_event
 
 
-def add_cost_line(*, case: Case, actor: AbstractBaseUser, kind: str, amount: Any, note: str = "") -> CostLine:
+def add_cost_line(*, case: Case, actor: User, kind: str, amount: Any, note: str = "") -> CostLine:
     """Record money the case cost the shop (shipping, compensation, repair, handling), with its event.
 
     Never a refund: refund cost lines are written by the refund ledger only (``cases.money.ledger``)."""

@@ -21,16 +21,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any, cast
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import OuterRef, Q, Subquery, Sum
+from django.db.models import OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from cases.exceptions import InvalidInput, TransitionForbidden
 from cases.models import (
     LIVE_REFUND_STATUSES,
+    ApprovalRequest,
     Case,
     CaseLine,
     CostKind,
@@ -49,12 +51,12 @@ ZERO = Decimal("0.00")
 SETTLE = "cases.settle_refund"
 
 
-def _money(value) -> Decimal:
+def _money(value: Decimal | int | str | None) -> Decimal:
     """Two decimals whatever the database returns (SQLite's sums come back as 384, not 384.00)."""
     return Decimal(value or 0).quantize(ZERO)
 
 
-def _sum(qs, field: str = "amount") -> Decimal:
+def _sum(qs: QuerySet[Any], field: str = "amount") -> Decimal:
     return _money(qs.aggregate(total=Sum(field))["total"])
 
 
@@ -175,9 +177,9 @@ def record_refund(
     now: Standing,
     total: Decimal,
     resolution_type: str,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     key: str,
-    approval=None,
+    approval: ApprovalRequest | None = None,
     reason: str = "",
 ) -> Refund | None:
     """Write the refund that brings the case's live refunds up to ``total`` (None when nothing is
@@ -186,7 +188,7 @@ def record_refund(
     new = check_total(case=case, total=total, now=now)
     if new <= 0:
         return None
-    order = case.order
+    order = cast(Order, case.order)  # a refund needs the case's order (check_total)
     at = clock.now()
     cost_line = CostLine.objects.create(
         case=case,
@@ -240,9 +242,9 @@ def request_refund(
     case: Case,
     total: Decimal,
     resolution_type: str,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     key: str,
-    approval=None,
+    approval: ApprovalRequest | None = None,
     reason: str = "",
 ) -> Refund | None:
     """Bring the case's live refunds up to ``total`` on its own: lock, check, write (``lock_order``
@@ -268,7 +270,7 @@ def request_refund(
         )
 
 
-def settle_refund(*, refund: Refund, actor: AbstractBaseUser, status: str, note: str = "") -> Refund:
+def settle_refund(*, refund: Refund, actor: User, status: str, note: str = "") -> Refund:
     """The shop (or a manager) reports what became of a requested refund: succeeded, failed or
     cancelled. A failed or cancelled refund stops counting: its amount may be refunded again.
     Settling is once; the same answer again changes nothing, another answer is a 400."""

@@ -288,7 +288,7 @@ def rule_outcome(rule: ReturnPolicyRule) -> str:
 def first_rule(rules: Sequence[ReturnPolicyRule]) -> ReturnPolicyRule | None:
     """The first rejecting rule, else the first reviewing one."""
     rejecting = [rule for rule in rules if rule_outcome(rule) == PolicyOutcome.REJECT]
-    return (rejecting or list(rules) or [None])[0]
+    return (rejecting or list(rules) or [None])[0]  # type: ignore[list-item]  # None: no rule
 
 
 def verdict(
@@ -460,7 +460,7 @@ def evaluate(
 # --- explanations ---------------------------------------------------------------------------------
 
 
-class Params(dict):
+class Params(dict[str, Any]):
     """Stored params; a key an older decision lacks renders as "?" instead of failing."""
 
     def __missing__(self, key: str) -> str:

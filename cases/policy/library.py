@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -70,11 +70,11 @@ class Template:
 
     @property
     def region(self) -> str:
-        return self.policy["region"]
+        return cast(str, self.policy["region"])
 
     @property
     def is_statutory(self) -> bool:
-        return self.policy["is_statutory"]
+        return cast(bool, self.policy["is_statutory"])
 
 
 @dataclass

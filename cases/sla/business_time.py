@@ -9,10 +9,15 @@ so a day with a DST change has its true length.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
+
+if TYPE_CHECKING:
+    from cases.models import BusinessCalendar
 
 MAX_DAYS = 3 * 366  # a target that finds no working time within 3 years is a broken calendar
 
@@ -54,7 +59,7 @@ def _minutes(text: str) -> int:
     return int(hours) * 60 + int(minutes)
 
 
-def compile_calendar(*, time_zone: str, hours: dict, days: list[tuple[date, str]]) -> WorkingTime:
+def compile_calendar(*, time_zone: str, hours: dict[str, Any], days: list[tuple[date, str]]) -> WorkingTime:
     """A ``WorkingTime`` from a calendar's fields and its (date, kind) exceptions."""
     from cases.models.sla import WEEKDAYS  # noqa: PLC0415 - keeps this module importable without the app registry
 
@@ -79,7 +84,7 @@ def _cached(pk: int, updated_at: datetime) -> WorkingTime:
     )
 
 
-def working_time(calendar) -> WorkingTime:
+def working_time(calendar: BusinessCalendar | None) -> WorkingTime:
     """The compiled calendar (None: round the clock), re-read when the calendar's ``updated_at`` moves."""
     if calendar is None:
         return ROUND_THE_CLOCK
@@ -101,7 +106,7 @@ def _instant(wt: WorkingTime, day: date, minute: int) -> datetime:
     return local.astimezone(UTC)
 
 
-def _working_spans(wt: WorkingTime, start: datetime):
+def _working_spans(wt: WorkingTime, start: datetime) -> Iterator[tuple[datetime, datetime]]:
     """Working spans (start, end) in UTC from ``start`` on, in order, clipped to begin at ``start``."""
     day = start.astimezone(wt.tz).date() - timedelta(days=1)  # a span of the previous local day may still run
     last = day + timedelta(days=MAX_DAYS)

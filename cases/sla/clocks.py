@@ -39,11 +39,13 @@ from django.db.models import Min
 from cases.models import (
     ACTIVE_CLOCK_STATES,
     SHIPPING_KINDS,
+    BusinessCalendar,
     Case,
     CaseEvent,
     CaseKind,
     ClockKind,
     ClockState,
+    Customer,
     EventType,
     ServiceSettings,
     SlaClock,
@@ -76,7 +78,7 @@ def policy_for(case: Case) -> SlaPolicy | None:
 class Target:
     seconds: int
     warn_seconds: int
-    calendar: object  # BusinessCalendar | None
+    calendar: BusinessCalendar | None
     policy: SlaPolicy | None
 
 
@@ -84,7 +86,9 @@ def _warn(seconds: int, percent: int) -> int:
     return max(1, seconds * percent // 100) if seconds else 0
 
 
-def target_for(case: Case, kind: str, *, policy: SlaPolicy | None = None, settings=None) -> Target | None:
+def target_for(
+    case: Case, kind: str, *, policy: SlaPolicy | None = None, settings: ServiceSettings | None = None
+) -> Target | None:
     """The target of clock ``kind`` for ``case``, or None when no target applies."""
     if kind in REPLY_CLOCKS:
         policy = policy if policy is not None else policy_for(case)
@@ -94,7 +98,7 @@ def target_for(case: Case, kind: str, *, policy: SlaPolicy | None = None, settin
             ClockKind.FIRST_RESPONSE: policy.first_response_minutes,
             ClockKind.NEXT_RESPONSE: policy.next_response_minutes,
             ClockKind.RESOLUTION: policy.resolution_minutes,
-        }[kind]
+        }[kind]  # type: ignore[index]  # kind: a ClockKind value
         if not minutes:
             return None
         return Target(minutes * 60, _warn(minutes * 60, policy.warn_percent), policy.calendar, policy)
@@ -114,9 +118,9 @@ def _schedule(c: SlaClock) -> None:
     """Set due_at / warn_at of a running clock from what is left of its target."""
     wt = calendar.working_time(c.calendar)
     left = max(0, c.target_seconds - c.used_seconds)
-    c.due_at = calendar.add_business_seconds(wt, c.resumed_at, left)
+    c.due_at = calendar.add_business_seconds(wt, c.resumed_at, left)  # type: ignore[arg-type]  # running: resumed
     if c.warned_at is None:
-        c.warn_at = calendar.add_business_seconds(wt, c.resumed_at, max(0, c.warn_seconds - c.used_seconds))
+        c.warn_at = calendar.add_business_seconds(wt, c.resumed_at, max(0, c.warn_seconds - c.used_seconds))  # type: ignore[arg-type]
     else:
         c.warn_at = None
 
@@ -216,7 +220,7 @@ def recompute_case_clocks(*, case: Case, at: datetime | None = None) -> None:
         sync_case_due_times(case=case)
 
 
-def recompute_customer_cases(*, customer, at: datetime | None = None) -> int:
+def recompute_customer_cases(*, customer: Customer, at: datetime | None = None) -> int:
     """After a customer's tier changed: recompute the clocks of their open cases; returns how many."""
     at = at or clock.now()
     cases = list(Case.objects.filter(customer=customer, clocks__state__in=ACTIVE_CLOCK_STATES).distinct())

@@ -36,7 +36,7 @@ def install_defaults() -> bool:
     with transaction.atomic():
         if ServiceSettings.objects.exists():
             return False
-        calendars = {}
+        calendars: dict[str | None, BusinessCalendar] = {}
         for code, name, hours in CALENDARS:
             calendars[code], _ = BusinessCalendar.objects.get_or_create(
                 code=code, defaults={"name": name, "hours": hours, "time_zone": settings.TIME_ZONE}

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime, timedelta
+from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from cases.models import (
@@ -36,7 +38,7 @@ from core import clock
 STALLED_TAG = "shipment-stalled"
 
 
-def _pending(case: Case, *kinds: str):
+def _pending(case: Case, *kinds: str) -> QuerySet[FollowUp]:
     return FollowUp.objects.filter(case=case, kind__in=kinds, done_at__isnull=True, cancelled_at__isnull=True)
 
 
@@ -99,7 +101,7 @@ def on_case_event(*, case: Case, event: CaseEvent) -> None:
 
 
 def record_shipment_movement(
-    *, case: Case, note: str = "", data: dict | None = None, at: datetime | None = None
+    *, case: Case, note: str = "", data: dict[str, Any] | None = None, at: datetime | None = None
 ) -> CaseEvent:
     """A tracking update of the return shipment: written to the timeline; it restarts the chase clock."""
     with transaction.atomic():
@@ -121,7 +123,7 @@ def create_revisit(*, case: Case, reason: str, note: str = "", at: datetime | No
         existing = RevisitTask.objects.filter(case=case, reason=reason, done_at__isnull=True).first()
         if existing is not None:
             return existing, False
-        lead = case.team.lead if case.team_id and case.team.lead_id else None
+        lead = case.team.lead if case.team_id and case.team.lead_id else None  # type: ignore[union-attr]  # team_id: a team
         task = RevisitTask.objects.create(
             case=case,
             reason=reason,
@@ -154,9 +156,7 @@ def create_revisit(*, case: Case, reason: str, note: str = "", at: datetime | No
     return task, True
 
 
-def complete_revisit(
-    *, task: RevisitTask, actor: AbstractBaseUser | None, outcome: str, at: datetime | None = None
-) -> RevisitTask:
+def complete_revisit(*, task: RevisitTask, actor: User | None, outcome: str, at: datetime | None = None) -> RevisitTask:
     """Record what came of a revisit and close the task (once)."""
     at = at or clock.now()
     with transaction.atomic():
@@ -224,7 +224,7 @@ def run_follow_up(*, follow_up: FollowUp, at: datetime) -> None:
             note=_("The return shipment has not moved for %(days)s days.") % {"days": days},
             data={"follow_up": kind, "carrier": case.return_carrier, "tracking": case.return_tracking_number},
         )
-        lead = case.team.lead if case.team_id else None
+        lead = case.team.lead if case.team_id else None  # type: ignore[union-attr]  # team_id: a team
         notify_users(
             users=[case.assignee, lead],
             case=case,

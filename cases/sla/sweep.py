@@ -11,10 +11,13 @@ transaction. A worker killed mid-batch rolls the whole batch back; the next swee
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
 from django.db import connection, transaction
+from django.db.models import Model, QuerySet
 from django.utils.translation import gettext as _
 
 from cases.exceptions import CaseError
@@ -39,8 +42,9 @@ from cases.workflow.transitions import transition_case
 from core import clock
 
 log = logging.getLogger(__name__)
+_Row = TypeVar("_Row", bound=Model)  # a clock or a follow-up row
 BATCH = 500
-RAISE = {Priority.LOW: Priority.NORMAL, Priority.NORMAL: Priority.HIGH, Priority.HIGH: Priority.URGENT}
+RAISE: dict[str, str] = {Priority.LOW: Priority.NORMAL, Priority.NORMAL: Priority.HIGH, Priority.HIGH: Priority.URGENT}
 
 
 @dataclass
@@ -60,7 +64,7 @@ def sweep(*, now: datetime | None = None, batch: int = BATCH) -> SweepResult:
     )
 
 
-def _lock(qs):
+def _lock(qs: QuerySet[_Row]) -> QuerySet[_Row]:
     """Lock the rows' *cases*, skipping cases another sweeper holds.
 
     Locking the case rather than the clock row gives each case to one sweeper at a time: an
@@ -72,14 +76,21 @@ def _lock(qs):
     return qs
 
 
-def _drain(*, due, order: tuple[str, ...], claim, act, batch: int) -> int:
+def _drain(
+    *,
+    due: Callable[[], QuerySet[_Row]],
+    order: tuple[str, ...],
+    claim: Callable[[_Row], bool],
+    act: Callable[[_Row], object],
+    batch: int,
+) -> int:
     """Act once on every row ``due()`` yields, a batch per transaction; returns how many acted.
 
     ``claim(row)`` marks the row done with a conditional UPDATE and says whether this call won it;
     ``act(row)`` does the work. Both run in a savepoint: when the case changed under an escalation
     (``CaseError``), the claim rolls back with it and the next sweep tries that row again.
     """
-    done, failed = 0, set()
+    done, failed = 0, set[int]()
     while True:
         with transaction.atomic():
             rows = list(_lock(due().exclude(pk__in=failed)).order_by(*order)[:batch])
@@ -180,7 +191,7 @@ def _on_warning(c: SlaClock, now: datetime) -> None:
     )
     if c.policy is not None and not c.policy.notify:
         return
-    lead = case.team.lead if case.team_id else None
+    lead = case.team.lead if case.team_id else None  # type: ignore[union-attr]  # team_id: a team
     notify_users(
         users=[case.assignee or lead],
         case=case,
@@ -216,7 +227,7 @@ def _on_breach(c: SlaClock, now: datetime) -> None:
         return
     policy = c.policy
     previous = case.assignee
-    lead = case.team.lead if case.team_id else None
+    lead = case.team.lead if case.team_id else None  # type: ignore[union-attr]  # team_id: a team
     changed, done = [], []
     if c.kind in REPLY_CLOCKS and policy is not None and policy.escalate_priority and case.priority in RAISE:
         case.priority = RAISE[case.priority]

@@ -7,7 +7,9 @@ The agent asks (``request_approval``: the same checks as resolving, nothing reso
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser
+from typing import Any
+
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -22,7 +24,7 @@ from core import clock
 
 
 def request_approval(
-    *, case: Case, actor: AbstractBaseUser, resolution_type: str, refund_amount, resolution_note: str = ""
+    *, case: Case, actor: User, resolution_type: str, refund_amount: Any, resolution_note: str = ""
 ) -> ApprovalRequest:
     """Ask for a resolution above the actor's limit; the same checks as resolving, nothing resolved yet."""
     if not actor.has_perm("cases.work_case"):
@@ -61,7 +63,7 @@ def request_approval(
     return request
 
 
-def decide_approval(*, request: ApprovalRequest, actor: AbstractBaseUser, approve: bool, note: str = "") -> Case:
+def decide_approval(*, request: ApprovalRequest, actor: User, approve: bool, note: str = "") -> Case:
     """Grant (resolve the case in the approver's name, within their own limit) or turn down a request."""
     if not actor.has_perm(APPROVE):
         raise TransitionForbidden(_("Your role does not allow approving refunds."))

@@ -5,8 +5,9 @@ policy's verdict, routing, and the ``created`` event, in one transaction.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -95,17 +96,17 @@ def create_case(
     customer: Customer,
     kind: str,
     channel: str,
-    actor: AbstractBaseUser | None = None,
+    actor: User | None = None,
     actor_label: str | None = None,
     order: Order | None = None,
-    lines: list[LineRequest] | tuple = (),
+    lines: list[LineRequest] | tuple[LineRequest, ...] = (),
     reason_code: str = ReasonCode.OTHER,
     reason_text: str = "",
     subject: str = "",
     priority: str = Priority.NORMAL,
     has_photos: bool = False,
     team: Team | None = None,
-    assignee: AbstractBaseUser | None = None,
+    assignee: User | None = None,
 ) -> Case:
     """Open a case and let the return policy decide goods cases at once.
 
@@ -185,7 +186,7 @@ def _add_lines(*, case: Case, lines: list[LineRequest]) -> None:
     )
 
 
-def _apply_policy(*, case: Case, lines: list[LineRequest], has_photos: bool, at) -> None:
+def _apply_policy(*, case: Case, lines: list[LineRequest], has_photos: bool, at: datetime) -> None:
     decision = policy.evaluate(
         kind=case.kind,
         customer=case.customer,

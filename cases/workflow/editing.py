@@ -4,9 +4,10 @@ links and merges, and messages on the timeline. Each one writes its ``CaseEvent`
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition
@@ -27,7 +28,7 @@ from cases.workflow.events import record_event
 from cases.workflow.transitions import transition_case
 
 
-def save_case_edit(*, case: Case, actor: AbstractBaseUser | None, changed_fields: list[str]) -> Case:
+def save_case_edit(*, case: Case, actor: User | None, changed_fields: list[str]) -> Case:
     """Save field edits made in a form (the admin) with the same locking and audit as any change.
 
     One ``updated`` (or ``assigned``) event lists the changed fields; a stale form raises
@@ -48,7 +49,7 @@ def save_case_edit(*, case: Case, actor: AbstractBaseUser | None, changed_fields
     )
 
 
-def save_locked(case: Case, *, then) -> Case:
+def save_locked(case: Case, *, then: Callable[[], object]) -> Case:
     """Save the case's edited fields with optimistic locking, then ``then()`` in the same transaction.
 
     A write that lost the race raises ``CaseChanged`` and writes nothing.
@@ -67,7 +68,7 @@ def save_locked(case: Case, *, then) -> Case:
     return case
 
 
-def assign_case(*, case: Case, actor: AbstractBaseUser, assignee_id: int | str | None, priority: str) -> Case:
+def assign_case(*, case: Case, actor: User, assignee_id: int | str | None, priority: str) -> Case:
     """Assign (or unassign) the case and set its priority, with one audit event; the SLA follows."""
     from django.contrib.auth import get_user_model
 
@@ -91,7 +92,7 @@ def assign_case(*, case: Case, actor: AbstractBaseUser, assignee_id: int | str |
     return save_case_edit(case=case, actor=actor, changed_fields=changed)
 
 
-def set_tags(*, case: Case, actor: AbstractBaseUser, text: str) -> Case:
+def set_tags(*, case: Case, actor: User, text: str) -> Case:
     """Set the case's tags from comma-separated names (new names become tags), with one audit event."""
     if not actor.has_perm("cases.change_case"):
         raise TransitionForbidden(_("Your role does not allow changing cases."))
@@ -118,7 +119,7 @@ def _other_case(case: Case, number: str) -> Case:
     return other
 
 
-def link_cases(*, case: Case, other_number: str, actor: AbstractBaseUser) -> Case:
+def link_cases(*, case: Case, other_number: str, actor: User) -> Case:
     """Link two cases (both timelines say so); linking twice changes nothing."""
     if not actor.has_perm(WORK):
         raise TransitionForbidden(_("Your role does not allow writing on cases."))
@@ -134,7 +135,7 @@ def link_cases(*, case: Case, other_number: str, actor: AbstractBaseUser) -> Cas
     return other
 
 
-def merge_case(*, duplicate: Case, into_number: str, actor: AbstractBaseUser) -> Case:
+def merge_case(*, duplicate: Case, into_number: str, actor: User) -> Case:
     """Merge a new duplicate into the case the customer already has: the duplicate is cancelled with
     a note and linked, its description and messages are copied onto the primary's timeline as an
     internal note. Only a case still ``new`` (nothing done on it yet) can be merged away."""
@@ -170,7 +171,7 @@ def merge_case(*, duplicate: Case, into_number: str, actor: AbstractBaseUser) ->
     return primary
 
 
-def add_message(*, case: Case, actor: AbstractBaseUser, text: str, public: bool = True, channel: str = "") -> CaseEvent:
+def add_message(*, case: Case, actor: User, text: str, public: bool = True, channel: str = "") -> CaseEvent:
     """An agent writes on the case: a reply the customer sees (and is emailed), or an internal note.
 
     A public reply is a response: it stops the first- and next-response clocks (``cases.sla.clocks``).
@@ -201,7 +202,7 @@ def add_message(*, case: Case, actor: AbstractBaseUser, text: str, public: bool 
 
 
 def check_assignment(
-    *, actor: AbstractBaseUser, team_id: int | str | None, assignee_id: int | str | None, priority: str
+    *, actor: User, team_id: int | str | None, assignee_id: int | str | None, priority: str
 ) -> tuple[Team | None, Any]:
     """The team, assignee and priority someone asks for, checked as the desk checks them
     (``assign_case``): who may change cases, a known priority, an existing team, an active staff
@@ -229,7 +230,7 @@ def check_assignment(
 def reassign_case(
     *,
     case: Case,
-    actor: AbstractBaseUser,
+    actor: User,
     team_id: int | str | None,
     assignee_id: int | str | None,
     priority: str,

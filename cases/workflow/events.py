@@ -6,10 +6,11 @@ receivers (SLA clocks, follow-ups, other apps) defer their side effects to ``on_
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import connection
 
 from cases.models import (
@@ -44,7 +45,7 @@ def allocate_case_number(*, year: int) -> str:
 # --- events ---------------------------------------------------------------------------------------
 
 
-def actor_label_for(actor: AbstractBaseUser | None, fallback: str = SYSTEM) -> str:
+def actor_label_for(actor: User | None, fallback: str = SYSTEM) -> str:
     if actor is None:
         return fallback
     return actor.get_full_name() or actor.get_username()
@@ -54,8 +55,8 @@ def record_event(
     *,
     case: Case,
     type: str,
-    actor: AbstractBaseUser | None,
-    at=None,
+    actor: User | None,
+    at: datetime | None = None,
     actor_label: str | None = None,
     note: str = "",
     public: bool = False,

@@ -13,7 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Q
+from django.contrib.auth.models import User
+from django.db.models import Count, Q, QuerySet
 
 from cases.models import OPEN_STATUSES, Customer, CustomerTier, RoutingMethod, RoutingRule, Team
 
@@ -21,11 +22,11 @@ from cases.models import OPEN_STATUSES, Customer, CustomerTier, RoutingMethod, R
 @dataclass(frozen=True)
 class Route:
     team: Team | None
-    assignee: object | None  # a user
+    assignee: User | None
     reason: str  # "dedicated", "rule:<id>", or "none"
 
 
-def _available(users):
+def _available(users: QuerySet[User]) -> QuerySet[User]:
     return users.filter(is_active=True).filter(Q(agent_profile__isnull=True) | Q(agent_profile__available=True))
 
 

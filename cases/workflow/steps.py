@@ -5,7 +5,7 @@ needs, their parameters cleaned and checked, and the conditions that keep a step
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext as _
 
@@ -18,8 +18,11 @@ from cases.models import (
 )
 from cases.models.case import CONDITION_LABELS
 
+if TYPE_CHECKING:
+    from django_fsm import Transition
 
-def _transitions_named(name: str):
+
+def _transitions_named(name: str) -> list[Transition]:
     field = Case._meta.get_field("status")
     return [t for t in field.get_all_transitions(Case) if t.name == name]
 
@@ -36,10 +39,10 @@ def step_label(name: str) -> str:
 def transition_permission(name: str) -> str | None:
     """The permission a transition requires (one per name by construction)."""
     perms = {t.permission for t in _transitions_named(name)}
-    return next(iter(perms)) if perms else None
+    return next(iter(perms)) if perms else None  # type: ignore[return-value]  # ours are names
 
 
-def _clean_text(params: dict, key: str, *, required: bool = False, max_length: int = 2000) -> str:
+def _clean_text(params: dict[str, Any], key: str, *, required: bool = False, max_length: int = 2000) -> str:
     value = params.pop(key, "")
     if value is None:
         value = ""
@@ -53,7 +56,7 @@ def _clean_text(params: dict, key: str, *, required: bool = False, max_length: i
     return value
 
 
-def clean_step_params(*, case: Case, name: str, params: dict) -> dict:
+def clean_step_params(*, case: Case, name: str, params: dict[str, Any]) -> dict[str, Any]:
     """Check the inputs a transition takes; anything unknown or wrong is a clear 400."""
     params = dict(params)
     cleaned: dict[str, Any] = {}

@@ -11,7 +11,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, can_proceed
@@ -35,7 +35,7 @@ def transition_case(
     *,
     case: Case,
     name: str,
-    actor: AbstractBaseUser | None,
+    actor: User | None,
     note: str = "",
     channel: str = "",
     actor_label: str | None = None,
@@ -106,7 +106,7 @@ def transition_case(
     return case
 
 
-def _check_may_run(*, case: Case, name: str, actor: AbstractBaseUser | None, expected_version: int | None) -> None:
+def _check_may_run(*, case: Case, name: str, actor: User | None, expected_version: int | None) -> None:
     """The step exists, the actor may take it, nobody changed the case since it was read, and the
     state machine allows it from the case's status with its conditions met."""
     if name not in TRANSITION_NAMES:
@@ -140,7 +140,7 @@ def _check_may_run(*, case: Case, name: str, actor: AbstractBaseUser | None, exp
         )
 
 
-def _lock_and_check_refund(*, case: Case, actor: AbstractBaseUser | None, cleaned: dict[str, Any]) -> Any:
+def _lock_and_check_refund(*, case: Case, actor: User | None, cleaned: dict[str, Any]) -> Any:
     """The refund ledger: lock the order first, then check the amount and the approval limit against what
     it holds now; every other refund of the order waits here. Returns the order's standing (or None)."""
     ledger = refunds.lock_order(case=case)

@@ -108,7 +108,7 @@ class ChatMessageOut(serializers.Serializer):
     def get_author(self, message: Message) -> str:
         if message.direction == Direction.IN:
             return message.sender_name
-        actor = message.event.actor if message.event_id else None
+        actor = message.event.actor if message.event_id else None  # type: ignore[union-attr]  # event_id: an event
         return (actor.get_short_name() if actor is not None else "") or _("Customer service")
 
     def get_client_id(self, message: Message) -> str:
@@ -222,11 +222,11 @@ class ChatView(APIView):
     def payload(self, request: Request) -> dict:
         if not hasattr(request.data, "get"):
             raise InvalidInput(_("Send a JSON object."))
-        nul = sorted(str(k) for k, v in request.data.items() if isinstance(v, str) and "\x00" in v)
+        nul = sorted(str(k) for k, v in request.data.items() if isinstance(v, str) and "\x00" in v)  # type: ignore[union-attr]
         if nul:  # PostgreSQL cannot store (or even compare) text with NUL characters
             message = _("The text contains a NUL character.")
             raise InvalidInput(message, details={name: [message] for name in nul})
-        return request.data
+        return request.data  # type: ignore[return-value]  # an object: it has .get
 
     def handle_exception(self, exc):
         if isinstance(exc, chat.OriginNotAllowed):

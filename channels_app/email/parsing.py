@@ -25,7 +25,7 @@ from email.errors import MessageError
 from email.generator import Generator
 from email.message import Message
 from email.policy import Compat32
-from typing import NamedTuple
+from typing import NamedTuple, cast
 from urllib.parse import unquote
 
 import filetype
@@ -113,11 +113,13 @@ def _param(part: Message, name: str, header: str = "content-type") -> str:
 
 def _payload_bytes(part: Message) -> bytes:
     """The decoded bytes of a leaf part; unlike get_payload(decode=True) this accepts "base64 " and bad padding."""
-    data = raw_bytes(part.get_payload())  # a str for every leaf part the parser makes
+    data = raw_bytes(cast(str, part.get_payload()))  # a str for every leaf part the parser makes
     encoding = (part.get("content-transfer-encoding") or "").strip().lower()
     if encoding == "base64":
         return b64decode_lenient(data)
-    return quopri.decodestring(data) if encoding == "quoted-printable" else part.get_payload(decode=True) or b""
+    if encoding == "quoted-printable":
+        return quopri.decodestring(data)
+    return cast(bytes | None, part.get_payload(decode=True)) or b""  # decode=True: a leaf part's bytes
 
 
 def _flatten(part: Message) -> bytes | None:
@@ -125,7 +127,7 @@ def _flatten(part: Message) -> bytes | None:
     out = io.StringIO()
     generator = Generator(out, mangle_from_=False, policy=_POLICY)
     try:
-        for sub in part.get_payload():
+        for sub in cast(list[Message], part.get_payload()):  # an attached message's payload: its parts
             generator.flatten(sub)
     except (MessageError, UnicodeError, LookupError, ValueError, TypeError, RecursionError):
         return None  # what the generator raises on odd parts; it also recurses deeper per level than the parser
@@ -138,7 +140,7 @@ def _leaves(message: Message):
     while stack:
         part, depth = stack.pop()
         if part.is_multipart() and part.get_content_maintype() != "message" and depth < _MAX_DEPTH:
-            stack.extend((sub, depth + 1) for sub in reversed(part.get_payload()))
+            stack.extend((sub, depth + 1) for sub in reversed(cast(list[Message], part.get_payload())))
         else:
             yield part
 

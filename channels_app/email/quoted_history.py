@@ -61,7 +61,7 @@ def _starts_history(lines: list[str], i: int) -> bool:
         return outlook_rule or _header_block(window)  # Outlook/Foxmail: "From: ..." then "Sent:/To:/发送时间: ..."
     # Bounded windows: the library's patterns are quadratic on long lines, so they never see a whole body.
     match = (":" in window or "：" in window) and _LIBRARY_HEADERS.match(window)
-    return bool(match) and (match.group(0).rstrip().endswith((":", "：")) or _header_block(match.group(0)))
+    return bool(match) and (match.group(0).rstrip().endswith((":", "：")) or _header_block(match.group(0)))  # type: ignore[union-attr]  # bool(match) first
 
 
 def _header_block(text: str) -> bool:

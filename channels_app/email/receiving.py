@@ -86,18 +86,20 @@ def _quote(folder: str) -> str:
     return '"' + folder.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+# imaplib takes a message's uid as the bytes SEARCH answered (typeshed's stubs say str only): hence the
+# ignores on conn.uid below.
 def _after_read(conn: imaplib.IMAP4, inbox: EmailInbox, uid: bytes) -> None:
     if inbox.imap_after_read == ImapAfterRead.MOVE and inbox.imap_done_folder:
-        status, _data = conn.uid("COPY", uid, _quote(inbox.imap_done_folder))
+        status, _data = conn.uid("COPY", uid, _quote(inbox.imap_done_folder))  # type: ignore[arg-type]
         if status != "OK":
             conn.create(_quote(inbox.imap_done_folder))
-            status, _data = conn.uid("COPY", uid, _quote(inbox.imap_done_folder))
+            status, _data = conn.uid("COPY", uid, _quote(inbox.imap_done_folder))  # type: ignore[arg-type]
         if status == "OK":
             # Moved: flag the original deleted in the source folder, but never EXPUNGE here —
             # the mailbox keeps it until the mailbox owner's own expunge.
-            conn.uid("STORE", uid, "+FLAGS.SILENT", r"(\Seen \Deleted)")
+            conn.uid("STORE", uid, "+FLAGS.SILENT", r"(\Seen \Deleted)")  # type: ignore[arg-type]
             return
-    conn.uid("STORE", uid, "+FLAGS.SILENT", r"(\Seen)")
+    conn.uid("STORE", uid, "+FLAGS.SILENT", r"(\Seen)")  # type: ignore[arg-type]
 
 
 def poll_inbox(*, inbox: EmailInbox, limit: int = FETCH_BATCH) -> PollReport:
@@ -108,10 +110,10 @@ def poll_inbox(*, inbox: EmailInbox, limit: int = FETCH_BATCH) -> PollReport:
         status, _data = conn.select(_quote(inbox.imap_folder))
         if status != "OK":
             raise imaplib.IMAP4.error(f"cannot select folder {inbox.imap_folder!r}")
-        status, data = conn.uid("SEARCH", None, "UNSEEN", "UNDELETED")
+        status, data = conn.uid("SEARCH", None, "UNSEEN", "UNDELETED")  # type: ignore[arg-type]  # no charset
         uids = (data[0] or b"").split()[:limit]
         for uid in uids:
-            status, parts = conn.uid("FETCH", uid, "(BODY.PEEK[])")
+            status, parts = conn.uid("FETCH", uid, "(BODY.PEEK[])")  # type: ignore[arg-type]
             raw = next((p[1] for p in parts if isinstance(p, tuple) and len(p) > 1), None)
             if status != "OK" or raw is None:
                 continue

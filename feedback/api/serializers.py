@@ -6,6 +6,8 @@ answer); ``ResponseImportRowIn`` describes them for the schema.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.utils.translation import gettext as _
 from rest_framework import serializers
@@ -43,7 +45,7 @@ class ResponseImportRowIn(serializers.Serializer):
 class RowErrorSerializer(serializers.Serializer):
     row = serializers.IntegerField(help_text="The row's index in the batch, from 0.")
     external_id = serializers.CharField(allow_null=True)
-    errors = serializers.DictField(
+    errors = serializers.DictField(  # type: ignore[assignment]  # a field named like Serializer.errors
         child=serializers.ListField(child=serializers.CharField()), help_text="{field: [messages]}"
     )
 
@@ -76,12 +78,18 @@ IMPORT_LIMIT_HELP = f"A JSON array of 1 to {MAX_BATCH} answers."
 
 
 class SurveyResponseSerializer(serializers.ModelSerializer):
-    case = serializers.SlugRelatedField(slug_field="number", read_only=True, help_text="The case number.")
-    team = serializers.SlugRelatedField(
+    case: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="number", read_only=True, help_text="The case number."
+    )
+    team: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
         slug_field="code", read_only=True, allow_null=True, help_text="The team's code (null: none)."
     )
-    agent = serializers.PrimaryKeyRelatedField(read_only=True, help_text="The agent's user id.")
-    customer = serializers.PrimaryKeyRelatedField(read_only=True, help_text="The customer's id.")
+    agent: serializers.PrimaryKeyRelatedField[Any] = serializers.PrimaryKeyRelatedField(
+        read_only=True, help_text="The agent's user id."
+    )
+    customer: serializers.PrimaryKeyRelatedField[Any] = serializers.PrimaryKeyRelatedField(
+        read_only=True, help_text="The customer's id."
+    )
     kind = serializers.ChoiceField(choices=CaseKind.choices, read_only=True)
 
     class Meta:
@@ -121,7 +129,7 @@ class ExportRowSerializer(serializers.Serializer):
     ces = serializers.IntegerField(allow_null=True)
     comment = serializers.CharField()
     complaint = serializers.BooleanField()
-    source = serializers.ChoiceField(choices=ResponseSource.choices)
+    source = serializers.ChoiceField(choices=ResponseSource.choices)  # type: ignore[assignment]  # named like Field.source
     language = serializers.CharField()
 
 
@@ -158,7 +166,7 @@ class FeedbackCategorySerializer(serializers.ModelSerializer):
 
 class FreeFeedbackSerializer(serializers.ModelSerializer):
     category = FeedbackCategorySerializer(read_only=True, allow_null=True, help_text="None: no keyword matched.")
-    team = serializers.SlugRelatedField(
+    team: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
         slug_field="code", read_only=True, allow_null=True, help_text="The team it went to (null: none)."
     )
     matched = serializers.ListField(child=serializers.CharField(), read_only=True, help_text="The keywords found.")
