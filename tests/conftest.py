@@ -1,5 +1,9 @@
 import pytest
+from django.apps import apps as global_apps
+from django.db.models.signals import post_migrate
 
+from cases.models import ServiceSettings
+from tests import data_migrations
 from tests.accounts.factories import UserFactory
 
 
@@ -41,15 +45,25 @@ def _no_sampled_revisits(request):
         return
     transactional = "transactional_db" in names or bool(marker and marker.kwargs.get("transaction"))
     request.getfixturevalue("transactional_db" if transactional else "db")
-    from cases.models import ServiceSettings
-
     ServiceSettings.objects.update(revisit_sample_percent=0)
-    if transactional:
-        # A transactional test starts from a flushed database, which loses the rows the data
-        # migrations write; put back the default approval limits (cases/0017), as migrate leaves them.
-        import importlib
-
-        from django.apps import apps
-
-        importlib.import_module("cases.migrations.0017_refund_ledger_data").forwards(apps, None)
     yield
+
+
+def _restore_data_migration_rows(sender, app_config, apps=global_apps, **kwargs):
+    """After migrate and after every flush (a transactional test's end), the rows only a data
+    migration writes, as migrate leaves them (tests/data_migrations.py)."""
+    data_migrations.restore(app_label=app_config.label, apps=apps)
+
+
+for _label in sorted({name.split(".", 1)[0] for name in data_migrations.ROWS}):
+    post_migrate.connect(
+        _restore_data_migration_rows, sender=global_apps.get_app_config(_label), dispatch_uid=f"tests.restore.{_label}"
+    )
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """A database reused (--reuse-db) as an earlier run left it, maybe flushed by its last
+    transactional test before the rows were restored after a flush: restored once at the start."""
+    with django_db_blocker.unblock():
+        data_migrations.restore()
