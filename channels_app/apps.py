@@ -29,6 +29,7 @@ class ChannelsAppConfig(AppConfig):
         register_all()
         # The Celery tasks, registered in every process (web too): the outbox nudges them by name.
         from channels_app import tasks  # noqa: F401
+
         # Other apps link what a signed-in portal customer leaves to them (core.signed_in).
         from core import signed_in
 

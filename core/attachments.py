@@ -31,7 +31,7 @@ def shown_type(data: bytes, *, recorded: str) -> str | None:
             image.load()  # verify() does not decode: a cut-off file fails here
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError):
         return None
-    return recorded if SHOWN_TYPES.get(fmt) == recorded else None
+    return recorded if SHOWN_TYPES.get(fmt) == recorded else None  # type: ignore[arg-type]  # None finds none
 
 
 def attachment_response(attachment: Any) -> HttpResponse:

@@ -14,12 +14,18 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from django.dispatch import Signal
 from django.utils.translation import gettext as _
 
 from core import clock
 from core.client_ip import client_ip
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+    from django.contrib.sessions.backends.base import SessionBase
+    from django.http import HttpRequest
 
 MASK = "*"
 PHONE_VISIBLE_DIGITS = 4
@@ -103,7 +109,7 @@ def mask_contact(value: str) -> str:
 # --- who sees what ------------------------------------------------------------------------------------
 
 
-def revealed_until(session, case_id: int) -> datetime | None:
+def revealed_until(session: SessionBase, case_id: int | str) -> datetime | None:
     stamp = (session.get(_SESSION_KEY) or {}).get(str(case_id))
     if not stamp:
         return None
@@ -124,7 +130,7 @@ def checked_reason(reason: str) -> str:
     return reason
 
 
-def remember_reveal(request, key: str) -> datetime:
+def remember_reveal(request: HttpRequest, key: str) -> datetime:
     """Keep ``key`` (a case id, or ``customer:<id>`` for the admin) revealed in this session for
     ``REVEAL_MINUTES``; expired keys are dropped. Returns the end of the reveal."""
     now = clock.now()
@@ -139,12 +145,12 @@ def record_access(
     *,
     action: str,
     customer_id: int | None,
-    request=None,
-    actor=None,
+    request: HttpRequest | None = None,
+    actor: User | None = None,
     case_id: int | None = None,
     case_number: str = "",
     reason: str = "",
-    detail: dict | None = None,
+    detail: dict[str, Any] | None = None,
 ) -> None:
     """Announce that personal data was viewed, revealed or exported (the audit log's input)."""
     if actor is None and request is not None:
@@ -175,7 +181,7 @@ def _customer_key(customer_id: int) -> str:
     return f"customer:{customer_id}"
 
 
-def customer_revealed_until(*, request, customer_id: int | None) -> datetime | None:
+def customer_revealed_until(*, request: HttpRequest | None, customer_id: int | None) -> datetime | None:
     """Until when the admin shows ``request.user`` this customer's personal data, or None (masked)."""
     if customer_id is None or request is None:
         return None
@@ -185,7 +191,7 @@ def customer_revealed_until(*, request, customer_id: int | None) -> datetime | N
 ADMIN_FIELDS = ["name", "email", "phone", "addresses", "identities", "senders"]
 
 
-def reveal_customer(*, request, customer_id: int, reason: str, where: str = "") -> datetime:
+def reveal_customer(*, request: HttpRequest, customer_id: int, reason: str, where: str = "") -> datetime:
     """Show one customer's personal data in the admin (their customer, order, case, identity and
     message pages) to this user for ``REVEAL_MINUTES``, for a reason that goes to the audit log as
     on the case page (``reveal_contact``). ``where`` names the admin page it was asked from."""

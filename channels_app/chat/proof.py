@@ -35,7 +35,7 @@ def _order_number(session: ChatSession, order_number) -> str:
         message = _("The order number is too long.")
         raise InvalidInput(message, details={"order_number": [message]})
     if not number and session.claimed_order_id is not None:
-        number = session.claimed_order.number
+        number = session.claimed_order.number  # type: ignore[union-attr]  # claimed_order_id: an order
     if not number:
         message = _("Give the number of one of your orders: the code goes to the email or phone on file for it.")
         raise InvalidInput(message, details={"order_number": [message]})
@@ -90,7 +90,10 @@ def prove(*, session: ChatSession, code, ip: str) -> Proof:
         message = _("Ask for a code first.")
         raise InvalidInput(message, details={"code": [message]})
     customer, order = portal.verify_code(
-        order_number=session.claimed_order.number, code=code, ip=ip, code_id=session.proof_code_id or 0
+        order_number=session.claimed_order.number,  # type: ignore[union-attr]  # claimed_order_id: an order
+        code=code,
+        ip=ip,
+        code_id=session.proof_code_id or 0,
     )
     if customer.pk != session.customer_id:  # the order changed hands since: not this chat's customer
         raise InvalidInput(_("This code is not valid or has expired. Ask for a new one."))

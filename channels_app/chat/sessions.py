@@ -152,7 +152,7 @@ def visible_case_number(session: ChatSession) -> str | None:
     opened_here = Message.objects.filter(
         chat_session=session, case_id=session.case_id, event__type=EventType.CREATED
     ).exists()
-    return session.case.number if opened_here else None
+    return session.case.number if opened_here else None  # type: ignore[union-attr]  # case_id: a case
 
 
 def touch(session: ChatSession) -> None:
