@@ -13,7 +13,7 @@ PORT   ?= 8000
 
 help:
 	@echo "make run    - set up and run the product (web + Celery worker + beat) on http://$(HOST):$(PORT)/"
-	@echo "make test   - set up and run the test suite against PostgreSQL and Redis on localhost"
+	@echo "make test   - set up, run the checks (make check), then the test suite against PostgreSQL and Redis"
 	@echo "make check  - the checks make test runs first: ruff, ruff format, import contracts, mypy"
 	@echo "make lint   - the same as make check"
 	@echo "make diagram - regenerate docs/state-machine.dot from the state machine"
@@ -79,7 +79,8 @@ run: messages
 	PATH="$(abspath $(BIN)):$$PATH" HOST=$(HOST) PORT=$(PORT) $(BIN)/honcho start -f Procfile
 
 # --- test: PostgreSQL + Redis on localhost (override with DATABASE_URL / REDIS_URL) ------------------
-test: messages /usr/bin/chromium $(CJK_FONT) /usr/sbin/dovecot
+# make check first (a failing check stops the run before pytest), then what the tests need.
+test: check messages /usr/bin/chromium $(CJK_FONT) /usr/sbin/dovecot
 	$(BIN)/python scripts/check_services.py
 	$(BIN)/python -m pytest -n 2 -p no:cacheprovider $(PYTEST_ARGS)
 
