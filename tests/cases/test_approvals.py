@@ -96,7 +96,7 @@ def test_above_the_limit_the_agent_asks_and_a_manager_approves_in_the_workbench(
 
 
 def test_a_manager_turns_a_request_down_and_the_case_stays_open(limits, agent, manager, refund_case):
-    from cases.money.approvals import decide_approval, request_approval
+    from cases.services import decide_approval, request_approval
 
     request = request_approval(case=refund_case, actor=agent, resolution_type="refund", refund_amount="399")
     decide_approval(request=request, actor=manager, approve=False, note="太高")
@@ -133,7 +133,7 @@ def test_a_bad_approval_request_is_refused(client, limits, agent, refund_case, f
 
 def test_only_one_request_waits_per_case(limits, agent, refund_case):
     from cases.exceptions import InvalidInput
-    from cases.money.approvals import request_approval
+    from cases.services import request_approval
 
     request_approval(case=refund_case, actor=agent, resolution_type="refund", refund_amount="300")
     with pytest.raises(InvalidInput, match="already waits"):

@@ -224,7 +224,7 @@ def test_limits_count_the_cases_earlier_refunds_and_compensation(agent, order):
 
 def test_a_manager_above_their_own_limit_cannot_approve_and_an_administrator_can(client, agent, manager, admin_user):
     from cases.exceptions import NeedsApproval
-    from cases.money.approvals import decide_approval, request_approval
+    from cases.services import decide_approval, request_approval
 
     line = OrderLineFactory(quantity=1, unit_price=Decimal("8000.00"))
     case = refund_only_case(line.order, actor=agent)

@@ -33,8 +33,8 @@ from cases.models import (
     RefundStatus,
 )
 from cases.money import ledger as refunds
-from cases.money.approvals import approval_limit, decide_approval, pending, request_approval
-from cases.services import LineRequest, create_case, transition_case
+from cases.money.approvals import approval_limit, pending
+from cases.services import LineRequest, create_case, decide_approval, request_approval, transition_case
 from tests.accounts.factories import UserFactory
 from tests.cases.factories import CustomerFactory, OrderFactory, OrderLineFactory
 

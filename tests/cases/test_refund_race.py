@@ -121,7 +121,7 @@ def test_two_managers_granting_one_approval_at_once_refund_once():
     from django.test import Client
 
     from cases.models import ApprovalRequest
-    from cases.money.approvals import request_approval
+    from cases.services import request_approval
 
     agent = UserFactory(username="race-agent", role="agent")
     managers = [UserFactory(username=f"race-manager-{n}", role="manager") for n in (1, 2)]

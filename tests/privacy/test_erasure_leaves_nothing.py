@@ -22,8 +22,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from psycopg2 import sql
 
+from cases import services as cases_services
 from cases.models import OPEN_STATUSES, Attachment, Case, CaseKind, Customer
-from cases.money import approvals
 from cases.services import LineRequest, create_case, transition_case
 from cases.sla import follow_ups
 from channels_app import chat, phone, portal, shop_webhooks, signing, social
@@ -234,15 +234,15 @@ def touch_every_channel(*, agent, manager, client, shop) -> Customer:
     refund.refresh_from_db()
     if refund.status == "new":
         refund = transition_case(case=refund, name="approve", actor=agent)
-    asked = approvals.request_approval(
+    asked = cases_services.request_approval(
         case=refund, actor=agent, resolution_type="refund", refund_amount="120.00", resolution_note=f"{NAME} 要求退款"
     )
-    approvals.decide_approval(request=asked, actor=manager, approve=False, note=f"{NAME} 先寄回商品 {NATIONAL}")
+    cases_services.decide_approval(request=asked, actor=manager, approve=False, note=f"{NAME} 先寄回商品 {NATIONAL}")
     refund.refresh_from_db()
-    asked = approvals.request_approval(
+    asked = cases_services.request_approval(
         case=refund, actor=agent, resolution_type="refund", refund_amount="120.00", resolution_note=f"再次申请 {NAME}"
     )
-    approvals.decide_approval(request=asked, actor=manager, approve=True, note=f"同意给 {NAME} 退款")
+    cases_services.decide_approval(request=asked, actor=manager, approve=True, note=f"同意给 {NAME} 退款")
 
     for case in Case.objects.filter(customer=customer):
         finish(case, agent)
