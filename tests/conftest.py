@@ -6,6 +6,13 @@ from cases.models import ServiceSettings
 from tests import data_migrations
 from tests.accounts.factories import UserFactory
 
+# The browser fixture (tests/browser.py), for any test folder.
+pytest_plugins = ["tests.browser"]
+
+# Helper modules with asserts of their own (none is imported yet): pytest rewrites their asserts
+# as it does the test modules', so a failing check shows its values.
+pytest.register_assert_rewrite("tests.e2e.make_run", "tests.feedback.factories", "tests.processes")
+
 
 @pytest.fixture
 def agent(db):

@@ -16,6 +16,7 @@ from analytics import rollups
 from analytics.models import KpiTarget, ScorecardSettings
 from cases.services import LineRequest, add_cost_line, add_message, create_case, transition_case
 from tests.accounts.factories import UserFactory
+from tests.analytics.factories import KpiTargetFactory
 from tests.cases.factories import CustomerFactory, OrderFactory, OrderLineFactory, ProductFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db
@@ -93,7 +94,7 @@ def test_anonymous_visitors_are_sent_to_the_desk_sign_in_page(client, url):
 
 def test_anonymous_posts_change_nothing(client, manager):
     KpiTarget.objects.all().delete()
-    target = KpiTarget.objects.create(kpi="csat_rate", comparison="ge", value="0.9")
+    target = KpiTargetFactory(kpi="csat_rate", comparison="ge", value="0.9")
     before = ScorecardSettings.get_solo().weights()
     for url, data in (
         (SCORECARDS, {"weight_speed": 100}),
@@ -196,8 +197,8 @@ def test_the_dashboard_shows_the_figures_of_the_period(client, manager, agent):
 def test_targets_show_as_met_or_missed(client, manager, agent):
     shop(agent, complaints=2, returns=0)  # one of two resolved: 50 %
     KpiTarget.objects.all().delete()
-    KpiTarget.objects.create(kpi="resolution_rate", comparison="ge", value="0.95")
-    KpiTarget.objects.create(kpi="reopen_rate", comparison="le", value="0.10")
+    KpiTargetFactory(kpi="resolution_rate", comparison="ge", value="0.95")
+    KpiTargetFactory(kpi="reopen_rate", comparison="le", value="0.10")
     client.force_login(manager)
     response = client.get(HOME)
     tiles = {t["key"]: t for t in response.context["tiles"]}
@@ -335,7 +336,7 @@ def test_a_manager_adds_changes_and_deletes_a_target(client, manager):
 
 def test_a_bad_target_is_refused_with_the_form_errors_and_not_saved(client, manager):
     KpiTarget.objects.all().delete()
-    target = KpiTarget.objects.create(kpi="nps", comparison="ge", value="30")
+    target = KpiTargetFactory(kpi="nps", comparison="ge", value="30")
     client.force_login(manager)
     response = client.post(TARGETS, {"kpi": "cases_created", "comparison": "ge", "value": "lots"})
     assert response.status_code == 400
@@ -351,7 +352,7 @@ def test_a_bad_target_is_refused_with_the_form_errors_and_not_saved(client, mana
 
 def test_agents_cannot_touch_targets(client, agent):
     KpiTarget.objects.all().delete()
-    target = KpiTarget.objects.create(kpi="nps", comparison="ge", value="30")
+    target = KpiTargetFactory(kpi="nps", comparison="ge", value="30")
     client.force_login(agent)
     assert client.post(TARGETS, {"kpi": "csat_rate", "comparison": "ge", "value": "0.9"}).status_code == 403
     assert client.post(f"{TARGETS}{target.pk}/delete/").status_code == 403

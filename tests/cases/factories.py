@@ -148,3 +148,17 @@ def attach(case: Case, name: str = "photo.jpg", content: bytes = b"\xff\xd8\xff 
     attachment = Attachment(case=case, original_name=name, content_type="image/jpeg", size=len(content))
     attachment.file.save(name, ContentFile(content), save=True)
     return attachment
+
+
+def make_order(number: str, email: str, language: str) -> Order:
+    """An order delivered yesterday with one line, its customer speaking ``language`` (the shop the
+    browser tests walk through)."""
+    customer = CustomerFactory(email=email, language=language, name="王小明" if language != "en" else "Alex Smith")
+    order = OrderFactory(
+        number=number,
+        customer=customer,
+        placed_at=timezone.now() - timedelta(days=3),
+        delivered_at=timezone.now() - timedelta(days=1),
+    )
+    OrderLineFactory(order=order, name="Linen shirt 亚麻衬衫", quantity=1)
+    return order

@@ -19,10 +19,10 @@ from cases.services import add_message
 from channels_app.api import chat as chat_api
 from channels_app.models import ChatSession, ChatWidget, Message
 from tests.accounts.factories import UserFactory
+from tests.browser import ARTIFACTS_ROOT
 from tests.cases.factories import CustomerFactory, OrderFactory
-from tests.e2e.test_portal_browser import ARTIFACTS, browser  # noqa: F401 - fixture
 
-CHAT_ARTIFACTS = ARTIFACTS.parent / "chat"
+CHAT_ARTIFACTS = ARTIFACTS_ROOT / "chat"
 
 
 def shot(page, name: str) -> None:
@@ -54,7 +54,7 @@ def wait_for_session(timeout: float = 10) -> ChatSession:
 
 @pytest.mark.slow
 @pytest.mark.urls("tests.e2e.chat_urls")
-def test_a_visitor_chats_with_an_agent_in_the_widget(live_server, chat_site, browser):  # noqa: F811
+def test_a_visitor_chats_with_an_agent_in_the_widget(live_server, chat_site, browser):
     agent, widget = chat_site
     customer = CustomerFactory(email="alex@example.com", name="Alex Smith", language="en")
     OrderFactory(number="SO-1234", customer=customer)
@@ -137,7 +137,7 @@ def test_a_visitor_chats_with_an_agent_in_the_widget(live_server, chat_site, bro
 
 @pytest.mark.slow
 @pytest.mark.urls("tests.e2e.chat_urls")
-def test_the_widget_on_a_shop_of_another_origin_polls_without_eventsource(live_server, chat_site, browser):  # noqa: F811
+def test_the_widget_on_a_shop_of_another_origin_polls_without_eventsource(live_server, chat_site, browser):
     agent, widget = chat_site
     site = live_server.url  # http://localhost:<port>
     shop = site.replace("localhost", "127.0.0.1")  # another origin, same machine

@@ -11,24 +11,12 @@ import pytest
 from analytics import rollups
 from cases.services import LineRequest, add_cost_line, add_message, create_case, transition_case
 from tests.accounts.factories import UserFactory
+from tests.browser import ARTIFACTS_ROOT, CHARTS_DRAWN
 from tests.cases.factories import CustomerFactory, OrderFactory, OrderLineFactory, ProductFactory, TeamFactory
-from tests.e2e.test_portal_browser import ARTIFACTS, browser  # noqa: F401 - fixture
 
-DASHBOARD_ARTIFACTS = ARTIFACTS.parent / "dashboard"
+DASHBOARD_ARTIFACTS = ARTIFACTS_ROOT / "dashboard"
 DESKTOP = {"width": 1366, "height": 900}
 PASSWORD = "correct horse battery staple"
-
-# Every chart box holds a drawn canvas, and the trend chart has one point per day.
-CHARTS_DRAWN = """() => {
-  const boxes = Array.from(document.querySelectorAll('.chart'));
-  if (!boxes.length || !window.echarts) return false;
-  const drawn = boxes.every(el => {
-    const canvas = el.querySelector('canvas');
-    return canvas && canvas.width > 0 && canvas.height > 0 && window.echarts.getInstanceByDom(el);
-  });
-  const trend = document.getElementById('chart-trend');
-  return drawn && (!trend || window.echarts.getInstanceByDom(trend).getOption().series[0].data.length > 0);
-}"""
 
 
 def shot(page, name: str) -> None:
@@ -79,7 +67,7 @@ def shop(transactional_db):
     return {"manager": manager, "agent": agent, "open_case": open_case}
 
 
-def sign_in(browser, live_server, username: str, next_url: str):  # noqa: F811
+def sign_in(browser, live_server, username: str, next_url: str):
     # Reduced motion: the charts draw at once (no growing bars), so a click hits the finished bar.
     page = browser.new_context(viewport=DESKTOP, locale="en-US", reduced_motion="reduce").new_page()
     problems: list[str] = []
@@ -118,7 +106,7 @@ def click_chart(page, chart_id: str, series: int, index: int, *, middle: bool = 
 
 
 @pytest.mark.slow
-def test_a_manager_reads_the_dashboard_and_drills_into_the_cases(live_server, browser, shop):  # noqa: F811
+def test_a_manager_reads_the_dashboard_and_drills_into_the_cases(live_server, browser, shop):
     page, problems = sign_in(browser, live_server, "manager-e2e", "/dashboard/")
     page.wait_for_function(CHARTS_DRAWN, timeout=15_000)
     assert page.inner_text("#tile-cases_created .value").strip() == "7"
@@ -188,7 +176,7 @@ def test_a_manager_reads_the_dashboard_and_drills_into_the_cases(live_server, br
 
 
 @pytest.mark.slow
-def test_an_agent_sees_their_own_scorecard_with_its_radar_chart(live_server, browser, shop):  # noqa: F811
+def test_an_agent_sees_their_own_scorecard_with_its_radar_chart(live_server, browser, shop):
     agent = shop["agent"]
     page, problems = sign_in(browser, live_server, "agent-e2e", "/dashboard/scorecards/")
     page.wait_for_url(f"**/dashboard/scorecards/{agent.pk}/")

@@ -3,8 +3,8 @@
 schedule (``ANALYTICS_REFRESH_SECONDS`` = 30): a new case and a reply on an old one reach
 ``CaseFact`` (which the dashboard's live blend and the nightly seal read) without anyone asking.
 
-The product runs on a throwaway PostgreSQL database and a private redis-server (the fixtures and
-process helpers of ``test_sla_faults``), so nothing here touches the other tests' data.
+The product runs on a throwaway PostgreSQL database (``product_db``, tests/e2e/conftest.py) and a
+private redis-server (tests/processes.py), so nothing here touches the other tests' data.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from tests.e2e.test_sla_faults import ROOT, Db, Redis, Worker, env, product_db, wait_for  # noqa: F401 - fixture
+from tests.processes import ROOT, Db, Redis, Worker, env, wait_for
 
 FRESH_WITHIN = 60.0  # seconds: issue 8's promise
 
@@ -61,7 +61,7 @@ def fact_of(db: Db, tag: str):
 
 
 @pytest.mark.slow
-def test_a_real_worker_keeps_the_rollups_fresh_within_a_minute(product_db, tmp_path):  # noqa: F811 - the fixture
+def test_a_real_worker_keeps_the_rollups_fresh_within_a_minute(product_db, tmp_path):
     name, url = product_db
     redis = Redis(tmp_path)
     redis.start()

@@ -15,10 +15,10 @@ from django.core import mail
 from django.utils import timezone
 
 from cases.models import Case, CaseStatus
+from tests.browser import ARTIFACTS_ROOT
 from tests.cases.factories import CustomerFactory, OrderFactory, OrderLineFactory
-from tests.e2e.test_portal_browser import ARTIFACTS, browser, shop  # noqa: F401 - fixtures
 
-DESK_ARTIFACTS = ARTIFACTS.parent / "desk"
+DESK_ARTIFACTS = ARTIFACTS_ROOT / "desk"
 
 
 def shot(page, name: str) -> None:
@@ -27,7 +27,7 @@ def shot(page, name: str) -> None:
 
 
 @pytest.mark.slow
-def test_an_agent_works_a_return_and_the_portal_shows_each_step(live_server, browser, shop):  # noqa: F811
+def test_an_agent_works_a_return_and_the_portal_shows_each_step(live_server, browser, shop):
     customer = CustomerFactory(email="li@example.com", language="en", name="Li Lei")
     # Placed and shipped but not delivered yet: the policy sends the request to an agent.
     order = OrderFactory(
@@ -141,7 +141,7 @@ def step(desk, label: str, status: str, **fields) -> None:
 
 
 @pytest.mark.slow
-def test_an_agent_works_a_complaint_from_start_to_finish(live_server, browser, shop):  # noqa: F811
+def test_an_agent_works_a_complaint_from_start_to_finish(live_server, browser, shop):
     from cases.services import create_case
 
     case = create_case(
@@ -179,7 +179,7 @@ def test_an_agent_works_a_complaint_from_start_to_finish(live_server, browser, s
 
 
 @pytest.mark.slow
-def test_an_agent_works_an_exchange_and_sends_the_replacement(live_server, browser, shop):  # noqa: F811
+def test_an_agent_works_an_exchange_and_sends_the_replacement(live_server, browser, shop):
     from cases.services import LineRequest, create_case, transition_case
     from tests.cases.factories import ProductVariantFactory
 

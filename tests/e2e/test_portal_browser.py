@@ -7,70 +7,20 @@ in Chinese, on a phone-sized screen. Screenshots go to test-artifacts/portal/.
 from __future__ import annotations
 
 import io
-import os
 import re
-import shutil
 import time
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.core import mail
-from django.core.cache import cache
-from django.db import connections
-from django.utils import timezone
 from PIL import Image
 
 from cases.models import Case, CaseStatus
-from cases.policy.library import load_templates
 from cases.services import transition_case
-from tests.accounts.factories import UserFactory
-from tests.cases.factories import CustomerFactory, OrderFactory, OrderLineFactory
+from tests.browser import ARTIFACTS_ROOT, PHONE
+from tests.cases.factories import make_order
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS", Path(__file__).resolve().parents[2] / "test-artifacts")) / "portal"
-PHONE = {"width": 390, "height": 844}
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop in this thread; the ORM calls of the test are
-    # still plain synchronous calls between its steps.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
-            # The test's ORM calls ran beside Playwright's event loop, on connections of their own
-            # context: close them here, or they keep a session open on the test database.
-            connections.close_all()
-    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-
-
-@pytest.fixture
-def shop(transactional_db):
-    cache.clear()
-    load_templates(region="CN", reset_shop=False)
-    return UserFactory(username="agent-e2e", role="agent")
-
-
-def make_order(number: str, email: str, language: str):
-    customer = CustomerFactory(email=email, language=language, name="王小明" if language != "en" else "Alex Smith")
-    order = OrderFactory(
-        number=number,
-        customer=customer,
-        placed_at=timezone.now() - timedelta(days=3),
-        delivered_at=timezone.now() - timedelta(days=1),
-    )
-    OrderLineFactory(order=order, name="Linen shirt 亚麻衬衫", quantity=1)
-    return order
+ARTIFACTS = ARTIFACTS_ROOT / "portal"
 
 
 def photo_file(tmp_path: Path) -> Path:

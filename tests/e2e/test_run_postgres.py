@@ -9,7 +9,7 @@ import psycopg2
 import pytest
 from psycopg2 import sql
 
-from tests.e2e.test_run_embedded import STOP_TIMEOUT, check_running_product, start_product
+from tests.e2e.make_run import STOP_TIMEOUT, check_running_product, start_product
 
 PG = {"host": "127.0.0.1", "port": 5432, "user": "postgres", "connect_timeout": 5}
 REDIS_URL = "redis://127.0.0.1:6379/14"

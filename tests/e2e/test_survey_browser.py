@@ -7,43 +7,20 @@ once in Chinese. Screenshots go to test-artifacts/survey/.
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
-from django.db import connections
 
 from cases.models import FollowUp, FollowUpKind, Notification, RevisitReason, RevisitTask, ServiceSettings
 from cases.services import create_case, transition_case
 from cases.sla.sweep import sweep
 from feedback.models import InvitationStatus, Survey, SurveyInvitation, SurveyResponse, SurveyRule
 from tests.accounts.factories import UserFactory
+from tests.browser import ARTIFACTS_ROOT, PHONE
 from tests.cases.factories import CustomerFactory, TeamFactory
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS", Path(__file__).resolve().parents[2] / "test-artifacts")) / "survey"
-PHONE = {"width": 390, "height": 844}
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
-            connections.close_all()
-    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+ARTIFACTS = ARTIFACTS_ROOT / "survey"
 
 
 @pytest.fixture

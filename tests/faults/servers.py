@@ -2,8 +2,8 @@
 Redis that keeps its queue on disk as production's does (docker-compose runs it with
 ``--appendonly yes``).
 
-They build on the helpers of ``tests/e2e/test_sla_faults.py`` (free ports, ``wait_for``, the
-environment of a product process) and ``tests/e2e/test_run_embedded.py`` (``get``).
+They build on the process helpers of ``tests/processes.py`` (free ports, ``wait_for``, the
+environment of a product process, ``get``).
 """
 
 from __future__ import annotations
@@ -19,8 +19,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from tests.e2e.test_run_embedded import get
-from tests.e2e.test_sla_faults import ROOT, Redis, _answers, env, free_port, wait_for
+from tests.processes import ROOT, Redis, env, free_port, get, redis_answers, wait_for
 
 GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
 PG_BIN = Path(sorted(glob.glob("/usr/lib/postgresql/*/bin"))[-1]) if glob.glob("/usr/lib/postgresql/*/bin") else None
@@ -72,7 +71,7 @@ class PrivatePostgres:
 
 
 class PersistentRedis(Redis):
-    """The private redis-server of test_sla_faults, but with the append-only file on, as
+    """The private redis-server of tests/processes.py, but with the append-only file on, as
     production runs it: a restart keeps what was queued."""
 
     def start(self) -> None:
@@ -96,7 +95,7 @@ class PersistentRedis(Redis):
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        wait_for(lambda: _answers(self.port), 10, "redis-server did not start")
+        wait_for(lambda: redis_answers(self.port), 10, "redis-server did not start")
 
 
 class Gunicorn:

@@ -16,8 +16,8 @@ import pytest
 from django.db import connection
 from django.utils import translation
 
-from tests.e2e.test_sla_faults import Redis
 from tests.faults.servers import Gunicorn, PrivatePostgres, fetch, manage_shell
+from tests.processes import Redis
 
 SEED = """
 import json

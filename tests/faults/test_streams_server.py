@@ -26,9 +26,8 @@ from urllib.parse import urlencode
 import pytest
 import redis
 
-from tests.e2e.test_run_embedded import get
-from tests.e2e.test_sla_faults import ROOT, env, free_port, wait_for
 from tests.faults.servers import fetch, manage_shell
+from tests.processes import ROOT, env, free_port, get, wait_for
 
 SEED = """
 import json

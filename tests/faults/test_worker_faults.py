@@ -16,9 +16,9 @@ import pytest
 import redis as redis_client
 from celery import Celery
 
-from tests.e2e.test_sla_faults import Db, Redis, Worker, wait_for
 from tests.faults.servers import PersistentRedis, manage_shell
 from tests.mailservers import Dovecot, SmtpSink
+from tests.processes import Db, Redis, Worker, wait_for
 
 MAIL = (
     "From: Customer {i} <{tag}-{i}@customer.example.com>\r\nTo: {tag}@service.example.com\r\n"

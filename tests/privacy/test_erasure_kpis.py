@@ -14,7 +14,7 @@ from core import clock
 from feedback.models import SurveyResponse
 from privacy import services
 from tests.accounts.factories import UserFactory
-from tests.analytics.test_kpis import REPORT_AT, Frozen, at, build_core, customer_writes, d
+from tests.analytics.kpi_core import REPORT_AT, Frozen, at, build_core, customer_writes, d
 from tests.cases.factories import OrderFactory
 
 pytestmark = pytest.mark.django_db

@@ -12,7 +12,7 @@ from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, r
 from django.urls.resolvers import RoutePattern
 
 from tests.accounts.factories import UserFactory
-from tests.security.test_access_walk import build_world, client_for, outcome
+from tests.security.access_world import build_world, client_for, outcome
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,7 @@ from cases.models import CaseEvent, CaseStatus
 from cases.services import create_case, transition_case
 from feedback import services as feedback_services
 from feedback.models import Survey, SurveyRule
-from tests.security.test_access_walk import build_world, client_for, walk_routes
+from tests.security.access_world import build_world, client_for, walk_routes
 
 pytestmark = pytest.mark.django_db
 

@@ -20,9 +20,8 @@ from cases.services import add_message, create_case, transition_case
 from channels_app.models import ChatWidget
 from feedback import services as feedback_services
 from tests.accounts.factories import UserFactory
-from tests.cases.factories import CustomerFactory, TeamFactory
-from tests.e2e.test_dashboard_browser import CHARTS_DRAWN
-from tests.e2e.test_portal_browser import browser, make_order  # noqa: F401 - fixture
+from tests.browser import CHARTS_DRAWN
+from tests.cases.factories import CustomerFactory, TeamFactory, make_order
 
 PASSWORD = "correct horse battery staple"
 
@@ -70,7 +69,7 @@ def site(transactional_db, settings, live_server):
 class Watched:
     """A page whose console and CSP events are recorded."""
 
-    def __init__(self, browser, base: str):  # noqa: F811
+    def __init__(self, browser, base: str):
         self.context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
         self.context.add_init_script(WATCH)
         self.page = self.context.new_page()
@@ -102,7 +101,7 @@ class Watched:
 
 
 @pytest.mark.slow
-def test_the_main_pages_run_under_the_policy_without_a_violation(live_server, browser, site):  # noqa: F811
+def test_the_main_pages_run_under_the_policy_without_a_violation(live_server, browser, site):
     case = site["case"]
 
     # The workbench: sign in, the queue, a case; a reply goes through htmx (a boosted form).

@@ -34,7 +34,7 @@ from schemathesis.specs.openapi.checks import (
 
 from tests.accounts.factories import UserFactory
 from tests.clients import token_client
-from tests.security.test_access_walk import build_world
+from tests.security.access_world import build_world
 
 EXAMPLES = 25
 # The email webhook takes a raw message: its body goes out as the bytes generated.

@@ -19,9 +19,10 @@ from django.core.management import call_command
 from django.db import connection
 from django.test import override_settings
 
-from channels_app.models import EmailInbox, PhoneLine, ShopWebhook, SocialAccount
+from channels_app.models import EmailInbox, PhoneLine
 from core import crypto
 from core.crypto import SecretDecryptionError
+from tests.channels_app.factories import EmailInboxFactory, PhoneLineFactory, ShopWebhookFactory, SocialAccountFactory
 from tests.production_env import production_env
 
 REPO = Path(__file__).resolve().parents[2]
@@ -37,7 +38,7 @@ def raw(table: str, column: str, pk: int) -> str:
 
 def make_channels() -> dict:
     return {
-        "inbox": EmailInbox.objects.create(
+        "inbox": EmailInboxFactory(
             code="in",
             name="In",
             address="in@example.com",
@@ -45,9 +46,9 @@ def make_channels() -> dict:
             smtp_password="smtp-Secret-2",
             webhook_secret="hook-Secret-3",
         ),
-        "line": PhoneLine.objects.create(code="p", name="P", number="+864001", secret="line-Secret-4"),
-        "social": SocialAccount.objects.create(code="s", name="S", secret="social-Secret-5"),
-        "hook": ShopWebhook.objects.create(name="H", url="https://shop.example.com/h", secret="shop-Secret-6"),
+        "line": PhoneLineFactory(code="p", name="P", number="+864001", secret="line-Secret-4"),
+        "social": SocialAccountFactory(code="s", name="S", secret="social-Secret-5"),
+        "hook": ShopWebhookFactory(name="H", url="https://shop.example.com/h", secret="shop-Secret-6"),
     }
 
 

@@ -30,7 +30,7 @@ from tests.cases.factories import (
     ReturnPolicyRuleFactory,
 )
 from tests.channels_app.mailtools import post_signed
-from tests.security.test_access_walk import portal_session
+from tests.clients import portal_session
 
 pytestmark = pytest.mark.django_db
 

@@ -25,7 +25,7 @@ from channels_app.models import ChatWidget, EmailInbox, Message
 from tests.accounts.factories import UserFactory
 from tests.cases.factories import OrderFactory, OrderLineFactory, ReturnPolicyFactory, ReturnPolicyRuleFactory
 from tests.channels_app.mailtools import post_signed
-from tests.security.test_access_walk import portal_session
+from tests.clients import portal_session
 
 pytestmark = pytest.mark.django_db
 
