@@ -3,8 +3,8 @@ staff roles, and one object of every kind a route can show (attachments, notific
 refunds, feedback, KPI targets, channels, a chat). A client signed in as each role, and how a
 response reads (``ok``, ``login``, ``portal``, ``403`` ...).
 
-A copy of the helpers of tests/security/test_access_walk.py, which the object, admin and fuzz tests
-need too (a test module is never imported by another).
+The access walk (tests/security/test_access_walk.py), the object, admin and fuzz tests share it (a test
+module is never imported by another).
 """
 
 from __future__ import annotations
@@ -31,6 +31,9 @@ from tests.cases.factories import CaseFactory, CustomerFactory, OrderFactory, Or
 from tests.clients import portal_session
 
 STAFF = ("agent", "other_agent", "manager", "admin")
+# Signed in with a session and a token: the staff and the shop's integration account (a system user of no
+# team; it signs in with its token, the walk gives it both).
+SIGNED_IN = (*STAFF, "integration")
 
 
 def walk_routes(resolver=None, prefix: str = "") -> list[str]:
@@ -58,6 +61,7 @@ def build_world() -> SimpleNamespace:
     w.other_agent = UserFactory(username="walk-other", role="agent")
     w.manager = UserFactory(username="walk-manager", role="manager")
     w.admin = UserFactory(username="walk-admin", role="admin")
+    w.integration = UserFactory(username="walk-shop", role="integration")
     w.t1.members.add(w.agent)
     w.t2.members.add(w.other_agent)
     w.cust_a, w.cust_b = CustomerFactory(name="Customer A"), CustomerFactory(name="Customer B")
@@ -109,7 +113,7 @@ def client_for(role: str, w) -> Client:
         portal_session(client, w.cust_a)
     elif role == "cust_b":
         portal_session(client, w.cust_b)
-    elif role in STAFF:
+    elif role in SIGNED_IN:
         user = getattr(w, role)
         client.force_login(user)
         client.defaults["HTTP_AUTHORIZATION"] = f"Token {Token.objects.get_or_create(user=user)[0].key}"
