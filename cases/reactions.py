@@ -12,7 +12,8 @@ In ``cases`` (connected by ``CasesConfig.ready`` from ``CASE_EVENT_RECEIVERS`` b
 In the other apps (each connects its own in its ``AppConfig.ready``; ``cases`` imports none of them):
   3. ``channels_app.receivers.on_case_event`` an agent's public reply goes into the replies outbox; the
                                              shop's webhook events go into the webhook outbox
-  4. ``feedback.apps._on_case_event``        survey invitations when a case is resolved or closed
+  4. ``feedback.receivers.on_case_event``   a reopened case cancels its open survey (the invitations
+                                             themselves come from the follow-ups: ``survey_due``)
   5. ``analytics.receivers.on_case_event``   marks the case for the next KPI refresh
 
 ``tests/test_architecture.py`` checks that this list and the connected receivers agree.

@@ -2,25 +2,6 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 
-def _invite(sender, case, **kwargs):
-    from feedback.services import invite
-
-    invite(case=case)
-
-
-def _remind(sender, case, **kwargs):
-    from feedback.services import remind
-
-    remind(case=case)
-
-
-def _on_case_event(sender, case, event, **kwargs):
-    if event.type == "transition" and event.transition == "reopen":
-        from feedback.services import cancel_open
-
-        cancel_open(case=case)
-
-
 class FeedbackConfig(AppConfig):
     """Surveys (CSAT, NPS, CES), invitations, answers and the closed loop; free feedback."""
 
@@ -30,10 +11,11 @@ class FeedbackConfig(AppConfig):
 
     def ready(self):
         from cases.signals import case_event_recorded, survey_due, survey_reminder_due
+        from feedback import receivers
 
-        survey_due.connect(_invite, dispatch_uid="feedback.invite")
-        survey_reminder_due.connect(_remind, dispatch_uid="feedback.remind")
-        case_event_recorded.connect(_on_case_event, dispatch_uid="feedback.on_case_event")
+        survey_due.connect(receivers.on_survey_due, dispatch_uid="feedback.invite")
+        survey_reminder_due.connect(receivers.on_survey_reminder_due, dispatch_uid="feedback.remind")
+        case_event_recorded.connect(receivers.on_case_event, dispatch_uid="feedback.on_case_event")
         # The personal data in this app's models, for erasure (core.personal_data).
         from feedback.personal_data import register_all
 

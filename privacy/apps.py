@@ -2,12 +2,6 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 
-def _on_access(sender, **kwargs):
-    from privacy.services import log_access
-
-    log_access(**kwargs)
-
-
 class PrivacyConfig(AppConfig):
     """Personal data (PIPL / GDPR): the audit log, a customer's export and erasure, retention."""
 
@@ -17,8 +11,9 @@ class PrivacyConfig(AppConfig):
 
     def ready(self):
         from cases.signals import personal_data_accessed
+        from privacy import receivers
 
-        personal_data_accessed.connect(_on_access, dispatch_uid="privacy.log_access")
+        personal_data_accessed.connect(receivers.on_personal_data_accessed, dispatch_uid="privacy.log_access")
         # The personal data in this app's models and Django's admin log, for erasure (core.personal_data).
         from privacy.personal_data import register_all
 
