@@ -57,7 +57,9 @@ def test_other_errors_are_not_turned_into_503(error):
 @pytest.mark.django_db
 def test_a_view_whose_query_fails_answers_503_through_the_whole_stack(client, agent):
     client.force_login(agent)
-    with mock.patch("cases.desk.views.selectors.desk_queue", side_effect=OperationalError("the server went away")):
+    with mock.patch(
+        "cases.desk.views.queue_page.selectors.desk_queue", side_effect=OperationalError("the server went away")
+    ):
         response = client.get("/desk/", HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert response.status_code == 503
     assert response["Content-Language"] == "zh-hans"
