@@ -17,7 +17,7 @@ from django.urls import reverse
 from cases.models import Case, CaseEvent, CaseKind, CaseStatus, Channel, EventType
 from cases.services import add_message, create_case, transition_case
 from channels_app import chat
-from channels_app.api import chat as chat_api
+from channels_app.api.chat import events as chat_api
 from channels_app.models import ChatSession, ChatWidget, Message
 from tests.cases.factories import CustomerFactory, OrderFactory
 

@@ -16,7 +16,7 @@ from django.core import mail
 from django.core.cache import cache
 
 from cases.services import add_message
-from channels_app.api import chat as chat_api
+from channels_app.api.chat import events as chat_api
 from channels_app.models import ChatSession, ChatWidget, Message
 from tests.accounts.factories import UserFactory
 from tests.browser import ARTIFACTS_ROOT
