@@ -17,27 +17,21 @@ POST /free/                            add_freefeedback: integration (the shop f
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
-
-import django_filters
 from django.http import StreamingHttpResponse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
-from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cases.models import CaseKind, Channel
 from core.api import ErrorSerializer, HasRolePermissions
-from core.pagination import KeysetOrdering, KeysetPagination
 from feedback import importing, services
+from feedback.api.filters import EXPORT_FILTERS, IgnoreFormatParameter, ResponseFilter, ResponsePagination
 from feedback.api.serializers import (
     IMPORT_LIMIT_HELP,
     ExportRowSerializer,
@@ -48,7 +42,6 @@ from feedback.api.serializers import (
     ResponseImportRowIn,
     SurveyResponseSerializer,
 )
-from feedback.models import ResponseSource, SurveyResponse
 
 IMPORT_RESPONSES = ("feedback.add_surveyresponse",)
 READ_RESPONSES = ("feedback.view_surveyresponse",)
@@ -63,60 +56,6 @@ def error(description: str) -> OpenApiResponse:
 
 UNAUTHENTICATED = error("Not signed in (no or a bad token or session).")
 FORBIDDEN = error("The user's role does not allow this.")
-
-
-# --- filters and pages ---------------------------------------------------------------------------------
-
-
-def _start_of(day) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min), timezone.get_current_timezone())
-
-
-class ResponseFilter(django_filters.FilterSet):
-    """Filters of the answers; the dates are whole days in the site's time zone, both included."""
-
-    answered_from = django_filters.DateFilter(
-        method="filter_answered_from", input_formats=["%Y-%m-%d"], help_text="First day (YYYY-MM-DD), included."
-    )
-    answered_to = django_filters.DateFilter(
-        method="filter_answered_to", input_formats=["%Y-%m-%d"], help_text="Last day (YYYY-MM-DD), included."
-    )
-    channel = django_filters.ChoiceFilter(choices=Channel.choices)
-    kind = django_filters.ChoiceFilter(choices=CaseKind.choices)
-    team = django_filters.CharFilter(field_name="team__code", help_text="The team's code.")
-    source = django_filters.ChoiceFilter(choices=ResponseSource.choices)
-
-    class Meta:
-        model = SurveyResponse
-        fields = ["answered_from", "answered_to", "channel", "kind", "team", "source"]
-
-    # Ranges on the column itself (not ``__date``), so that the index ``response_by_answered`` serves them.
-    def filter_answered_from(self, queryset, name, value):
-        return queryset.filter(answered_at__gte=_start_of(value))
-
-    def filter_answered_to(self, queryset, name, value):
-        return queryset.filter(answered_at__lt=_start_of(value + timedelta(days=1)))
-
-
-class ResponsePagination(KeysetPagination):
-    """Newest answer first, by keyset on (answered_at, id): the index ``response_by_answered``."""
-
-    orderings = {"-answered_at": KeysetOrdering("answered_at", descending=True)}
-    default_ordering = "-answered_at"
-
-    def get_schema_operation_parameters(self, view) -> list[dict]:
-        parameters = super().get_schema_operation_parameters(view)
-        for parameter in parameters:
-            if parameter["name"] == self.ordering_query_param:
-                parameter["description"] = "`-answered_at`: newest answer first (the only order)."
-        return parameters
-
-
-class IgnoreFormatParameter(DefaultContentNegotiation):
-    """``?format=`` names the export's file format here, not a DRF renderer; errors are JSON."""
-
-    def select_renderer(self, request, renderers, format_suffix=None):
-        return renderers[0], renderers[0].media_type
 
 
 # --- survey responses ----------------------------------------------------------------------------------
@@ -179,15 +118,6 @@ class ResponseListView(GenericAPIView):
         return self.get_paginated_response(SurveyResponseSerializer(page, many=True).data)
 
 
-# The list's filters, named for the export's schema (the filter extension describes list views only).
-EXPORT_FILTERS = [
-    OpenApiParameter("answered_from", OpenApiTypes.DATE, description="First day (YYYY-MM-DD), included."),
-    OpenApiParameter("answered_to", OpenApiTypes.DATE, description="Last day (YYYY-MM-DD), included."),
-    OpenApiParameter("channel", str, enum=Channel.values),
-    OpenApiParameter("kind", str, enum=CaseKind.values),
-    OpenApiParameter("team", str, description="The team's code."),
-    OpenApiParameter("source", str, enum=ResponseSource.values),
-]
 EXPORT_FORMATS = {"csv": "text/csv; charset=utf-8", "json": "application/json; charset=utf-8"}
 
 
