@@ -34,6 +34,7 @@ from cases.models import (
     Channel,
     Customer,
     EventType,
+    InspectionGrade,
     Order,
     OrderLine,
     PolicyOutcome,
@@ -288,6 +289,25 @@ class ReturnRequest:
     quantities: dict[int, int]  # order line id -> units
     variants: dict[int, int]  # order line id -> wanted variant id (exchange)
 
+    @classmethod
+    def from_form(cls, post) -> ReturnRequest:
+        """The order page's form: ``qty_<line id>`` (a whole number, else ``PortalError``), ``variant_<line id>``."""
+        quantities, variants = {}, {}
+        for key, value in post.items():
+            if key.startswith("qty_") and key[4:].isdigit():
+                if not value.strip().isdigit():
+                    raise PortalError(_("Give each quantity as a whole number."))
+                quantities[int(key[4:])] = int(value)
+            elif key.startswith("variant_") and key[8:].isdigit() and value.isdigit():
+                variants[int(key[8:])] = int(value)
+        return cls(
+            kind=post.get("kind", ""),
+            reason_code=post.get("reason", ""),
+            reason_text=post.get("reason_text", ""),
+            quantities=quantities,
+            variants=variants,
+        )
+
 
 def submit_request(*, customer: Customer, order: Order, request: ReturnRequest, photos: list) -> Case:
     """Check the request, open the case (the policy decides at once) and attach the cleaned photos.
@@ -434,6 +454,25 @@ def expected_answer(case: Case):
 
 def return_address() -> str:
     return settings.RETURN_ADDRESS
+
+
+def case_page(case: Case) -> dict:
+    """What the customer's case page shows: the case, its public timeline, where it stands, and what
+    the customer may do next (``portal/case.html``)."""
+    return {
+        "case": case,
+        "events": timeline(case),
+        "approved": case.status not in (CaseStatus.NEW, CaseStatus.REJECTED, CaseStatus.CANCELLED)
+        and case.approved_at is not None,
+        "in_review": case.status == CaseStatus.NEW and case.policy_outcome == PolicyOutcome.REVIEW,
+        "expected": expected_answer(case),
+        "return_address": return_address(),
+        "carriers": [(code, label) for code, (label, _pattern) in CARRIERS.items()],
+        "can_track": can_enter_tracking(case),
+        "can_cancel": can_cancel(case),
+        "photos": case.attachments.filter(public=True),
+        "grades": InspectionGrade,
+    }
 
 
 def slip_pdf(case: Case) -> bytes:

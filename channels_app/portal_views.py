@@ -12,10 +12,9 @@ from functools import wraps
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from cases.models import CaseStatus, InspectionGrade, PolicyOutcome, ReasonCode
+from cases.models import ReasonCode
 from channels_app import portal
 from channels_app.portal import PortalError
 from core.attachments import attachment_response
@@ -93,24 +92,6 @@ def home(request):
     )
 
 
-def _request_from_post(post) -> portal.ReturnRequest:
-    quantities, variants = {}, {}
-    for key, value in post.items():
-        if key.startswith("qty_") and key[4:].isdigit():
-            if not value.strip().isdigit():
-                raise PortalError(_("Give each quantity as a whole number."))
-            quantities[int(key[4:])] = int(value)
-        elif key.startswith("variant_") and key[8:].isdigit() and value.isdigit():
-            variants[int(key[8:])] = int(value)
-    return portal.ReturnRequest(
-        kind=post.get("kind", ""),
-        reason_code=post.get("reason", ""),
-        reason_text=post.get("reason_text", ""),
-        quantities=quantities,
-        variants=variants,
-    )
-
-
 @customer_required
 @require_http_methods(["GET", "POST"])
 def order(request, number: str):
@@ -129,7 +110,7 @@ def order(request, number: str):
             case = portal.submit_request(
                 customer=request.customer,
                 order=found,
-                request=_request_from_post(request.POST),
+                request=portal.ReturnRequest.from_form(request.POST),
                 photos=request.FILES.getlist("photos"),
             )
         except PortalError as exc:
@@ -147,21 +128,7 @@ def _case(request, number: str):
 
 @customer_required
 def case(request, number: str, error: PortalError | None = None):
-    found = _case(request, number)
-    context = {
-        "case": found,
-        "events": portal.timeline(found),
-        "approved": found.status not in (CaseStatus.NEW, CaseStatus.REJECTED, CaseStatus.CANCELLED)
-        and found.approved_at is not None,
-        "in_review": found.status == CaseStatus.NEW and found.policy_outcome == PolicyOutcome.REVIEW,
-        "expected": portal.expected_answer(found),
-        "return_address": portal.return_address(),
-        "carriers": [(code, label) for code, (label, _pattern) in portal.CARRIERS.items()],
-        "can_track": portal.can_enter_tracking(found),
-        "can_cancel": portal.can_cancel(found),
-        "photos": found.attachments.filter(public=True),
-        "grades": InspectionGrade,
-    }
+    context = portal.case_page(_case(request, number))
     if error is not None:
         context["error"] = error.message
         return render(request, "portal/case.html", context, status=error.http_status)
