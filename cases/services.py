@@ -13,7 +13,8 @@ in ``cases.workflow.transitions``.
 Where each write lives:
 
 =========================  =========================================================================
-``cases.workflow``         creation (``create_case``), transitions (``transition_case``), steps,
+``cases.workflow``         creation (``create_case``), conversion (``convert_case``, ``reclassify_case``),
+                           transitions (``transition_case``), steps,
                            editing (assignment, tags, links, merges, messages), the warehouse,
                            approval requests, events (``record_event``), routing, photos
 ``cases.money``            the refund ledger (``ledger``), approval limits, cost lines
@@ -32,6 +33,7 @@ from cases.money.ledger import record_refund, request_refund, settle_refund
 from cases.notifications import notify_customer, notify_users
 from cases.sla.follow_ups import complete_revisit, create_revisit
 from cases.workflow.approval_requests import decide_approval, request_approval
+from cases.workflow.conversion import CONVERSION_KINDS, convert_case, reclassify_case
 from cases.workflow.creation import LineRequest, create_case
 from cases.workflow.editing import (
     add_message,
@@ -57,6 +59,7 @@ from cases.workflow.warehouse import (
 
 __all__ = [
     "AT_WAREHOUSE",
+    "CONVERSION_KINDS",
     "REPLACEMENT_KINDS",
     "SYSTEM",
     "CustomerData",
@@ -76,6 +79,7 @@ __all__ = [
     "check_assignment",
     "clean_photo",
     "complete_revisit",
+    "convert_case",
     "create_case",
     "create_revisit",
     "decide_approval",
@@ -84,6 +88,7 @@ __all__ = [
     "notify_customer",
     "notify_users",
     "reassign_case",
+    "reclassify_case",
     "record_access",
     "record_event",
     "record_refund",

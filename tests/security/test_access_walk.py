@@ -142,6 +142,9 @@ ROUTES: dict[str, Route] = {
     # A real step and a real message, so the integration meets the step's and the service's own
     # permission (403), not the input checks that come first for an unknown step or an empty body.
     "api/v1/cases/<str:number>/transitions/<str:name>/": Route("POST", api_a("transitions/start/"), API_CASE_A),
+    # Converting and reclassifying (work_case); the walk's empty body is a 400 past the access checks.
+    "api/v1/cases/<str:number>/convert/": Route("POST", api_a("convert/"), API_CASE_A),
+    "api/v1/cases/<str:number>/reclassify/": Route("POST", api_a("reclassify/"), API_CASE_A),
     "api/v1/cases/<str:number>/messages/": Route(
         "POST", api_a("messages/"), API_CASE_A, data=lambda w: {"text": "walk", "public": "false"}
     ),
@@ -266,6 +269,9 @@ ROUTES: dict[str, Route] = {
     ),
     "desk/cases/<str:number>/warehouse-photos/": Route("POST", case_a("warehouse-photos/"), DESK_CASE_A),
     "desk/cases/<str:number>/reveal-contact/": Route("POST", case_a("reveal-contact/"), DESK_CASE_A),
+    "desk/cases/<str:number>/conversion/": Route("GET", case_a("conversion/"), DESK_CASE_A),
+    "desk/cases/<str:number>/convert/": Route("POST", case_a("convert/"), DESK_CASE_A),
+    "desk/cases/<str:number>/reclassify/": Route("POST", case_a("reclassify/"), DESK_CASE_A),
     "desk/account/two-factor/": Route("GET", lambda w: "/desk/account/two-factor/", DESK),
     "desk/cases/<str:number>/photos/<int:pk>/": Route(
         "GET", lambda w: f"/desk/cases/{w.case_a.number}/photos/{w.internal_a.pk}/", DESK_CASE_A

@@ -10,7 +10,8 @@ meanwhile re-renders the case with a message and keeps the text the agent was ty
 - ``case_page``: the case page (``render_case``, registered by this dotted path in ``cases.apps``),
   showing the contact on request, and ``after_write``, how every write on a case answers;
 - ``actions``: the write actions on a case; ``approval_actions``: asking for an approval, deciding it;
-- ``attachments``: the warehouse's photos and serving an attachment.
+- ``attachments``: the warehouse's photos and serving an attachment;
+- ``conversion``: the "convert or reclassify" page, converting a case and reclassifying it.
 
 The names below are the ones ``cases.desk.urls`` (and ``cases.apps``) use.
 """
@@ -28,12 +29,15 @@ from cases.desk.views.actions import (
 from cases.desk.views.approval_actions import ask_approval, decide
 from cases.desk.views.attachments import photo, warehouse_photos
 from cases.desk.views.case_page import case_view, render_case, reveal_contact
+from cases.desk.views.conversion import convert, convert_page, reclassify
 from cases.desk.views.queue_page import home, queue
 
 __all__ = [
     "ask_approval",
     "assign",
     "case_view",
+    "convert",
+    "convert_page",
     "cost",
     "decide",
     "disposition",
@@ -42,6 +46,7 @@ __all__ = [
     "message",
     "photo",
     "queue",
+    "reclassify",
     "render_case",
     "replacement",
     "reveal_contact",
