@@ -470,3 +470,23 @@ def test_a_desk_user_without_work_case_is_refused_by_the_service(client, agent):
     response = client.post(f"/desk/cases/{inquiry.number}/reclassify/", {"kind": "complaint", "why": "x"})
     assert response.status_code == 403
     assert Case.objects.get(pk=inquiry.pk).kind == CaseKind.INQUIRY
+
+
+def test_the_conversion_page_runs_a_fixed_number_of_queries_however_many_orders(client, agent):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    inquiry = jacket_email()
+    client.force_login(agent)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(f"/desk/cases/{inquiry.number}/conversion/").status_code == 200
+        return len(captured)
+
+    few = queries()
+    for n in range(3):
+        order = OrderFactory(customer=inquiry.customer, number=f"SO-MORE-{n}")
+        for line_no in (1, 2, 3):
+            ProductVariantFactory(product=OrderLineFactory(order=order, line_no=line_no).product)
+    assert queries() == few
