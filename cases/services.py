@@ -34,7 +34,6 @@ from cases.notifications import notify_customer, notify_users
 from cases.sla.follow_ups import complete_revisit, create_revisit
 from cases.workflow.approval_requests import decide_approval, request_approval
 from cases.workflow.conversion import CONVERSION_KINDS, convert_case, reclassify_case
-from cases.workflow.conversion import CONVERSION_KINDS, convert_case, reclassify_case
 from cases.workflow.creation import LineRequest, create_case
 from cases.workflow.editing import (
     add_message,
@@ -61,7 +60,6 @@ from cases.workflow.warehouse import (
 __all__ = [
     "AT_WAREHOUSE",
     "CONVERSION_KINDS",
-    "CONVERSION_KINDS",
     "REPLACEMENT_KINDS",
     "SYSTEM",
     "CustomerData",
@@ -82,7 +80,6 @@ __all__ = [
     "clean_photo",
     "complete_revisit",
     "convert_case",
-    "convert_case",
     "create_case",
     "create_revisit",
     "decide_approval",
@@ -91,7 +88,6 @@ __all__ = [
     "notify_customer",
     "notify_users",
     "reassign_case",
-    "reclassify_case",
     "reclassify_case",
     "record_access",
     "record_event",

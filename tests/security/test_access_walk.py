@@ -145,9 +145,6 @@ ROUTES: dict[str, Route] = {
     # Converting and reclassifying (work_case); the walk's empty body is a 400 past the access checks.
     "api/v1/cases/<str:number>/convert/": Route("POST", api_a("convert/"), API_CASE_A),
     "api/v1/cases/<str:number>/reclassify/": Route("POST", api_a("reclassify/"), API_CASE_A),
-    # Converting and reclassifying (work_case); the walk's empty body is a 400 past the access checks.
-    "api/v1/cases/<str:number>/convert/": Route("POST", api_a("convert/"), API_CASE_A),
-    "api/v1/cases/<str:number>/reclassify/": Route("POST", api_a("reclassify/"), API_CASE_A),
     "api/v1/cases/<str:number>/messages/": Route(
         "POST", api_a("messages/"), API_CASE_A, data=lambda w: {"text": "walk", "public": "false"}
     ),
@@ -272,9 +269,6 @@ ROUTES: dict[str, Route] = {
     ),
     "desk/cases/<str:number>/warehouse-photos/": Route("POST", case_a("warehouse-photos/"), DESK_CASE_A),
     "desk/cases/<str:number>/reveal-contact/": Route("POST", case_a("reveal-contact/"), DESK_CASE_A),
-    "desk/cases/<str:number>/conversion/": Route("GET", case_a("conversion/"), DESK_CASE_A),
-    "desk/cases/<str:number>/convert/": Route("POST", case_a("convert/"), DESK_CASE_A),
-    "desk/cases/<str:number>/reclassify/": Route("POST", case_a("reclassify/"), DESK_CASE_A),
     "desk/cases/<str:number>/conversion/": Route("GET", case_a("conversion/"), DESK_CASE_A),
     "desk/cases/<str:number>/convert/": Route("POST", case_a("convert/"), DESK_CASE_A),
     "desk/cases/<str:number>/reclassify/": Route("POST", case_a("reclassify/"), DESK_CASE_A),

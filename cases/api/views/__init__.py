@@ -24,8 +24,6 @@ POST /cases/{number}/transitions/{name}/  view_case, then the step's own permiss
 POST /cases/{number}/messages/            view_case, then work_case (the service): agent, manager, admin
 POST /cases/{number}/convert/             view_case + work_case: agent, manager, admin
 POST /cases/{number}/reclassify/          view_case + work_case: agent, manager, admin
-POST /cases/{number}/convert/             view_case + work_case: agent, manager, admin
-POST /cases/{number}/reclassify/          view_case + work_case: agent, manager, admin
 GET  /cases/{number}/refunds/             view_case + view_refund: agent, manager, admin, integration
 POST /refunds/{id}/outcome/               view_refund + settle_refund: integration, manager, admin
 GET  /notifications/                      view_notification (own only): agent, manager, admin
@@ -37,7 +35,6 @@ POST /revisits/{id}/complete/             view + change_revisittask: agent, mana
 
 from cases.api.views.cases import CaseDetailView, CaseListView
 from cases.api.views.conversion import CaseConvertView, CaseReclassifyView
-from cases.api.views.conversion import CaseConvertView, CaseReclassifyView
 from cases.api.views.messages import CaseMessageView
 from cases.api.views.notifications import NotificationListView, NotificationReadView
 from cases.api.views.orders import OrderView
@@ -47,11 +44,9 @@ from cases.api.views.transitions import CaseTransitionListView, CaseTransitionVi
 
 __all__ = [
     "CaseConvertView",
-    "CaseConvertView",
     "CaseDetailView",
     "CaseListView",
     "CaseMessageView",
-    "CaseReclassifyView",
     "CaseReclassifyView",
     "CaseRefundListView",
     "CaseTransitionListView",

@@ -30,15 +30,12 @@ from cases.desk.views.approval_actions import ask_approval, decide
 from cases.desk.views.attachments import photo, warehouse_photos
 from cases.desk.views.case_page import case_view, render_case, reveal_contact
 from cases.desk.views.conversion import convert, convert_page, reclassify
-from cases.desk.views.conversion import convert, convert_page, reclassify
 from cases.desk.views.queue_page import home, queue
 
 __all__ = [
     "ask_approval",
     "assign",
     "case_view",
-    "convert",
-    "convert_page",
     "convert",
     "convert_page",
     "cost",
@@ -49,7 +46,6 @@ __all__ = [
     "message",
     "photo",
     "queue",
-    "reclassify",
     "reclassify",
     "render_case",
     "replacement",
