@@ -35,7 +35,7 @@ def test_an_agent_works_a_case_on_a_phone(live_server, browser, shop):
     assert page.locator(f"text={case.number}").is_visible()
     assert fits(page), "the queue scrolls sideways on a phone"
     # Each row reads as a card: the case number on one line, not squeezed into a column.
-    lines = page.evaluate(f"document.querySelector('tr[data-kb-row] a').getClientRects().length")
+    lines = page.evaluate("document.querySelector('tr[data-kb-row] a').getClientRects().length")
     assert lines == 1, "the case number breaks over several lines"
 
     page.click(f"text={case.number}")
