@@ -191,6 +191,7 @@ def raw_facts(case_ids=None) -> QuerySet:
         f_channel=F("channel"),
         f_kind=F("kind"),
         f_reason=F("reason_code"),
+        f_complaint_category=Coalesce(F("complaint_category"), Value("")),
         f_tier=F("customer__tier"),
         f_team_id=F("team_id"),
         f_agent_id=F("assignee_id"),

@@ -46,7 +46,7 @@ from analytics.models import CaseFact
 from cases.models import CaseKind, CaseLine, Order, OrderLine
 from feedback.models import SurveyInvitation, SurveyResponse
 
-DIMENSIONS = ("channel", "kind", "reason", "team", "agent", "product", "tier")
+DIMENSIONS = ("channel", "kind", "reason", "team", "agent", "product", "tier", "complaint_category")
 # The CaseFact column of each dimension.
 FACT_COLUMN = {
     "channel": "channel",
@@ -56,6 +56,7 @@ FACT_COLUMN = {
     "agent": "agent_id",
     "product": "product_id",
     "tier": "tier",
+    "complaint_category": "complaint_category",  # the case's current classification
 }
 
 CASE_MEASURES = (
@@ -284,6 +285,7 @@ RESPONSE_DIM = {
     "team": "team_id",
     "agent": "agent_id",
     "tier": "customer__tier",
+    "complaint_category": "case__complaint_category",
 }
 INVITATION_DIM = {
     "channel": "case__channel",
@@ -292,6 +294,7 @@ INVITATION_DIM = {
     "team": "case__team_id",
     "agent": "case__assignee_id",
     "tier": "case__customer__tier",
+    "complaint_category": "case__complaint_category",
 }
 
 
@@ -386,6 +389,7 @@ CASE_LINE_DIM = {
     "agent": "case__assignee_id",
     "tier": "case__customer__tier",
     "product": "order_line__product_id",
+    "complaint_category": "case__complaint_category",
 }
 
 

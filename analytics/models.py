@@ -41,6 +41,13 @@ class CaseFact(models.Model):
     channel = models.CharField(_("channel"), max_length=16)
     kind = models.CharField(_("kind"), max_length=16)
     reason = models.CharField(_("reason"), max_length=32)
+    complaint_category = models.CharField(
+        _("complaint category"),
+        max_length=24,
+        blank=True,
+        default="",
+        help_text=_("Empty: not a classified complaint."),
+    )
     tier = models.CharField(_("customer tier"), max_length=16)
     team_id = models.BigIntegerField(_("team"), null=True)
     agent_id = models.BigIntegerField(_("agent"), null=True)
@@ -148,6 +155,7 @@ class Dimension(models.TextChoices):
     AGENT = "agent", _("Agent")
     PRODUCT = "product", _("Product")
     TIER = "tier", _("Customer tier")
+    COMPLAINT_CATEGORY = "complaint_category", _("Complaint category")
 
 
 class DailyStat(models.Model):
@@ -160,7 +168,7 @@ class DailyStat(models.Model):
     """
 
     day = models.DateField(_("day"))
-    dim = models.CharField(_("dimension"), max_length=8, choices=Dimension.choices)
+    dim = models.CharField(_("dimension"), max_length=24, choices=Dimension.choices)
     value = models.CharField(_("value"), max_length=64, blank=True)
     created = models.PositiveIntegerField(default=0)
     created_resolved = models.PositiveIntegerField(default=0)

@@ -6,11 +6,11 @@ from __future__ import annotations
 from analytics.models import CaseFact, DailyProductStat, DailyStat, KpiTarget, ReportDelivery
 from core.personal_data import not_personal
 
-CODE = "a code, dimension or value of a split (channel, kind, reason, tier, status, an id)"
+CODE = "a code, dimension or value of a split (channel, kind, reason, tier, status, complaint category, an id)"
 
 
 def register_all() -> None:
-    not_personal(CaseFact, fields=["channel", "kind", "reason", "tier", "status"], reason=CODE)
+    not_personal(CaseFact, fields=["channel", "kind", "reason", "tier", "status", "complaint_category"], reason=CODE)
     not_personal(DailyStat, fields=["dim", "value"], reason=CODE)
     not_personal(DailyProductStat, fields=["reason"], reason=CODE)
     not_personal(KpiTarget, fields=["kpi", "comparison"], reason=CODE)

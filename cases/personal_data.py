@@ -21,6 +21,7 @@ from cases.models import (
     CostLine,
     Customer,
     FollowUp,
+    Macro,
     Notification,
     Order,
     OrderLine,
@@ -31,6 +32,7 @@ from cases.models import (
     ReturnPolicyRule,
     RevisitTask,
     RoutingRule,
+    SavedView,
     SlaClock,
     SlaPolicy,
     Tag,
@@ -90,6 +92,7 @@ def register_all() -> None:
     _register_cases()
     _register_case_records()
     _declare_configuration()
+    _register_desk_tools()
 
 
 def _of_cases(s) -> Q:
@@ -132,6 +135,8 @@ def _register_cases() -> None:
             "channel",
             "priority",
             "reason_code",
+            "complaint_category",
+            "complaint_severity",
             "policy_outcome",
             "return_carrier",
             "inspection_grade",
@@ -209,7 +214,26 @@ def _declare_configuration() -> None:
     )
     not_personal(BusinessCalendar, fields=["code", "name", "time_zone", "hours"], reason=CONFIGURATION)
     not_personal(CalendarDay, fields=["kind", "name"], reason=CONFIGURATION)
-    not_personal(SlaPolicy, fields=["name", "priorities", "channels", "kinds", "tiers"], reason=CONFIGURATION)
+    not_personal(
+        SlaPolicy, fields=["name", "priorities", "channels", "kinds", "tiers", "severities"], reason=CONFIGURATION
+    )
+
+
+def _saved_searches_naming(s) -> Q:
+    """The saved views whose search is the customer's name, email or phone."""
+    found = Q(pk__in=[])
+    for value in (s.customer.name, s.customer.email, s.customer.phone):
+        if value:
+            found |= Q(filters__q__iexact=value)
+    return found
+
+
+def _register_desk_tools() -> None:
+    """The queue's saved views and macros (issue 18): a view searching for the customer by name,
+    email or phone goes; the rest is the staff's configuration."""
+    register(SavedView, rows=_saved_searches_naming, fields=["filters"], how=How.DELETE)
+    not_personal(SavedView, fields=["name"], reason=CONFIGURATION)
+    not_personal(Macro, fields=["title", "tags", "priority", "step"], reason=CONFIGURATION)
 
 
 def _erased_name(customer) -> str:

@@ -15,7 +15,9 @@ Where each write lives:
 =========================  =========================================================================
 ``cases.workflow``         creation (``create_case``), conversion (``convert_case``, ``reclassify_case``),
                            transitions (``transition_case``), steps,
-                           editing (assignment, tags, links, merges, messages), the warehouse,
+                           editing (assignment, tags, links, merges, messages), merging, splitting,
+                           opening from the desk (``open_desk_case``), mentions, complaints
+                           (``classify_complaint``), the warehouse,
                            approval requests, events (``record_event``), routing, photos
 ``cases.money``            the refund ledger (``ledger``), approval limits, cost lines
 ``cases.sla``              business time, clocks, the sweep, follow-ups and revisits, recomputation
@@ -33,6 +35,7 @@ from cases.money.ledger import record_refund, request_refund, settle_refund
 from cases.notifications import notify_customer, notify_users
 from cases.sla.follow_ups import complete_revisit, create_revisit
 from cases.workflow.approval_requests import decide_approval, request_approval
+from cases.workflow.complaints import classify_complaint
 from cases.workflow.conversion import CONVERSION_KINDS, convert_case, reclassify_case
 from cases.workflow.creation import LineRequest, create_case
 from cases.workflow.editing import (
@@ -46,7 +49,10 @@ from cases.workflow.editing import (
     set_tags,
 )
 from cases.workflow.events import SYSTEM, actor_label_for, allocate_case_number, record_event
+from cases.workflow.merging import merge_cases
+from cases.workflow.opening import SOURCES, NewCustomer, open_desk_case
 from cases.workflow.photos import Photo, PhotoRejected, clean_photo
+from cases.workflow.splitting import split_message
 from cases.workflow.steps import step_label, transition_permission, unmet_conditions
 from cases.workflow.transitions import transition_case
 from cases.workflow.warehouse import (
@@ -61,10 +67,12 @@ __all__ = [
     "AT_WAREHOUSE",
     "CONVERSION_KINDS",
     "REPLACEMENT_KINDS",
+    "SOURCES",
     "SYSTEM",
     "CustomerData",
     "LineData",
     "LineRequest",
+    "NewCustomer",
     "OrderConflict",
     "OrderData",
     "Photo",
@@ -77,6 +85,7 @@ __all__ = [
     "allocate_case_number",
     "assign_case",
     "check_assignment",
+    "classify_complaint",
     "clean_photo",
     "complete_revisit",
     "convert_case",
@@ -85,8 +94,10 @@ __all__ = [
     "decide_approval",
     "link_cases",
     "merge_case",
+    "merge_cases",
     "notify_customer",
     "notify_users",
+    "open_desk_case",
     "reassign_case",
     "reclassify_case",
     "record_access",
@@ -100,6 +111,7 @@ __all__ = [
     "set_disposition",
     "set_tags",
     "settle_refund",
+    "split_message",
     "ship_replacement",
     "step_label",
     "transition_case",

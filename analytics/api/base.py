@@ -34,7 +34,7 @@ from rest_framework.views import APIView
 
 from analytics import kpis
 from analytics.api.serializers import BadRequestSerializer
-from cases.models import CaseKind, Channel, CustomerTier, ReasonCode
+from cases.models import CaseKind, Channel, ComplaintCategory, CustomerTier, ReasonCode
 from core.api import ErrorSerializer, HasRolePermissions
 
 VIEW_DASHBOARD = "analytics.view_dashboard"
@@ -81,6 +81,12 @@ REPORT_PARAMETERS = [
     OpenApiParameter("kind", str, enum=CaseKind.values, description="Only cases of this kind."),
     OpenApiParameter("reason", str, enum=ReasonCode.values, description="Only cases with this reason."),
     OpenApiParameter("tier", str, enum=CustomerTier.values, description="Only customers of this tier."),
+    OpenApiParameter(
+        "complaint_category",
+        str,
+        enum=ComplaintCategory.values,
+        description="Only complaints of this category (the case's current classification).",
+    ),
     OpenApiParameter("team", str, description="Only this team's cases. " + ID_OR_NONE.format(what="no team")),
     OpenApiParameter("agent", str, description="Only this agent's cases. " + ID_OR_NONE.format(what="unassigned")),
     OpenApiParameter(

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from analytics.measures import DIMENSIONS
 from analytics.rollups import local_today
-from cases.models import CaseKind, Channel, CustomerTier, ReasonCode
+from cases.models import CaseKind, Channel, ComplaintCategory, CustomerTier, ReasonCode
 
 MAX_DAYS = 1100
 
@@ -58,6 +58,7 @@ def _choices(dim: str) -> set[str] | None:
         "kind": set(CaseKind.values),
         "reason": set(ReasonCode.values),
         "tier": set(CustomerTier.values),
+        "complaint_category": set(ComplaintCategory.values),
     }.get(dim)
 
 

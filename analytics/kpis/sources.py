@@ -18,7 +18,7 @@ from analytics import measures
 from analytics.kpis.query import ReportRequest
 from analytics.measures import MEASURES, Source, add_into, empty, rows_of
 from analytics.models import DailyOrderStat, DailyProductStat, DailyStat, RollupState
-from cases.models import CaseKind, Channel, CustomerTier, Product, ReasonCode, Team
+from cases.models import CaseKind, Channel, ComplaintCategory, CustomerTier, Product, ReasonCode, Team
 
 # --- reading the measures -------------------------------------------------------------------------
 
@@ -138,10 +138,16 @@ def percentiles(plan: Plan, req: ReportRequest, kpi: str, dim: str) -> dict[str,
 
 def value_labels(dim: str, values: Iterable[str]) -> dict[str, str]:
     """What a person reads for each value of a dimension."""
-    choices = {"channel": Channel, "kind": CaseKind, "reason": ReasonCode, "tier": CustomerTier}.get(dim)
+    choices = {
+        "channel": Channel,
+        "kind": CaseKind,
+        "reason": ReasonCode,
+        "tier": CustomerTier,
+        "complaint_category": ComplaintCategory,
+    }.get(dim)
     if choices is not None:
-        choice_names = dict(choices.choices)
-        return {v: str(choice_names.get(v, v)) for v in values}
+        choice_names = {**{value: str(label) for value, label in choices.choices}, "": str(_("Not classified"))}
+        return {v: choice_names.get(v, v) for v in values}
     ids = [int(v) for v in values if v]
     names: dict[int, str]
     if dim == "team":

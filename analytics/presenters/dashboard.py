@@ -29,7 +29,7 @@ from analytics.presenters.figures import (
     tiles,
     value_label,
 )
-from cases.models import CaseKind, Channel, CostKind, CustomerTier, Product, ReasonCode, Team
+from cases.models import CaseKind, Channel, ComplaintCategory, CostKind, CustomerTier, Product, ReasonCode, Team
 from core.roles import AGENT, MANAGER
 
 # The query keys of a report (kpis.parse_request reads them); the drill-down adds kpi/value/bucket.
@@ -91,6 +91,7 @@ def _filter_fields(query, report: dict | None) -> list[dict]:
         "agent": _agent_choices() + [(NONE, _("Unassigned"))],
         "product": _product_choices(report, query.get("product", "")) + [(NONE, _("No product"))],
         "tier": CustomerTier.choices,
+        "complaint_category": ComplaintCategory.choices,
     }
     return [
         {"name": dim, "title": DIMENSION_LABELS[dim], "options": options[dim], "current": query.get(dim, "")}

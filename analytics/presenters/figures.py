@@ -193,6 +193,7 @@ DIMENSION_LABELS = {
     "agent": gettext_lazy("Agent"),
     "product": gettext_lazy("Product"),
     "tier": gettext_lazy("Customer tier"),
+    "complaint_category": gettext_lazy("Complaint category"),
 }
 
 PRESET_LABELS = {

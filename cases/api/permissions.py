@@ -19,6 +19,8 @@ TRANSITION_CASE = ("cases.view_case",)
 READ_ORDER = ("cases.view_order",)
 # Converting and reclassifying a case: agents, managers, admins (work_case; the integration role has not).
 CHANGE_CLASSIFICATION = ("cases.view_case", "cases.work_case")
+# A complaint's category and severity: agents, managers, admins (the integration role cannot change cases).
+CLASSIFY_COMPLAINT = ("cases.view_case", "cases.change_case")
 # A staff user's own notifications (the workbench's bell): agents, managers, admins.
 READ_NOTIFICATIONS = ("cases.view_notification",)
 READ_REVISITS = ("cases.view_revisittask",)

@@ -325,6 +325,8 @@ class CaseListSerializer(serializers.ModelSerializer):
             "channel",
             "priority",
             "reason_code",
+            "complaint_category",
+            "complaint_severity",
             "subject",
             "customer",
             "order",
@@ -449,6 +451,19 @@ class MessageIn(serializers.Serializer):
     text = serializers.CharField(max_length=5000, help_text="The message.")
     public = serializers.BooleanField(
         default=True, help_text="true: a reply the customer sees (and is emailed); false: an internal note."
+    )
+
+
+class ClassifyIn(serializers.Serializer):
+    """A complaint's classification; the service checks the values (one 400 with every field's problem)."""
+
+    category = serializers.CharField(
+        max_length=24, help_text="product_quality, logistics, after_sales_service, payment or account."
+    )
+    severity = serializers.CharField(max_length=8, help_text="urgent (1-hour first response) or normal (24 hours).")
+    reason = serializers.CharField(max_length=500, help_text="Why it is classified so (on the timeline).")
+    version = serializers.IntegerField(
+        required=False, min_value=1, help_text="The case's version as read; a stale one is a 409, nothing written."
     )
 
 

@@ -38,6 +38,8 @@ from cases.models.choices import (
     CaseKind,
     CaseStatus,
     Channel,
+    ComplaintCategory,
+    ComplaintSeverity,
     CostKind,
     Disposition,
     EventType,
@@ -47,6 +49,7 @@ from cases.models.choices import (
     ReasonCode,
     ResolutionType,
 )
+from cases.models.desk import DESK_QUEUES, QUEUE_FILTER_FIELDS, Macro, SavedView, queue_filter_values
 from cases.models.notifications import Notification, NotificationEmail, NotificationKind
 from cases.models.policy import ReturnPolicy, ReturnPolicyRule, RuleOutcome, RuleType
 from cases.models.refunds import LIVE_REFUND_STATUSES, Refund, RefundLine, RefundStatus
@@ -82,6 +85,11 @@ __all__ = [
     "RoutingMethod",
     "RoutingRule",
     "CannedReply",
+    "DESK_QUEUES",
+    "QUEUE_FILTER_FIELDS",
+    "Macro",
+    "SavedView",
+    "queue_filter_values",
     "ACTIVE_CLOCK_STATES",
     "CONVERSATION_KINDS",
     "FINAL_STATUSES",
@@ -103,6 +111,8 @@ __all__ = [
     "CaseStatus",
     "Channel",
     "ClockKind",
+    "ComplaintCategory",
+    "ComplaintSeverity",
     "ClockState",
     "CostKind",
     "CostLine",

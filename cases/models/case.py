@@ -25,6 +25,8 @@ from cases.models.choices import (
     CaseKind,
     CaseStatus,
     Channel,
+    ComplaintCategory,
+    ComplaintSeverity,
     CostKind,
     Disposition,
     EventType,
@@ -89,6 +91,13 @@ class Case(ConcurrentTransitionMixin, models.Model):
     reason_code = models.CharField(_("reason"), max_length=32, choices=ReasonCode.choices, default=ReasonCode.OTHER)
     reason_text = models.TextField(_("description"), blank=True)
     subject = models.CharField(_("subject"), max_length=200, blank=True)
+    # A complaint's classification (cases.workflow.complaints); empty until classified, and on other kinds.
+    complaint_category = models.CharField(
+        _("complaint category"), max_length=24, choices=ComplaintCategory.choices, null=True, blank=True
+    )
+    complaint_severity = models.CharField(
+        _("complaint severity"), max_length=8, choices=ComplaintSeverity.choices, null=True, blank=True
+    )
 
     customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="cases")
     order = models.ForeignKey(
@@ -191,7 +200,12 @@ class Case(ConcurrentTransitionMixin, models.Model):
             models.CheckConstraint(
                 condition=models.Q(refund_amount__isnull=True) | models.Q(refund_amount__gte=0),
                 name="case_refund_not_negative",
-            )
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind=CaseKind.COMPLAINT)
+                | models.Q(complaint_category__isnull=True, complaint_severity__isnull=True),
+                name="case_complaint_classification_only_on_complaints",
+            ),
         ]
 
     def __init__(self, *args, **kwargs):
@@ -389,6 +403,18 @@ class Case(ConcurrentTransitionMixin, models.Model):
         custom={"label": _("Close"), "public": True},
     )
     def close(self, *, at):
+        self.closed_at = at
+
+    # Not a step an agent picks (not in TRANSITION_NAMES, so ``transition_case`` refuses it): only
+    # ``cases.workflow.merging.merge_cases`` runs it, closing a case merged into another open case.
+    @transition(
+        field=status,
+        source=list(OPEN_STATUSES),
+        target=CaseStatus.CANCELLED,
+        permission=WORK,
+        custom={"label": _("Merge into another case"), "public": True},
+    )
+    def merge(self, *, at):
         self.closed_at = at
 
     @property

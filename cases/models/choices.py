@@ -24,6 +24,21 @@ GOODS_KINDS = SHIPPING_KINDS | {CaseKind.REFUND_ONLY}
 CONVERSATION_KINDS = frozenset({CaseKind.COMPLAINT, CaseKind.INQUIRY})
 
 
+class ComplaintCategory(models.TextChoices):
+    """The categories of the platform's complaint procedure (质量 / 物流 / 售后服务 / 支付 / 账户)."""
+
+    PRODUCT_QUALITY = "product_quality", _("Product quality")
+    LOGISTICS = "logistics", _("Logistics")
+    AFTER_SALES_SERVICE = "after_sales_service", _("After-sales service")
+    PAYMENT = "payment", _("Payment")
+    ACCOUNT = "account", _("Account")
+
+
+class ComplaintSeverity(models.TextChoices):
+    URGENT = "urgent", _("Urgent")
+    NORMAL = "normal", _("Normal")
+
+
 class CaseStatus(models.TextChoices):
     NEW = "new", _("New")
     APPROVED = "approved", _("Approved")

@@ -22,6 +22,7 @@ from cases.models.catalog import CustomerTier, Team
 from cases.models.choices import (
     CaseKind,
     Channel,
+    ComplaintSeverity,
     Priority,
     choices_problem,
 )
@@ -122,10 +123,17 @@ class CalendarDay(models.Model):
 
 
 class SlaPolicy(models.Model):
-    """Targets for the reply and resolution clocks, chosen by priority, channel, kind and tier.
+    """Targets for the reply and resolution clocks, chosen by priority, channel, kind, tier and severity.
 
     The first active policy (by position) whose non-empty lists all contain the case's value
     applies. Targets are minutes of business time on the policy's calendar (none: round the clock).
+
+    ``severities`` matches a complaint's severity (urgent / normal), not mapped onto the priority:
+    the priority is the queue's working order, which agents set and a breach raises
+    (``escalate_priority``), so a normal complaint escalated to urgent would otherwise take the
+    urgent complaint's 1-hour target, and classifying a complaint would overwrite the agent's
+    priority. A case without a severity (not a complaint, or not yet classified) matches only
+    policies whose ``severities`` is empty.
     """
 
     name = models.CharField(_("name"), max_length=100)
@@ -135,6 +143,9 @@ class SlaPolicy(models.Model):
     channels = models.JSONField(_("channels"), default=list, blank=True, help_text=_("Empty: any."))
     kinds = models.JSONField(_("case kinds"), default=list, blank=True, help_text=_("Empty: any."))
     tiers = models.JSONField(_("customer tiers"), default=list, blank=True, help_text=_("Empty: any."))
+    severities = models.JSONField(
+        _("complaint severities"), default=list, blank=True, help_text=_("Empty: any (complaints or not).")
+    )
     calendar = models.ForeignKey(
         BusinessCalendar,
         verbose_name=_("business calendar"),
@@ -170,6 +181,7 @@ class SlaPolicy(models.Model):
             ("channels", Channel.choices),
             ("kinds", CaseKind.choices),
             ("tiers", CustomerTier.choices),
+            ("severities", ComplaintSeverity.choices),
         ):
             errors.update(choices_problem(getattr(self, field), choices, field) or {})
         if not 1 <= (self.warn_percent or 0) <= 99:
@@ -177,7 +189,7 @@ class SlaPolicy(models.Model):
         if errors:
             raise ValidationError(errors)
 
-    def matches(self, *, priority: str, channel: str, kind: str, tier: str) -> bool:
+    def matches(self, *, priority: str, channel: str, kind: str, tier: str, severity: str = "") -> bool:
         return all(
             not allowed or value in allowed
             for allowed, value in (
@@ -185,6 +197,7 @@ class SlaPolicy(models.Model):
                 (self.channels, channel),
                 (self.kinds, kind),
                 (self.tiers, tier),
+                (self.severities, severity),
             )
         )
 
@@ -367,6 +380,7 @@ class FollowUp(models.Model):
 class RevisitReason(models.TextChoices):
     SAMPLE = "sample", _("Sample of resolved cases")
     LOW_SCORE = "low_score", _("Low satisfaction score")
+    COMPLAINT = "complaint", _("Resolved complaint")
 
 
 class RevisitTask(models.Model):

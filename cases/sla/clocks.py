@@ -24,7 +24,8 @@ receive                start inspect (warehouse calendar)
 inspect (passed)       stop inspect; start refund for a return
 resolve, reject, ...   stop every clock
 reopen                 start a new resolution clock and next response
-priority changed       recompute the reply and resolution clocks (policy may change)
+priority changed       recompute the reply and resolution clocks (policy may change); so do
+                       a changed channel or kind, and a complaint's severity (classify_complaint)
 =====================  ========================================================================
 """
 
@@ -66,10 +67,13 @@ ENDING_STEPS = frozenset({"resolve", "reject", "cancel", "close"})
 
 
 def policy_for(case: Case) -> SlaPolicy | None:
-    """The first active SLA policy (by position) that matches the case's priority, channel, kind, tier."""
-    tier = case.customer.tier
+    """The first active SLA policy (by position) that matches the case's priority, channel, kind, tier and
+    complaint severity."""
+    tier, severity = case.customer.tier, case.complaint_severity or ""
     for candidate in SlaPolicy.objects.filter(active=True).select_related("calendar").order_by("position", "id"):
-        if candidate.matches(priority=case.priority, channel=case.channel, kind=case.kind, tier=tier):
+        if candidate.matches(
+            priority=case.priority, channel=case.channel, kind=case.kind, tier=tier, severity=severity
+        ):
             return candidate
     return None
 
@@ -303,9 +307,12 @@ def on_case_event(*, case: Case, event: CaseEvent) -> None:
     elif kind == EventType.REPLY and event.data.get("direction") == "in":
         if case.first_responded_at is not None and case.is_open:
             start_clock(case=case, kind=ClockKind.NEXT_RESPONSE, at=at)
-    elif kind in (EventType.UPDATED, EventType.ASSIGNED) and {"priority", "channel", "kind"} & set(
-        event.data.get("fields", [])
-    ):
+    elif kind in (EventType.UPDATED, EventType.ASSIGNED) and {
+        "priority",
+        "channel",
+        "kind",
+        "complaint_severity",
+    } & set(event.data.get("fields", [])):
         recompute_case_clocks(case=case, at=at)
         return
     elif kind not in (EventType.TRANSITION, EventType.REPLY):

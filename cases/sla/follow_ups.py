@@ -1,5 +1,7 @@
 """Follow-ups (DESIGN.md §4): survey invitation and reminder, auto-close, shipment chasing, revisits.
 
+Revisits: every resolved complaint gets one (reason ``complaint``); other cases a stable sample.
+
 ``on_case_event`` (connected in ``CasesConfig.ready``) schedules and cancels ``FollowUp`` rows in
 the transaction of the case's change; the sweep (``cases.sla.sweep``) does each one once when due.
 Every number is a field of ``ServiceSettings`` that a manager edits in admin.
@@ -19,6 +21,7 @@ from django.utils.translation import gettext as _
 from cases.models import (
     Case,
     CaseEvent,
+    CaseKind,
     CaseStatus,
     EventType,
     FollowUp,
@@ -82,7 +85,9 @@ def on_case_event(*, case: Case, event: CaseEvent) -> None:
             at=at,
         )
         schedule(case=case, kind=FollowUpKind.AUTO_CLOSE, due_at=at + timedelta(days=settings.auto_close_days), at=at)
-        if in_revisit_sample(case, settings.revisit_sample_percent):
+        if case.kind == CaseKind.COMPLAINT:
+            create_revisit(case=case, reason=RevisitReason.COMPLAINT, at=at)  # every complaint, not a sample
+        elif in_revisit_sample(case, settings.revisit_sample_percent):
             create_revisit(case=case, reason=RevisitReason.SAMPLE, at=at)
     elif step == "reopen":
         cancel(case=case, kinds=(FollowUpKind.SURVEY, FollowUpKind.SURVEY_REMINDER, FollowUpKind.AUTO_CLOSE), at=at)

@@ -67,8 +67,12 @@ class DefaultTargets:
         """(first response, resolution) for a case like this."""
         key = (kind, channel, priority, tier)
         if key not in self._memo:
+            # The history's complaints are classified by their priority: urgent ones are urgent.
+            severity = ("urgent" if priority == "urgent" else "normal") if kind == "complaint" else ""
             matching = [
-                p for p in self.policies if p.rule.matches(priority=priority, channel=channel, kind=kind, tier=tier)
+                p
+                for p in self.policies
+                if p.rule.matches(priority=priority, channel=channel, kind=kind, tier=tier, severity=severity)
             ]
             first = matching[0].rule
             resolution = next(p.rule for p in matching if p.round_the_clock)

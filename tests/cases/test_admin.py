@@ -8,7 +8,7 @@ from django.apps import apps
 from django.contrib import admin
 from django.urls import reverse
 
-from cases.models import Case, CaseEvent
+from cases.models import Case, CaseEvent, SlaPolicy
 from tests.cases.factories import CaseFactory, OrderLineFactory
 
 
@@ -25,8 +25,8 @@ def change_form_data(case: Case) -> dict:
         "reason_code": case.reason_code,
         "subject": case.subject,
         "reason_text": case.reason_text,
-        "team": "",
-        "assignee": "",
+        "team": case.team_id or "",
+        "assignee": case.assignee_id or "",
         "currency": case.currency,
     }
     for prefix in ("lines", "costs", "attachments", "events"):
@@ -316,6 +316,8 @@ def test_a_priority_change_in_the_admin_moves_the_sla_clocks_like_the_desk(clien
     from cases.services import create_case
     from tests.cases.factories import CustomerFactory
 
+    # The shipped policies go by a complaint's severity, not its priority: a manager's policy by priority.
+    SlaPolicy.objects.create(name="Urgent cases", position=5, priorities=["urgent"], first_response_minutes=60)
     case = create_case(customer=CustomerFactory(), kind="complaint", channel="email", actor=agent, subject="x")
     due = case.first_response_due_at
     client.force_login(agent)

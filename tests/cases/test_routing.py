@@ -5,12 +5,19 @@ from __future__ import annotations
 
 import pytest
 
-from cases.models import AgentProfile, CaseEvent, RoutingRule
+from cases.models import AgentProfile, CaseEvent, RoutingRule, Team
 from cases.services import create_case
 from tests.accounts.factories import UserFactory
 from tests.cases.factories import CustomerFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _without_the_shipped_complaint_routing():
+    """These tests build their own rules; the shipped complaint team and its rule (cases.sla.defaults)
+    are tested in tests/cases/test_complaints.py."""
+    Team.objects.filter(code="complaints").delete()  # its rule goes with it
 
 
 @pytest.fixture

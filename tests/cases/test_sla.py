@@ -33,7 +33,7 @@ from cases.models import (
     SlaPolicy,
 )
 from cases.notifications import send_pending
-from cases.services import create_case, save_case_edit, transition_case
+from cases.services import classify_complaint, create_case, save_case_edit, transition_case
 from cases.signals import survey_due, survey_reminder_due
 from cases.sla import clocks as sla
 from cases.sla.follow_ups import create_revisit, record_shipment_movement
@@ -99,8 +99,9 @@ def test_an_email_complaint_gets_24_hours_to_answer_and_3_days_to_resolve(now):
     assert case.sla_due_at == MONDAY_10 + timedelta(hours=24), "the queue sorts by the earliest due time"
 
 
-def test_an_urgent_complaint_gets_one_hour(now):
-    case = open_case(priority=Priority.URGENT)
+def test_an_urgent_complaint_gets_one_hour(now, worker):
+    case = open_case()
+    classify_complaint(case=case, actor=worker, category="logistics", severity="urgent", reason="parcel lost")
     assert running(case, ClockKind.FIRST_RESPONSE).due_at == MONDAY_10 + timedelta(hours=1)
 
 
@@ -144,13 +145,16 @@ def test_waiting_on_the_customer_pauses_the_resolution_clock(now, worker):
 
 
 def test_raising_the_priority_recomputes_with_the_time_already_used(now):
+    # The shipped policies go by a complaint's severity, not its priority (cases.models.SlaPolicy): a
+    # manager's policy by priority.
+    SlaPolicy.objects.create(name="Urgent cases", position=5, priorities=["urgent"], first_response_minutes=60)
     case = open_case()
     now.move(minutes=30)
     case.priority = Priority.URGENT
     save_case_edit(case=case, actor=None, changed_fields=["priority"])
     first = running(case, ClockKind.FIRST_RESPONSE)
     assert first.due_at == MONDAY_10 + timedelta(hours=1), "30 minutes used, 30 left of the urgent hour"
-    assert first.policy.name == "Urgent complaints"
+    assert first.policy.name == "Urgent cases"
 
 
 def test_an_edited_policy_moves_the_due_times_of_open_cases(now):
@@ -381,7 +385,8 @@ def test_a_sample_of_resolved_cases_and_every_low_score_get_a_revisit(now, team,
     settings = ServiceSettings.get_solo()
     settings.revisit_sample_percent = 100
     settings.save()
-    case = open_case(team=team, assignee=worker)
+    # An inquiry: every complaint gets a revisit of its own (tests/cases/test_complaints.py).
+    case = open_case(kind=CaseKind.INQUIRY, team=team, assignee=worker)
     transition_case(case=case, name="start", actor=worker)
     transition_case(case=case, name="resolve", actor=worker, resolution_type="answered")
     task = RevisitTask.objects.get(case=case, reason=RevisitReason.SAMPLE)

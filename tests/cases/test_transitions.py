@@ -31,12 +31,14 @@ def test_happy_path_of_each_kind_reaches_closed_with_one_event_per_step(kind, ag
         before = case.status
         services.transition_case(case=case, name=step, actor=agent, **PARAMS.get(step, {}))
         assert case.status == EXPECTED[(kind, before, step)]
-        event = CaseEvent.objects.filter(case=case).latest("id")
+        # Follow-ups the step schedules are events of their own (a resolved complaint's revisit).
+        steps = CaseEvent.objects.filter(case=case).exclude(type="follow_up")
+        event = steps.latest("id")
         assert (event.transition, event.from_status, event.to_status) == (step, before, case.status)
         assert event.actor == agent
     case.refresh_from_db()
     assert case.status == CaseStatus.CLOSED
-    assert CaseEvent.objects.filter(case=case).count() == len(HAPPY_PATHS[kind])
+    assert CaseEvent.objects.filter(case=case).exclude(type="follow_up").count() == len(HAPPY_PATHS[kind])
     assert case.version == 1 + len(HAPPY_PATHS[kind])
 
 

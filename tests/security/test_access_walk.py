@@ -30,6 +30,7 @@ import pytest
 from django.test import Client
 
 from analytics.models import KpiTarget
+from cases.models import SavedView
 from tests.security.access_world import (
     build_world,
     client_for,
@@ -93,6 +94,20 @@ API_SHOP_MANAGER = row("login", "login", "login", "403", "403", "ok", "ok", "ok"
 UNSIGNED = same("login")
 
 
+# A personal object of the walk's agent (a saved view of the queue): others get 404.
+OWNER_ONLY = row("login", "login", "login", "ok", "404", "404", "404", "403")
+
+
+def agents_view(suffix: str) -> Callable:
+    """A new personal saved view of the walk's agent, for each role's request."""
+
+    def url(w) -> str:
+        view = SavedView.objects.create(owner=w.agent, name=f"walk {SavedView.objects.count()}", filters={})
+        return f"/desk/views/{view.pk}/{suffix}"
+
+    return url
+
+
 def case_a(suffix: str = "") -> Callable:
     return lambda w: f"/desk/cases/{w.case_a.number}/{suffix}"
 
@@ -145,6 +160,8 @@ ROUTES: dict[str, Route] = {
     # Converting and reclassifying (work_case); the walk's empty body is a 400 past the access checks.
     "api/v1/cases/<str:number>/convert/": Route("POST", api_a("convert/"), API_CASE_A),
     "api/v1/cases/<str:number>/reclassify/": Route("POST", api_a("reclassify/"), API_CASE_A),
+    # A complaint's category and severity (view_case + change_case): the empty body is a 400 past the checks.
+    "api/v1/cases/<str:number>/classify/": Route("POST", api_a("classify/"), API_CASE_A),
     "api/v1/cases/<str:number>/messages/": Route(
         "POST", api_a("messages/"), API_CASE_A, data=lambda w: {"text": "walk", "public": "false"}
     ),
@@ -233,6 +250,12 @@ ROUTES: dict[str, Route] = {
     "desk/login/": Route("GET", lambda w: "/desk/login/", PUBLIC),
     "desk/logout/": Route("POST", lambda w: "/desk/logout/", same("login")),  # it signs out, then: sign in
     "desk/": Route("GET", lambda w: "/desk/?queue=open", DESK),
+    # The queue's saved views and bulk actions (issue 18): the empty form is a 400 after the access
+    # checks; a personal view is its owner's (the walk's agent), nobody else finds it.
+    "desk/views/": Route("POST", lambda w: "/desk/views/", DESK),
+    "desk/views/<int:pk>/rename/": Route("POST", agents_view("rename/"), OWNER_ONLY),
+    "desk/views/<int:pk>/delete/": Route("POST", agents_view("delete/"), OWNER_ONLY),
+    "desk/bulk/": Route("POST", lambda w: "/desk/bulk/", DESK),
     "desk/calls/new/": Route("GET", lambda w: "/desk/calls/new/", DESK),
     # Linking a case's unverified chat: desk staff who see the case (no chat waits here: 400, "bad").
     "desk/chats/<str:number>/link/": Route("POST", lambda w: f"/desk/chats/{w.case_a.number}/link/", DESK_CASE_A),
@@ -272,6 +295,7 @@ ROUTES: dict[str, Route] = {
     "desk/cases/<str:number>/conversion/": Route("GET", case_a("conversion/"), DESK_CASE_A),
     "desk/cases/<str:number>/convert/": Route("POST", case_a("convert/"), DESK_CASE_A),
     "desk/cases/<str:number>/reclassify/": Route("POST", case_a("reclassify/"), DESK_CASE_A),
+    "desk/cases/<str:number>/classify/": Route("POST", case_a("classify/"), DESK_CASE_A),
     "desk/account/two-factor/": Route("GET", lambda w: "/desk/account/two-factor/", DESK),
     "desk/cases/<str:number>/photos/<int:pk>/": Route(
         "GET", lambda w: f"/desk/cases/{w.case_a.number}/photos/{w.internal_a.pk}/", DESK_CASE_A

@@ -11,13 +11,15 @@ meanwhile re-renders the case with a message and keeps the text the agent was ty
   showing the contact on request, and ``after_write``, how every write on a case answers;
 - ``actions``: the write actions on a case; ``approval_actions``: asking for an approval, deciding it;
 - ``attachments``: the warehouse's photos and serving an attachment;
-- ``conversion``: the "convert or reclassify" page, converting a case and reclassifying it.
+- ``conversion``: the "convert or reclassify" page, converting a case and reclassifying it;
+- ``opening``: the "New case" page; ``splitting``: a message split out into a new case.
 
 The names below are the ones ``cases.desk.urls`` (and ``cases.apps``) use.
 """
 
 from cases.desk.views.actions import (
     assign,
+    classify,
     cost,
     disposition,
     link,
@@ -30,12 +32,15 @@ from cases.desk.views.approval_actions import ask_approval, decide
 from cases.desk.views.attachments import photo, warehouse_photos
 from cases.desk.views.case_page import case_view, render_case, reveal_contact
 from cases.desk.views.conversion import convert, convert_page, reclassify
+from cases.desk.views.opening import new_case
 from cases.desk.views.queue_page import home, queue
+from cases.desk.views.splitting import split
 
 __all__ = [
     "ask_approval",
     "assign",
     "case_view",
+    "classify",
     "convert",
     "convert_page",
     "cost",
@@ -44,12 +49,14 @@ __all__ = [
     "home",
     "link",
     "message",
+    "new_case",
     "photo",
     "queue",
     "reclassify",
     "render_case",
     "replacement",
     "reveal_contact",
+    "split",
     "step",
     "tags",
     "warehouse_photos",

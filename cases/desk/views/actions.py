@@ -1,5 +1,6 @@
 """The write actions on a case (all POST): steps of the state machine, replies and notes, assignment,
-costs, links and merges, tags, dispositions, replacements (approvals: ``approval_actions``).
+costs, links and merges, tags, dispositions, replacements, a complaint's classification (approvals:
+``approval_actions``).
 
 Each parses the form, calls one service and answers through ``case_page.after_write``: done is a
 redirect to the case, a refusal shows the case again with the message and what the agent typed.
@@ -160,3 +161,22 @@ def assign(request, number: str):
         )
 
     return after_write(request, number, write)
+
+
+@desk_required
+@require_POST
+def classify(request, number: str):
+    """A complaint's category and severity (the small form on a complaint's page), with a reason."""
+    case = case_or_404(number, request.user)
+    return after_write(
+        request,
+        number,
+        lambda: services.classify_complaint(
+            case=case,
+            actor=request.user,
+            category=request.POST.get("category", ""),
+            severity=request.POST.get("severity", ""),
+            reason=request.POST.get("reason", ""),
+            expected_version=posted_version(request),
+        ),
+    )
