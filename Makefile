@@ -117,6 +117,7 @@ bench: messages
 	DEBUG=1 DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py migrate --no-input -v 0
 	DEBUG=1 DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python benchmarks/sla_sweep.py $(BENCH_ARGS)
 	DEBUG=1 DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python benchmarks/desk_queue.py
+	DEBUG=1 DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python benchmarks/queue_search.py
 	DEBUG=1 DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python benchmarks/channels_intake.py
 	DEBUG=1 DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python benchmarks/feedback_answers.py
 	DEBUG=1 DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python benchmarks/refund_resolve.py --baseline-commit 5f6520f
