@@ -25,6 +25,7 @@ urlpatterns = [
     path("chat/demo/", chat_demo.demo, name="chat-demo"),
     path("desk/feedback/", include("feedback.desk_urls")),
     path("desk/account/", include("accounts.urls")),
+    path("desk/", include("cases.desk.queue_tools_urls")),
     path("desk/", include(desk_patterns)),
     path("dashboard/", include("analytics.urls")),
     path("", include("cases.desk.urls")),

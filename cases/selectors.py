@@ -11,12 +11,15 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.db import connection
 from django.db.models import BooleanField, ExpressionWrapper, Max, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
+from cases import search as search_text
 from cases.catalog.carriers import CARRIERS
 from cases.masking import api_sees_full_contact, mask_contact, mask_email, mask_identity, mask_name, mask_phone
 from cases.models import (
+    DESK_QUEUES,
     OPEN_STATUSES,
     TRANSITION_NAMES,
     ApprovalRequest,
@@ -31,11 +34,13 @@ from cases.models import (
     CostLine,
     Customer,
     EventType,
+    Macro,
     Notification,
     Order,
     OrderLine,
     Refund,
     RevisitTask,
+    SavedView,
     SlaClock,
 )
 from cases.money import approvals
@@ -200,7 +205,7 @@ def can_see(user: User, case: Case) -> bool:
 
 # --- the agents' workbench (/desk/) ---------------------------------------------------------------
 
-QUEUES = ("mine", "team", "breaching", "waiting", "open", "approval")
+QUEUES = DESK_QUEUES
 BREACHING_WITHIN = timedelta(hours=2)
 QUEUE_ORDER = KeysetOrdering("sla_due_at", nullable=True)
 COUNT_CAP = 1000
@@ -232,11 +237,39 @@ def desk_queue(
     and team joined), the capped count, the user's teams for the team queue, the matching ids for
     a search.
     """
+    search = search.strip()
+    qs = queue_cases(
+        user=user,
+        queue=queue,
+        filters=filters,
+        team_ids=list(user.teams.values_list("pk", flat=True)) if queue == "team" else [],
+        search_ids=list(_search_ids(search)) if search else None,
+    )
+    count = qs.order_by()[: COUNT_CAP + 1].count()
+    page = qs.select_related("customer", "order", "assignee", "team").order_by(*QUEUE_ORDER.order_by())
+    if after is not None:
+        page = page.filter(QUEUE_ORDER.after(*after))
+    rows = list(page[: size + 1])
+    next_cursor = (rows[size - 1].sla_due_at, rows[size - 1].pk) if len(rows) > size else None
+    return QueuePage(rows=rows[:size], next_cursor=next_cursor, count=count)
+
+
+def queue_cases(
+    *,
+    user: User,
+    queue: str,
+    filters: dict[str, Any],
+    team_ids: list[int] | QuerySet[Any, Any],
+    search_ids: list[int] | QuerySet[Case, int] | None = None,
+) -> QuerySet[Case]:
+    """The cases of a queue with its filters, unordered and not yet read: the user's teams and the
+    ids a search matched are given as lists (the queue page reads them first) or as subqueries (the
+    saved views' counts, one query for all of them)."""
     qs = Case.objects.filter(status__in=OPEN_STATUSES).filter(visible_to(user))
     if queue == "mine":
         qs = qs.filter(assignee=user)
     elif queue == "team":
-        qs = qs.filter(team__in=list(user.teams.values_list("pk", flat=True)), assignee__isnull=True)
+        qs = qs.filter(team__in=team_ids, assignee__isnull=True)
     elif queue == "breaching":
         qs = qs.filter(sla_due_at__lte=clock.now() + BREACHING_WITHIN)
     elif queue == "waiting":
@@ -252,16 +285,64 @@ def desk_queue(
         qs = qs.filter(reason_code=filters["reason"])
     if filters.get("tag"):
         qs = qs.filter(tags__name=filters["tag"])
-    search = search.strip()
-    if search:
-        qs = qs.filter(pk__in=list(_search_ids(search)))
-    count = qs.order_by()[: COUNT_CAP + 1].count()
-    page = qs.select_related("customer", "order", "assignee", "team").order_by(*QUEUE_ORDER.order_by())
-    if after is not None:
-        page = page.filter(QUEUE_ORDER.after(*after))
-    rows = list(page[: size + 1])
-    next_cursor = (rows[size - 1].sla_due_at, rows[size - 1].pk) if len(rows) > size else None
-    return QueuePage(rows=rows[:size], next_cursor=next_cursor, count=count)
+    if search_ids is not None:
+        qs = qs.filter(pk__in=search_ids)
+    return qs
+
+
+# --- saved views and bulk actions (issue 18) --------------------------------------------------------
+
+SIDEBAR_VIEWS = 20  # the side bar shows the user's own views and the shared ones, this many at most
+VIEW_COUNT_CAP = 99  # a view's count stops here: more shows as "99+"
+
+
+def saved_views(*, user: User) -> list[SavedView]:
+    """The user's own views and the ones shared with the desk (at most ``SIDEBAR_VIEWS``), by name."""
+    return list(SavedView.objects.filter(Q(owner=user) | Q(shared=True)).select_related("owner")[:SIDEBAR_VIEWS])
+
+
+def saved_view_counts(*, user: User, views: list[SavedView]) -> dict[int, int]:
+    """Each view's number of cases, capped at ``VIEW_COUNT_CAP + 1``, in one query for all views:
+    each view's capped count is a scalar subquery of one SELECT (the user's teams and a search as
+    subqueries too). The SQL is Django's own for each queryset, its parameters passed apart."""
+    if not views:
+        return {}
+    parts: list[str] = []
+    params: list[Any] = []
+    for view in views:
+        filters = dict(view.filters)
+        search = str(filters.get("q", "")).strip()
+        qs = queue_cases(
+            user=user,
+            queue=str(filters.get("queue", "")),
+            filters=filters,
+            team_ids=user.teams.values("pk"),
+            search_ids=_search_ids(search) if search else None,
+        )
+        sql, sql_params = qs.order_by().values("pk")[: VIEW_COUNT_CAP + 1].query.sql_with_params()
+        parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS view_{len(parts)})")  # noqa: S608 - Django's SQL
+        params.extend(sql_params)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts), params)
+        row = cursor.fetchone()
+    return {view.pk: int(count) for view, count in zip(views, row, strict=True)}
+
+
+def bulk_cases(*, user: User, numbers: list[str]) -> list[Case]:
+    """The cases of ``numbers`` the user may see, with what the bulk actions read (customer, order,
+    tags), in the order given; numbers not found are left out (the caller reports them)."""
+    found = {
+        case.number: case
+        for case in Case.objects.filter(number__in=numbers)
+        .filter(visible_to(user))
+        .select_related("customer", "order")
+        .prefetch_related("tags")
+    }
+    return [found[n] for n in numbers if n in found]
+
+
+def macros() -> QuerySet[Macro]:
+    return Macro.objects.filter(active=True).select_related("reply").order_by("position", "title")
 
 
 SEARCH_CAP = 5000
@@ -271,17 +352,17 @@ def _search_ids(search: str) -> QuerySet[Case, int]:
     """Ids of the cases a search matches, each way through its own index, in one UNION query.
 
     Case number, order number, the customer's email, phone or name, and the words of the messages
-    (the customer's and the agents') and of the request, Chinese included: the trigram indexes of
-    migration 0003 serve the ``icontains`` on PostgreSQL. One OR over all of them would scan the
-    case table instead.
+    (the customer's and the agents') and of the request, Chinese included: on PostgreSQL the bigram
+    search vectors of migration 0020 (``cases.search``: 退货 finds 我想退货), by substring where
+    they cannot answer. One OR over all of them would scan the case table instead.
     """
     ids: Callable[[QuerySet[Case]], QuerySet[Case, int]] = lambda qs: qs.values_list("id", flat=True).order_by()  # noqa: E731
     phone = phones.e164_or_none(search) or search  # phones are stored as E.164 (core.phones)
-    customers = Customer.objects.filter(Q(email__iexact=search) | Q(phone=phone) | Q(name__icontains=search)).values(
-        "id"
-    )
+    customers = Customer.objects.filter(
+        Q(email__iexact=search) | Q(phone=phone) | search_text.text_matches("name", search)
+    ).values("id")
     messages = CaseEvent.objects.filter(
-        type__in=[EventType.CREATED, EventType.REPLY, EventType.NOTE], note__icontains=search
+        search_text.text_matches("note", search), type__in=[EventType.CREATED, EventType.REPLY, EventType.NOTE]
     ).values("case_id")
     return ids(Case.objects.filter(number=search.upper())).union(
         ids(Case.objects.filter(order__number=search)),
@@ -495,3 +576,17 @@ __all__ = [
     "unmet_conditions",
     "visible_to",
 ]
+
+
+def find_customers(*, query: str, limit: int = 20) -> list[Customer]:
+    """Customers whose email (exact, any case), phone (as E.164) or name (a part: one character is a
+    Chinese surname) matches, newest first, at most ``limit``; none for an empty query."""
+    query = (query or "").strip()[:100]
+    if not query:
+        return []
+    phone = phones.e164_or_none(query) or query
+    return list(
+        Customer.objects.filter(Q(email__iexact=query) | Q(phone=phone) | Q(name__icontains=query)).order_by(
+            "-created_at", "-id"
+        )[:limit]
+    )

@@ -6,4 +6,4 @@ version and honours the same permissions as the API. Each model is registered on
 by declaring an extension in their ``admin_extensions`` module, never by unregistering them.
 """
 
-from cases.admin import case, catalog, money, policy, sla, team  # noqa: F401 - each module registers its models
+from cases.admin import case, catalog, desk, money, policy, sla, team  # noqa: F401 - each module registers its models

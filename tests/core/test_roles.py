@@ -1,6 +1,6 @@
 """core.roles: the role groups are built from what each app registers from its AppConfig.ready(), and
 hold exactly the permissions they held when cases/roles.py listed every app's permissions by hand
-(the expectation below is that list, copied as it was; one change since, said where it is)."""
+(the expectation below is that list, copied as it was; the changes since said where they are)."""
 
 from __future__ import annotations
 
@@ -43,6 +43,7 @@ EXPECTED: dict[str, dict[str, list[str]]] = {
             "view_businesscalendar",
             "view_calendarday",
             "view_cannedreply",
+            "view_macro",  # issue 18: macros of the queue
             "view_article",
             "view_approvallimit",
             "view_approvalrequest",
@@ -121,6 +122,12 @@ EXPECTED: dict[str, dict[str, list[str]]] = {
             "add_cannedreply",
             "change_cannedreply",
             "delete_cannedreply",
+            # issue 18: managers keep the macros and share saved views of the queue
+            "view_macro",
+            "add_macro",
+            "change_macro",
+            "delete_macro",
+            "share_savedview",
             "view_routingrule",
             "add_routingrule",
             "change_routingrule",
