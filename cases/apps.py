@@ -35,3 +35,14 @@ class CasesConfig(AppConfig):
         register_desk_permissions(*roles.DESK_PERMISSIONS)
         # The case page, which other apps' desk actions answer with when they refuse a write.
         register_page("case", "cases.desk.views.render_case")
+        # Opening a case for a customer who phoned, walked in or wrote on a marketplace.
+        from core.desk import register_menu_entry
+
+        register_menu_entry(
+            label=_("New case"),
+            url_name="desk:new_case",
+            permission="cases.add_case",
+            staff_only=True,
+            order=5,
+            section=_("Workbench"),
+        )

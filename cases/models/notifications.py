@@ -17,6 +17,7 @@ class NotificationKind(models.TextChoices):
     SHIPMENT_STALLED = "shipment_stalled", _("Shipment without movement")
     REVISIT = "revisit", _("Revisit task")
     CASE_UPDATE = "case_update", _("Case update")
+    MENTION = "mention", _("Mentioned in a note")
 
 
 class NotificationEmail(models.TextChoices):

@@ -12,20 +12,21 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition
 
+from cases import selectors
 from cases.exceptions import CaseChanged, InvalidInput, TransitionForbidden
 from cases.models import (
     FINAL_STATUSES,
     WORK,
     Case,
     CaseEvent,
-    CaseStatus,
     EventType,
     Priority,
     Tag,
     Team,
 )
 from cases.workflow.events import record_event
-from cases.workflow.transitions import transition_case
+from cases.workflow.mentions import notify_mentions
+from cases.workflow.merging import merge_cases
 
 
 def save_case_edit(*, case: Case, actor: User | None, changed_fields: list[str]) -> Case:
@@ -135,40 +136,16 @@ def link_cases(*, case: Case, other_number: str, actor: User) -> Case:
     return other
 
 
-def merge_case(*, duplicate: Case, into_number: str, actor: User) -> Case:
-    """Merge a new duplicate into the case the customer already has: the duplicate is cancelled with
-    a note and linked, its description and messages are copied onto the primary's timeline as an
-    internal note. Only a case still ``new`` (nothing done on it yet) can be merged away."""
+def merge_case(*, duplicate: Case, into_number: str, actor: User, reason: str = "") -> Case:
+    """Merge ``duplicate`` into the customer's open case numbered ``into_number`` (the desk's and the
+    API's merge): ``cases.workflow.merging.merge_cases`` moves its timeline, messages, lines and clocks
+    and closes it with a link. Any open case of the same customer can be merged, not only a new one."""
     if not actor.has_perm(WORK):
         raise TransitionForbidden(_("Your role does not allow writing on cases."))
     primary = _other_case(duplicate, into_number)
-    if primary.customer_id != duplicate.customer_id:
-        raise InvalidInput(_("Only a case of the same customer can be merged."))
-    if duplicate.status != CaseStatus.NEW:
-        raise InvalidInput(_("Only a new case can be merged into another; link it instead."))
-    if primary.status in FINAL_STATUSES:
-        raise InvalidInput(_("Case %(number)s is closed: merge into an open case.") % {"number": primary.number})
-    texts = [duplicate.reason_text] + list(
-        duplicate.events.filter(type=EventType.REPLY).order_by("created_at").values_list("note", flat=True)
-    )
-    with transaction.atomic():
-        transition_case(
-            case=duplicate,
-            name="cancel",
-            actor=actor,
-            note=_("Merged into %(number)s.") % {"number": primary.number},
-        )
-        duplicate.merged_into = primary
-        Case.objects.filter(pk=duplicate.pk).update(merged_into=primary)
-        duplicate.related.add(primary)
-        record_event(
-            case=primary,
-            type=EventType.NOTE,
-            actor=actor,
-            note="\n\n".join(t for t in texts if t),
-            data={"merged": duplicate.number},
-        )
-    return primary
+    if not selectors.can_see(actor, primary):  # another team's case: as if there were none
+        raise InvalidInput(_("There is no case %(number)s.") % {"number": primary.number})
+    return merge_cases(merged=duplicate, into=primary, actor=actor, reason=reason)
 
 
 def add_message(*, case: Case, actor: User, text: str, public: bool = True, channel: str = "") -> CaseEvent:
@@ -187,15 +164,19 @@ def add_message(*, case: Case, actor: User, text: str, public: bool = True, chan
         raise InvalidInput(
             _("Case %(number)s is closed: the customer is not written to any more.") % {"number": case.number}
         )
-    return record_event(
-        case=case,
-        type=EventType.REPLY if public else EventType.NOTE,
-        actor=actor,
-        note=text,
-        public=public,
-        channel=channel or case.channel,
-        data={"direction": "out"} if public else {},
-    )
+    with transaction.atomic():
+        event = record_event(
+            case=case,
+            type=EventType.REPLY if public else EventType.NOTE,
+            actor=actor,
+            note=text,
+            public=public,
+            channel=channel or case.channel,
+            data={"direction": "out"} if public else {},
+        )
+        if not public:
+            notify_mentions(case=case, event=event, actor=actor)
+    return event
 
 
 # --- assignment from the admin (issue 16: the admin is no back door) ------------------------------
