@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class CaseKind(models.TextChoices):
@@ -31,12 +32,13 @@ class ComplaintCategory(models.TextChoices):
     LOGISTICS = "logistics", _("Logistics")
     AFTER_SALES_SERVICE = "after_sales_service", _("After-sales service")
     PAYMENT = "payment", _("Payment")
-    ACCOUNT = "account", _("Account")
+    ACCOUNT = "account", pgettext_lazy("complaint category", "Account")
 
 
 class ComplaintSeverity(models.TextChoices):
-    URGENT = "urgent", _("Urgent")
-    NORMAL = "normal", _("Normal")
+    # In context: a complaint's "Normal" (一般) is not a case's "Normal" priority (普通).
+    URGENT = "urgent", pgettext_lazy("complaint severity", "Urgent")
+    NORMAL = "normal", pgettext_lazy("complaint severity", "Normal")
 
 
 class CaseStatus(models.TextChoices):
