@@ -28,14 +28,15 @@ def _menu(html: str) -> list[str]:
 @pytest.mark.django_db
 def test_an_agent_sees_the_pages_of_their_role(client, agent):
     client.force_login(agent)
-    assert _menu(client.get(QUEUE).content.decode()) == ["Log a call", "Follow-ups", "Two-factor sign-in"]
+    assert _menu(client.get(QUEUE).content.decode()) == ["New case", "Log a call", "Follow-ups", "Two-factor sign-in"]
 
 
 @pytest.mark.django_db
 def test_a_manager_also_sees_the_dashboard(client, manager):
     client.force_login(manager)
     html = client.get(QUEUE).content.decode()
-    assert _menu(html) == ["Log a call", "Follow-ups", "Two-factor sign-in", "Dashboard"]
+    assert _menu(html) == ["New case", "Log a call", "Follow-ups", "Two-factor sign-in", "Dashboard"]
+    assert f'aria-label="Workbench"><a href="{reverse("desk:new_case")}">New case</a>' in html
     assert f'<nav class="tabs" aria-label="Dashboard"><a href="{reverse("dashboard:home")}">Dashboard</a></nav>' in html
     assert f'aria-label="Workbench"><a href="{reverse("desk_calls:new")}">Log a call</a>' in html
     assert f'aria-label="Feedback"><a href="{reverse("feedback_desk:follow_ups")}">Follow-ups</a>' in html
@@ -46,8 +47,8 @@ def test_a_manager_also_sees_the_dashboard(client, manager):
 def test_the_menu_speaks_the_users_language(client, manager):
     client.force_login(manager)
     html = client.get(QUEUE, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
-    assert _menu(html)[0] == "记录通话"  # "Log a call"
-    assert "Dashboard" not in _menu(html) and len(_menu(html)) == 4
+    assert _menu(html)[:2] == ["新建工单", "记录通话"]  # "New case", "Log a call"
+    assert "Dashboard" not in _menu(html) and len(_menu(html)) == 5
 
 
 @pytest.mark.django_db
@@ -57,7 +58,13 @@ def test_the_sign_in_page_shows_no_menu(client):
 
 def test_every_app_registered_its_entries_in_order():
     names = [entry.url_name for entry in desk.menu_entries()]
-    assert names[:4] == ["desk_calls:new", "feedback_desk:follow_ups", "accounts:two_factor", "dashboard:home"]
+    assert names[:5] == [
+        "desk:new_case",
+        "desk_calls:new",
+        "feedback_desk:follow_ups",
+        "accounts:two_factor",
+        "dashboard:home",
+    ]
 
 
 @pytest.mark.django_db
@@ -78,7 +85,7 @@ def test_an_entry_whose_page_is_not_mounted_is_left_out(monkeypatch, manager):
     monkeypatch.setattr(desk, "_menu", dict(desk._menu))
     desk.register_menu_entry(label="Nowhere", url_name="nowhere:page", order=1)
     labels = [entry.label for entry, _url in desk.menu_for(manager)]
-    assert "Nowhere" not in labels and len(labels) == 4
+    assert "Nowhere" not in labels and len(labels) == 5
 
 
 # --- who may enter ------------------------------------------------------------------------------------------
