@@ -40,7 +40,7 @@ _COLUMN_NAMES = {
         "return_tracking_number inspection_passed inspection_grade inspection_note resolution_type refund_amount "
         "currency resolution_note replacement_carrier replacement_tracking_number replacement_shipped_at "
         "first_response_due_at next_response_due_at resolution_due_at sla_due_at first_responded_at created_at "
-        "updated_at approved_at resolved_at closed_at reopened_count version"
+        "updated_at approved_at resolved_at closed_at reopened_count version complaint_category complaint_severity"
     ),
     CaseLine: "id case_id order_line_id quantity opened requested_variant_id disposition",
     CaseEvent: (
@@ -71,6 +71,9 @@ WRITTEN: tuple[type[Model], ...] = (*COLUMNS, Product, ProductVariant)
 CASE_TABLES = (Case, CaseLine, CaseEvent, SlaClock, CostLine, Refund, SurveyInvitation, SurveyResponse)
 # A case's defaults as COPY text; the generator fills in what differs.
 CASE_DEFAULTS = {
+    # Complaints of the bench are not classified (no category or severity): the split shows them so.
+    "complaint_category": NULL,
+    "complaint_severity": NULL,
     "order_id": NULL,
     "assignee_id": NULL,
     "team_id": NULL,

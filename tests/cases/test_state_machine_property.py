@@ -1,5 +1,6 @@
 """Hypothesis: random sequences of steps never reach a state the machine does not allow, and each
-change writes exactly one event (and a refused step none)."""
+change writes exactly one transition event (and a refused step none); nothing else is written but the
+revisit a resolved complaint always gets."""
 
 from __future__ import annotations
 
@@ -51,7 +52,11 @@ def make_machine(actor):
             assert stored.status == self.status
             assert stored.status in reachable_statuses(self.kind)
             assert stored.version == self.version
-            assert CaseEvent.objects.filter(case=stored).count() == self.events
+            assert CaseEvent.objects.filter(case=stored, type="transition").count() == self.events
+            # Besides its steps, a case has only the revisit a resolved complaint always gets (one open task).
+            others = list(CaseEvent.objects.filter(case=stored).exclude(type="transition"))
+            assert all(e.type == "follow_up" and e.data.get("reason") == "complaint" for e in others), others
+            assert len(others) <= (1 if self.kind == "complaint" else 0)
 
     return CaseMachine
 

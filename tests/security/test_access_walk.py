@@ -162,6 +162,10 @@ ROUTES: dict[str, Route] = {
     "api/v1/cases/<str:number>/reclassify/": Route("POST", api_a("reclassify/"), API_CASE_A),
     # A complaint's category and severity (view_case + change_case): the empty body is a 400 past the checks.
     "api/v1/cases/<str:number>/classify/": Route("POST", api_a("classify/"), API_CASE_A),
+    # Splitting a message out of a case and merging two cases (work_case): the empty body is a 400 past
+    # the access checks.
+    "api/v1/cases/<str:number>/split/": Route("POST", api_a("split/"), API_CASE_A),
+    "api/v1/cases/<str:number>/merge/": Route("POST", api_a("merge/"), API_CASE_A),
     "api/v1/cases/<str:number>/messages/": Route(
         "POST", api_a("messages/"), API_CASE_A, data=lambda w: {"text": "walk", "public": "false"}
     ),
@@ -296,6 +300,9 @@ ROUTES: dict[str, Route] = {
     "desk/cases/<str:number>/convert/": Route("POST", case_a("convert/"), DESK_CASE_A),
     "desk/cases/<str:number>/reclassify/": Route("POST", case_a("reclassify/"), DESK_CASE_A),
     "desk/cases/<str:number>/classify/": Route("POST", case_a("classify/"), DESK_CASE_A),
+    "desk/cases/<str:number>/split/": Route("POST", case_a("split/"), DESK_CASE_A),
+    # Opening a case for a customer (cases.add_case, staff): the integration account is no desk user.
+    "desk/new-case/": Route("GET", lambda w: "/desk/new-case/", DESK),
     "desk/account/two-factor/": Route("GET", lambda w: "/desk/account/two-factor/", DESK),
     "desk/cases/<str:number>/photos/<int:pk>/": Route(
         "GET", lambda w: f"/desk/cases/{w.case_a.number}/photos/{w.internal_a.pk}/", DESK_CASE_A
