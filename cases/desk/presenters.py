@@ -140,6 +140,7 @@ def case_page(
         "reply_channel": chosen_reply_channel(request, reply_channels),
         "sender_unverified": selectors.sender_unverified(case),
         "canned": selectors.canned_replies(),
+        "macros": selectors.macros() if case.is_open else [],
         "kb_query": kb_query,
         "approval": approvals.pending(case),
         "approval_draft": approval_draft,

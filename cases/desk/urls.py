@@ -33,6 +33,7 @@ desk_patterns = (
         path("cases/<str:number>/costs/", views.cost, name="cost"),
         path("cases/<str:number>/link/", views.link, name="link"),
         path("cases/<str:number>/tags/", views.tags, name="tags"),
+        path("cases/<str:number>/macro/", views.apply_macro, name="macro"),
         path("cases/<str:number>/replacement/", views.replacement, name="replacement"),
         path("cases/<str:number>/approval/", views.ask_approval, name="ask_approval"),
         path("cases/<str:number>/approval/decide/", views.decide, name="decide"),

@@ -288,6 +288,7 @@ ROUTES: dict[str, Route] = {
     "desk/cases/<str:number>/costs/": Route("POST", case_a("costs/"), DESK_CASE_A),
     "desk/cases/<str:number>/link/": Route("POST", case_a("link/"), DESK_CASE_A),
     "desk/cases/<str:number>/tags/": Route("POST", case_a("tags/"), DESK_CASE_A),
+    "desk/cases/<str:number>/macro/": Route("POST", case_a("macro/"), DESK_CASE_A),
     "desk/cases/<str:number>/replacement/": Route("POST", case_a("replacement/"), DESK_CASE_A),
     "desk/cases/<str:number>/approval/": Route("POST", case_a("approval/"), DESK_CASE_A),
     "desk/cases/<str:number>/approval/decide/": Route("POST", case_a("approval/decide/"), DESK_CASE_A),

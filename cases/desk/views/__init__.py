@@ -12,7 +12,8 @@ meanwhile re-renders the case with a message and keeps the text the agent was ty
 - ``actions``: the write actions on a case; ``approval_actions``: asking for an approval, deciding it;
 - ``attachments``: the warehouse's photos and serving an attachment;
 - ``conversion``: the "convert or reclassify" page, converting a case and reclassifying it;
-- ``opening``: the "New case" page; ``splitting``: a message split out into a new case.
+- ``opening``: the "New case" page; ``splitting``: a message split out into a new case;
+- ``macros``: a macro applied to the case from its page (the queue's bulk actions: ``queue_tools``).
 
 The names below are the ones ``cases.desk.urls`` (and ``cases.apps``) use.
 """
@@ -32,11 +33,13 @@ from cases.desk.views.approval_actions import ask_approval, decide
 from cases.desk.views.attachments import photo, warehouse_photos
 from cases.desk.views.case_page import case_view, render_case, reveal_contact
 from cases.desk.views.conversion import convert, convert_page, reclassify
+from cases.desk.views.macros import apply_macro
 from cases.desk.views.opening import new_case
 from cases.desk.views.queue_page import home, queue
 from cases.desk.views.splitting import split
 
 __all__ = [
+    "apply_macro",
     "ask_approval",
     "assign",
     "case_view",

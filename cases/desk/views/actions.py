@@ -111,7 +111,11 @@ def link(request, number: str):
     other = request.POST.get("other", "")
     if request.POST.get("merge") == "1":
         return after_write(
-            request, number, lambda: services.merge_case(duplicate=case, into_number=other, actor=request.user)
+            request,
+            number,
+            lambda: services.merge_case(
+                duplicate=case, into_number=other, actor=request.user, reason=request.POST.get("reason", "")
+            ),
         )
     return after_write(request, number, lambda: services.link_cases(case=case, other_number=other, actor=request.user))
 
