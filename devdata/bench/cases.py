@@ -19,6 +19,7 @@ from devdata.bench.mixes import (
     AUTO_CLOSE,
     CARRIERS,
     CHANNELS,
+    COMPLAINT_CATEGORIES,
     COMPLAINT_PRIORITIES,
     FIRST_RESPONSE,
     KINDS,
@@ -27,6 +28,7 @@ from devdata.bench.mixes import (
     REJECT_SHARE,
     REOPEN_SHARE,
     TEAM_OF_KIND,
+    URGENT_SHARE_OF_HIGH,
     pick,
 )
 from devdata.bench.orders import OrderBook
@@ -114,6 +116,9 @@ class _Draw:
         self.channel = pick(r, CHANNELS)
         self.reason = pick(r, REASONS[self.kind])
         self.priority = pick(r, COMPLAINT_PRIORITIES if self.kind == "complaint" else PRIORITIES)
+        # A complaint's category and severity columns; severity "" for any other case.
+        self.classified = self._classify() if self.kind == "complaint" else {}
+        self.severity = self.classified.get("complaint_severity", "")
         self._order_and_customer()
         staff = drawer.staff
         self.team = TEAM_OF_KIND[self.kind] if r() < 0.9 else int(r() * len(staff.teams))
@@ -121,11 +126,20 @@ class _Draw:
         self.who, self.label = self.agent.user_id, self.agent.label
         self._lines()
         self.story = Story(t0, self.ctx.end, drawer.step_targets[self.kind])
-        self.fields: dict[str, str] = {}
+        self.fields: dict[str, str] = dict(self.classified)
         self.resolution = ""
         self.refund: int | None = None  # cents
         self.fr_stop: int | None = None  # when the first-response clock stopped without a reply
         self._created()
+
+    def _classify(self) -> dict[str, str]:
+        """A complaint's category (by its reason) and severity (by its priority), as an agent would set them."""
+        r = self.r
+        urgent = self.priority == "urgent" or (self.priority == "high" and r() < URGENT_SHARE_OF_HIGH)
+        return {
+            "complaint_category": pick(r, COMPLAINT_CATEGORIES[self.reason]),
+            "complaint_severity": "urgent" if urgent else "normal",
+        }
 
     def _order_and_customer(self) -> None:
         """A goods case claims an unused delivered order (none yet: a question instead); a complaint or an
@@ -222,7 +236,11 @@ class _Draw:
         if channel not in ("chat", "phone") and local_hour < 8:  # the desk opens at 08:00
             delay += (8 - local_hour) * HOUR + r() * HOUR
         first, resolution = self.d.sla.for_case(
-            kind=self.kind, channel=channel, priority=self.priority, tier="vip" if self.vip else "regular"
+            kind=self.kind,
+            channel=channel,
+            priority=self.priority,
+            tier="vip" if self.vip else "regular",
+            severity=self.severity,
         )
         self.fr_clock = Clock(first.seconds, self.d.policy_ids[first.policy])
         self.resolution_clock = Clock(resolution.seconds, self.d.policy_ids[resolution.policy])

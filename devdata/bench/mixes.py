@@ -42,6 +42,17 @@ REASONS = {
     "complaint": cumulative({"service": 35, "late_delivery": 30, "defective": 15, "other": 20}),
     "inquiry": cumulative({"other": 80, "late_delivery": 20}),
 }
+# A complaint's category (the platform's procedure) by its reason; logistics and product quality come
+# first (about 35 % and 30 %), then after-sales service (23 %), payment (7 %) and account (5 %).
+COMPLAINT_CATEGORIES = {
+    "late_delivery": cumulative({"logistics": 100}),
+    "defective": cumulative({"product_quality": 100}),
+    # A complaint about the service often began with a faulty product or a parcel.
+    "service": cumulative({"after_sales_service": 65, "product_quality": 25, "logistics": 10}),
+    "other": cumulative({"payment": 35, "product_quality": 30, "account": 25, "logistics": 10}),
+}
+# A complaint's severity: urgent when its priority is, and a fifth of the high ones (about 18 % in all).
+URGENT_SHARE_OF_HIGH = 0.2
 TEAM_OF_KIND = {
     "return": 0,
     "exchange": 0,

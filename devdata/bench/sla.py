@@ -4,7 +4,8 @@ A case's first-response clock runs on the first default policy (by position) tha
 ``cases.sla.clocks.policy_for`` chooses; its resolution clock on the first matching policy that
 counts round the clock, since this generator counts wall-clock time (the live-chat policy counts
 service hours, so a chat case's resolution runs on the standard policy). The warning comes at the
-policies' default share of the target (``SlaPolicy.warn_percent``).
+policies' default share of the target (``SlaPolicy.warn_percent``). A complaint matches by the
+severity the generator gave it (urgent: 1 h, normal: 24 h first response), as a live one does.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ class DefaultTargets:
             )
             for name, position, match, calendar, first, following, resolution in rows
         ]
-        self._memo: dict[tuple[str, str, str, str], tuple[Target, Target]] = {}
+        self._memo: dict[tuple[str, str, str, str, str], tuple[Target, Target]] = {}
 
     @property
     def catch_all(self) -> str:
@@ -63,12 +64,13 @@ class DefaultTargets:
     def names(self) -> list[str]:
         return [p.rule.name for p in self.policies]
 
-    def for_case(self, *, kind: str, channel: str, priority: str, tier: str) -> tuple[Target, Target]:
-        """(first response, resolution) for a case like this."""
-        key = (kind, channel, priority, tier)
+    def for_case(
+        self, *, kind: str, channel: str, priority: str, tier: str, severity: str = ""
+    ) -> tuple[Target, Target]:
+        """(first response, resolution) for a case like this; ``severity`` is a complaint's (urgent /
+        normal), "" for any other case, as ``cases.sla.clocks`` passes it."""
+        key = (kind, channel, priority, tier, severity)
         if key not in self._memo:
-            # The history's complaints are classified by their priority: urgent ones are urgent.
-            severity = ("urgent" if priority == "urgent" else "normal") if kind == "complaint" else ""
             matching = [
                 p
                 for p in self.policies

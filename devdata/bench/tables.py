@@ -71,7 +71,7 @@ WRITTEN: tuple[type[Model], ...] = (*COLUMNS, Product, ProductVariant)
 CASE_TABLES = (Case, CaseLine, CaseEvent, SlaClock, CostLine, Refund, SurveyInvitation, SurveyResponse)
 # A case's defaults as COPY text; the generator fills in what differs.
 CASE_DEFAULTS = {
-    # Complaints of the bench are not classified (no category or severity): the split shows them so.
+    # Only complaints are classified: the generator sets a complaint's category and severity.
     "complaint_category": NULL,
     "complaint_severity": NULL,
     "order_id": NULL,

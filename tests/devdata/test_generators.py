@@ -70,7 +70,8 @@ def test_the_bench_targets_are_the_default_policies():
     targets = DefaultTargets()
     standard = next(row for row in defaults.POLICIES if not row[2])
     chat = next(row for row in defaults.POLICIES if row[2] == {"channels": ["chat"]})
-    urgent = next(row for row in defaults.POLICIES if "complaint" in row[2].get("kinds", []))
+    urgent = next(row for row in defaults.POLICIES if row[2].get("severities") == ["urgent"])
+    normal = next(row for row in defaults.POLICIES if row[2].get("severities") == ["normal"])
 
     first, resolution = targets.for_case(kind="return", channel="portal", priority="normal", tier="regular")
     assert (first.policy, first.seconds) == (standard[0], standard[4] * 60)
@@ -79,8 +80,15 @@ def test_the_bench_targets_are_the_default_policies():
     assert (first.policy, first.seconds) == (chat[0], chat[4] * 60)
     # The chat policy counts service hours; the history counts wall-clock time, so it resolves on the standard.
     assert resolution.policy == standard[0]
-    first, resolution = targets.for_case(kind="complaint", channel="chat", priority="urgent", tier="regular")
+    first, resolution = targets.for_case(
+        kind="complaint", channel="chat", priority="low", tier="regular", severity="urgent"
+    )
     assert (first.policy, first.seconds, resolution.policy) == (urgent[0], urgent[4] * 60, urgent[0])
+    # A complaint's target follows its severity, not its priority.
+    first, resolution = targets.for_case(
+        kind="complaint", channel="email", priority="urgent", tier="regular", severity="normal"
+    )
+    assert (first.policy, first.seconds, resolution.policy) == (normal[0], normal[4] * 60, normal[0])
     assert targets.catch_all == standard[0]
 
 
@@ -88,10 +96,16 @@ def test_the_bench_targets_are_the_ones_its_history_was_drawn_with():
     """The targets the history always had (24 h, 5 min for chat, 1 h for urgent complaints; 72 h to
     resolve; the warning at 80 %), now read from the defaults: the same seed gives the same rows."""
     targets = DefaultTargets()
-    cases = [("return", "email", "normal"), ("inquiry", "chat", "low"), ("complaint", "phone", "urgent")]
-    seconds = [
-        tuple(t.seconds for t in targets.for_case(kind=k, channel=c, priority=p, tier="regular")) for k, c, p in cases
+    cases = [
+        ("return", "email", "normal", ""),
+        ("inquiry", "chat", "low", ""),
+        ("complaint", "phone", "high", "urgent"),
+        ("complaint", "phone", "high", "normal"),
     ]
-    assert seconds == [(24 * HOUR, 72 * HOUR), (5 * 60, 72 * HOUR), (HOUR, 72 * HOUR)]
+    seconds = [
+        tuple(t.seconds for t in targets.for_case(kind=k, channel=c, priority=p, tier="regular", severity=s))
+        for k, c, p, s in cases
+    ]
+    assert seconds == [(24 * HOUR, 72 * HOUR), (5 * 60, 72 * HOUR), (HOUR, 72 * HOUR), (24 * HOUR, 72 * HOUR)]
     first, _resolution = targets.for_case(kind="return", channel="email", priority="normal", tier="regular")
     assert first.warn_seconds == 24 * HOUR * 4 // 5
